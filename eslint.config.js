@@ -1,0 +1,41 @@
+// One flat config for the whole repo; each workspace runs `eslint src` against it.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const noNodeBuiltins = {
+  "no-restricted-imports": [
+    "error",
+    {
+      patterns: [
+        { group: ["node:*"], message: "This code must run on edge runtimes: no node: imports." },
+      ],
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/.data/**", "**/drizzle/**", "**/.wrangler/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/consistent-type-imports": "error",
+    },
+  },
+  // packages/core and the edge (except its Node entry, benches and tests) run anywhere.
+  { files: ["packages/core/src/**/*.ts"], rules: noNodeBuiltins },
+  {
+    files: ["apps/edge/src/**/*.ts"],
+    ignores: ["apps/edge/src/node.ts", "apps/edge/src/**/*.test.ts", "apps/edge/src/stores/ioredis.ts"],
+    rules: noNodeBuiltins,
+  },
+  // Only env.ts reads process.env; everything else takes config as arguments.
+  {
+    files: ["apps/*/src/**/*.ts"],
+    ignores: ["apps/*/src/env.ts", "apps/*/src/**/*.test.ts"],
+    rules: {
+      "no-restricted-properties": ["error", { object: "process", property: "env", message: "Read configuration in env.ts." }],
+    },
+  },
+);

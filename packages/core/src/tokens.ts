@@ -1,0 +1,59 @@
+/** Access-token claims (contract §4) and the limits the API and the edge agree on. */
+import { z } from "zod";
+
+/** RFC 9068 media type for JWT access tokens; both the API and the edge require it. */
+export const ACCESS_TOKEN_TYPE = "at+jwt";
+/** Upper bound for any tenant's `accessTokenTtlSeconds`: 15 minutes. */
+export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
+/** Clock skew tolerated on `exp`/`nbf`/`iat`, in seconds. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+/** Signature algorithms Sesame signs with; verifiers pin to exactly these. */
+export const ACCESS_TOKEN_ALGORITHMS = ["EdDSA"] as const;
+
+export const accessTokenClaimsSchema = z.object({
+  iss: z.string().min(1),
+  aud: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  sub: z.uuid(),
+  sid: z.uuid(),
+  tid: z.uuid(),
+  iat: z.number().int(),
+  exp: z.number().int(),
+  jti: z.string().min(1),
+  /** Session authentication generation: bumped when a signed-out session enrolls again. */
+  gen: z.number().int().min(1),
+});
+export type AccessTokenClaims = z.infer<typeof accessTokenClaimsSchema>;
+
+export interface BuildAccessTokenClaimsInput {
+  issuer: string;
+  audience: string;
+  userId: string;
+  sessionId: string;
+  tenantId: string;
+  generation: number;
+  ttlSeconds: number;
+  jti: string;
+}
+
+/** Claims for a new access token. The lifetime is capped at 15 minutes whatever the tenant asks. */
+export function buildAccessTokenClaims(input: BuildAccessTokenClaimsInput, now: Date): AccessTokenClaims {
+  const iat = Math.floor(now.getTime() / 1000);
+  const ttl = Math.min(Math.max(1, Math.floor(input.ttlSeconds)), MAX_ACCESS_TOKEN_TTL_SECONDS);
+  return {
+    iss: input.issuer,
+    aud: input.audience,
+    sub: input.userId,
+    sid: input.sessionId,
+    tid: input.tenantId,
+    iat,
+    exp: iat + ttl,
+    jti: input.jti,
+    gen: input.generation,
+  };
+}
+
+/** Validates a verified JWT payload's shape. Returns null when a claim is missing or malformed. */
+export function parseAccessTokenClaims(payload: unknown): AccessTokenClaims | null {
+  const parsed = accessTokenClaimsSchema.safeParse(payload);
+  return parsed.success ? parsed.data : null;
+}
