@@ -1,0 +1,73 @@
+/**
+ * Turns the parsed environment into concrete settings, filling development defaults: embedded
+ * Postgres and the local cache endpoint from @sesame/dev-services, and secrets kept under `.data/`.
+ */
+import { join } from "node:path";
+import { DEV_PORTS, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
+import type { ApiEnv } from "./env.ts";
+
+export type CacheConfig =
+  | { kind: "upstash"; url: string; token: string; prefix: string; timeoutMs: number }
+  | { kind: "redis"; url: string; prefix: string; timeoutMs: number };
+
+export interface ApiConfig {
+  nodeEnv: ApiEnv["NODE_ENV"];
+  host: string;
+  port: number;
+  database: { url: string; embedded: boolean; poolMax: number };
+  cache: CacheConfig;
+  rootKey: string;
+  issuer: string;
+  audience: string;
+  signingKeys: { kind: "inline"; json: string } | { kind: "file"; path: string } | { kind: "memory" };
+  encryptionKey: Uint8Array;
+  introspectionSecret: string;
+  leaseSeconds: number;
+  refreshGraceSeconds: number;
+  trustProxy: boolean;
+  countryHeader: string | null;
+  logLevel: ApiEnv["LOG_LEVEL"];
+}
+
+/** Resolves the configuration; in development, reads or creates `.data/dev-secrets.json`. */
+export function resolveApiConfig(env: ApiEnv): ApiConfig {
+  const dev = env.NODE_ENV !== "production";
+  const root = dev ? findRepoRoot() : process.cwd();
+  const secrets = dev ? loadDevSecrets(root) : null;
+  const need = <T>(value: T | undefined, fallback: T | undefined, name: string): T => {
+    const v = value ?? fallback;
+    if (v === undefined) throw new Error(`${name} is required`);
+    return v;
+  };
+  const embedded = !env.DATABASE_URL;
+  const cache: CacheConfig = env.UPSTASH_REDIS_REST_URL
+    ? { kind: "upstash", url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN ?? "", prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS }
+    : env.REDIS_URL
+      ? { kind: "redis", url: env.REDIS_URL, prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS }
+      : { kind: "upstash", url: `http://127.0.0.1:${DEV_PORTS.cache}`, token: need(undefined, secrets?.cacheToken, "UPSTASH_REDIS_REST_TOKEN"), prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS };
+  return {
+    nodeEnv: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    database: {
+      url: env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${DEV_PORTS.postgres}/postgres`,
+      embedded,
+      // PGlite serves one connection and resets extra ones instead of queueing them.
+      poolMax: embedded ? 1 : (env.DATABASE_POOL_MAX ?? 10),
+    },
+    cache,
+    rootKey: need(env.SESAME_ROOT_KEY, secrets?.rootKey, "SESAME_ROOT_KEY"),
+    issuer: env.SESAME_ISSUER ?? `http://${env.HOST}:${env.PORT}`,
+    audience: env.SESAME_AUDIENCE,
+    signingKeys: env.SESAME_SIGNING_KEYS
+      ? { kind: "inline", json: env.SESAME_SIGNING_KEYS }
+      : { kind: "file", path: join(root, ".data", "signing-keys.json") },
+    encryptionKey: new Uint8Array(Buffer.from(need(env.SESAME_ENCRYPTION_KEY, secrets?.encryptionKey, "SESAME_ENCRYPTION_KEY"), "base64")),
+    introspectionSecret: need(env.SESAME_INTROSPECTION_SECRET, secrets?.introspectionSecret, "SESAME_INTROSPECTION_SECRET"),
+    leaseSeconds: env.SESAME_LEASE_SECONDS,
+    refreshGraceSeconds: env.SESAME_REFRESH_GRACE_SECONDS,
+    trustProxy: env.SESAME_TRUST_PROXY,
+    countryHeader: env.SESAME_COUNTRY_HEADER?.toLowerCase() ?? null,
+    logLevel: env.LOG_LEVEL,
+  };
+}

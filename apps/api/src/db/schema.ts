@@ -1,0 +1,207 @@
+/**
+ * Stored rows. SQL names are snake_case; nothing here is returned as is — services map rows to the
+ * public shapes of @sesame/core, so hashes and ciphertexts never leave the API.
+ */
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import type { SessionState, TenantSettings } from "@sesame/core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+
+export const tenants = pgTable("tenants", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  code: text("code").notNull().unique(),
+  name: text("name").notNull(),
+  settings: jsonb("settings").$type<TenantSettings>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: ts("updated_at").notNull().defaultNow(),
+});
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 of the whole key, hex. The key itself is shown once and never stored. */
+    keyHash: text("key_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: ts("last_used_at"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_key_hash_idx").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    username: text("username").notNull(),
+    email: text("email"),
+    passwordHash: text("password_hash"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    status: text("status").$type<"pendingJoin" | "active">().notNull().default("pendingJoin"),
+    locked: boolean("locked").notNull().default(false),
+    lockedAt: ts("locked_at"),
+    profile: jsonb("profile").$type<Record<string, unknown>>().notNull().default({}),
+    groups: text("groups").array().notNull().default(sql`'{}'::text[]`),
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    deletedAt: ts("deleted_at"),
+    lastConnectedAt: ts("last_connected_at"),
+  },
+  (t) => [
+    // Usernames and emails are unique per tenant, case-insensitively, among users not deleted.
+    uniqueIndex("users_tenant_username_idx").on(t.tenantId, sql`lower(${t.username})`).where(sql`${t.deletedAt} is null`),
+    uniqueIndex("users_tenant_email_idx").on(t.tenantId, t.email).where(sql`${t.deletedAt} is null`),
+    // users.list pages by (created_at, id) within a tenant.
+    index("users_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+  ],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    state: text("state").$type<SessionState>().notNull().default("ENROLLED"),
+    accessGroups: text("access_groups").array().notNull().default(sql`'{}'::text[]`),
+    provider: text("provider").notNull(),
+    providerUid: text("provider_uid"),
+    /** AES-256-GCM ciphertext of the provider's tokens (JSON), base64url `iv.ciphertext`. */
+    providerTokensEnc: text("provider_tokens_enc"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    clientType: text("client_type"),
+    clientName: text("client_name"),
+    clientVersion: text("client_version"),
+    clientEngine: text("client_engine"),
+    clientEngineVersion: text("client_engine_version"),
+    osName: text("os_name"),
+    osVersion: text("os_version"),
+    deviceName: text("device_name"),
+    deviceBrand: text("device_brand"),
+    deviceModel: text("device_model"),
+    countryCode: text("country_code"),
+    countryName: text("country_name"),
+    deviceId: text("device_id"),
+    label: text("label"),
+    container: jsonb("container").$type<{ version: string | null; bundleId: string | null; platform: string | null }>(),
+    runtime: jsonb("runtime").$type<{ version: string | null }>(),
+    lastFullSync: ts("last_full_sync"),
+    factors: text("factors").array().notNull().default(sql`'{}'::text[]`),
+    mfaUpdatedAt: ts("mfa_updated_at"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+    expiresAt: ts("expires_at").notNull(),
+    lastAuthenticatedAt: ts("last_authenticated_at").notNull().defaultNow(),
+    signedOutAt: ts("signed_out_at"),
+    lastConnectedAt: ts("last_connected_at"),
+    deletedAt: ts("deleted_at"),
+    /** Bumped on every change; the cache's compare-and-set orders writes by it. */
+    version: integer("version").notNull().default(1),
+    /** Bumped when a signed-out session enrolls again, so its older tokens stay dead. */
+    generation: integer("generation").notNull().default(1),
+  },
+  (t) => [
+    index("sessions_user_created_idx").on(t.userId, t.createdAt),
+    index("sessions_tenant_idx").on(t.tenantId),
+    uniqueIndex("sessions_user_device_idx").on(t.userId, t.deviceId).where(sql`${t.deviceId} is not null and ${t.deletedAt} is null`),
+  ],
+);
+
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    /** SHA-256 of the token, hex. */
+    tokenHash: text("token_hash").notNull(),
+    parentId: uuid("parent_id"),
+    generation: integer("generation").notNull(),
+    createdAt: createdAt(),
+    /** Set when this token was exchanged for its child. */
+    rotatedAt: ts("rotated_at"),
+    childId: uuid("child_id"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("refresh_tokens_hash_idx").on(t.tokenHash), index("refresh_tokens_session_idx").on(t.sessionId)],
+);
+
+export const enrollmentTokens = pgTable(
+  "enrollment_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    /** HMAC-SHA-256 of the 8 digits under a server secret: 10^8 codes are too few for a plain hash. */
+    codeHash: text("code_hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    failedAttempts: integer("failed_attempts").notNull().default(0),
+  },
+  (t) => [index("enrollment_tokens_code_idx").on(t.codeHash), index("enrollment_tokens_user_idx").on(t.userId)],
+);
+
+export const events = pgTable(
+  "events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Monotonic cursor for events.list. */
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    tenantId: uuid("tenant_id"),
+    type: text("type").notNull(),
+    actorKind: text("actor_kind").notNull(),
+    actorId: text("actor_id"),
+    userId: uuid("user_id"),
+    sessionId: uuid("session_id"),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("events_tenant_seq_idx").on(t.tenantId, t.seq),
+    index("events_tenant_user_seq_idx").on(t.tenantId, t.userId, t.seq),
+    index("events_tenant_session_seq_idx").on(t.tenantId, t.sessionId, t.seq),
+  ],
+);
+
+/** Cache writes committed with the change they describe, retried until they land. */
+export const cacheOutbox = pgTable(
+  "cache_outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    sessionId: uuid("session_id").notNull(),
+    /** The encoded cache entry (see @sesame/core encodeCacheEntry). */
+    entry: text("entry").notNull(),
+    createdAt: createdAt(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    deliveredAt: ts("delivered_at"),
+  },
+  (t) => [index("cache_outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+export type EnrollmentTokenRow = typeof enrollmentTokens.$inferSelect;
+export type EventRow = typeof events.$inferSelect;

@@ -1,0 +1,55 @@
+/** The API process: config, migrations, HTTP server, cache outbox worker, graceful shutdown. */
+import { serve } from "@hono/node-server";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { DEV_PORTS, waitForTcp } from "@sesame/dev-services";
+import { createApiApp } from "./app.ts";
+import { resolveApiConfig } from "./config.ts";
+import { createDeps } from "./create-deps.ts";
+import { runMigrations } from "./db/migrate.ts";
+import { ConfigError, readApiEnv } from "./env.ts";
+import { startCacheOutboxWorker } from "./services/cache-sync.ts";
+
+async function main() {
+  const config = resolveApiConfig(readApiEnv());
+  if (config.database.embedded) {
+    // `npm run dev` starts embedded Postgres beside us (tooling/dev-services); wait for it.
+    await waitForTcp("127.0.0.1", DEV_PORTS.postgres, 60_000);
+  }
+  await runMigrations(config.database.url);
+  const deps = await createDeps(config);
+  const app = createApiApp(deps, { remoteAddress: (c) => getConnInfo(c).remote.address ?? null });
+  const worker = startCacheOutboxWorker(deps);
+  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+    deps.logger.info(
+      { database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind },
+      `Sesame API listening on http://${info.address}:${info.port}`,
+    );
+    if (config.nodeEnv !== "production" && config.signingKeys.kind === "file") {
+      deps.logger.info(`dev root key is in .data/dev-secrets.json (rootKey)`);
+    }
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await worker.stop();
+    await deps.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((error) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error("Sesame API failed to start:", error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/**
+ * One-time enrollment codes: 8 digits from a CSPRNG, valid 5 minutes, single use. The code is
+ * stored as an HMAC under the server's key (a plain hash of 10^8 codes is reversed in seconds).
+ * The enrollment link names the code's id, never the code itself, so failed guesses can be counted
+ * per code and the code dies after 5 of them.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { AppDeps } from "../deps.ts";
+import { enrollmentTokens, tenants, users } from "../db/schema.ts";
+import { hmacHex, randomDigits } from "../lib/crypto.ts";
+import { notFound } from "../lib/errors.ts";
+import { recordEvent, type Actor } from "./events.ts";
+
+export const ENROLLMENT_CODE_DIGITS = 8;
+export const ENROLLMENT_TTL_SECONDS = 5 * 60;
+/** Wrong guesses a code survives; the next one kills it. */
+export const ENROLLMENT_MAX_FAILURES = 5;
+
+export function hashEnrollmentCode(deps: Pick<AppDeps, "config">, code: string): string {
+  return hmacHex(deps.config.encryptionKey, `enrollment:${code}`);
+}
+
+export function enrollmentLink(baseUrl: string | null, enrollmentId: string, tenantCode: string): string | null {
+  if (!baseUrl) return null;
+  const url = new URL(baseUrl);
+  url.searchParams.set("tenant", tenantCode);
+  url.searchParams.set("enrollment", enrollmentId);
+  return url.toString();
+}
+
+export async function createEnrollmentToken(deps: AppDeps, tenantId: string, userId: string, actor: Actor) {
+  const now = deps.now();
+  return deps.db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ tenantCode: tenants.code, enrollmentUrl: tenants.settings })
+      .from(users)
+      .innerJoin(tenants, eq(tenants.id, users.tenantId))
+      .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
+      .limit(1);
+    if (!row) throw notFound("User");
+    const code = randomDigits(ENROLLMENT_CODE_DIGITS);
+    const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_SECONDS * 1000);
+    const [token] = await tx
+      .insert(enrollmentTokens)
+      .values({ tenantId, userId, codeHash: hashEnrollmentCode(deps, code), createdAt: now, expiresAt })
+      .returning({ id: enrollmentTokens.id });
+    await recordEvent(tx, { tenantId, type: "enrollment_token.created", actor, userId, data: { enrollmentId: token!.id, expiresAt: expiresAt.toISOString() } }, now);
+    return {
+      token: code,
+      enrollmentId: token!.id,
+      url: enrollmentLink(row.enrollmentUrl.enrollmentUrl, token!.id, row.tenantCode),
+      expiresAt: expiresAt.toISOString(),
+    };
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Rate limiting on the same cache as the sessions: @upstash/ratelimit over the Upstash REST API,
+ * or rate-limiter-flexible over TCP Redis when only REDIS_URL is configured. Both count a fixed
+ * window per key. If the cache cannot answer, the attempt is refused (fail closed).
+ */
+import { Ratelimit } from "@upstash/ratelimit";
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { Redis as IORedis } from "ioredis";
+import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import type { CacheConfig } from "../config.ts";
+import type { RateLimitDecision, RateLimitRule, RateLimiter } from "./rate-limit.ts";
+
+const ruleKey = (rule: RateLimitRule) => `${rule.max}/${rule.windowSeconds}`;
+
+function createUpstashLimiter(cache: Extract<CacheConfig, { kind: "upstash" }>): RateLimiter {
+  const redis = new UpstashRedis({
+    url: cache.url,
+    token: cache.token,
+    retry: { retries: 1, backoff: () => 50 },
+    signal: () => AbortSignal.timeout(cache.timeoutMs),
+  });
+  const limiters = new Map<string, Ratelimit>();
+  return {
+    async limit(key, rule) {
+      let limiter = limiters.get(ruleKey(rule));
+      if (!limiter) {
+        limiter = new Ratelimit({
+          redis,
+          limiter: Ratelimit.fixedWindow(rule.max, `${rule.windowSeconds} s`),
+          prefix: `${cache.prefix}rl:${ruleKey(rule)}`,
+          ephemeralCache: false,
+        });
+        limiters.set(ruleKey(rule), limiter);
+      }
+      try {
+        const r = await limiter.limit(key);
+        return { ok: r.success, retryAfterSeconds: r.success ? 0 : Math.max(1, Math.ceil((r.reset - Date.now()) / 1000)) };
+      } catch {
+        return unavailable(rule);
+      }
+    },
+  };
+}
+
+function createRedisLimiter(cache: Extract<CacheConfig, { kind: "redis" }>): RateLimiter {
+  const client = new IORedis(cache.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: cache.timeoutMs, enableOfflineQueue: true });
+  const limiters = new Map<string, RateLimiterRedis>();
+  return {
+    async limit(key, rule) {
+      let limiter = limiters.get(ruleKey(rule));
+      if (!limiter) {
+        limiter = new RateLimiterRedis({ storeClient: client, points: rule.max, duration: rule.windowSeconds, keyPrefix: `${cache.prefix}rl:${ruleKey(rule)}` });
+        limiters.set(ruleKey(rule), limiter);
+      }
+      try {
+        await limiter.consume(key);
+        return { ok: true, retryAfterSeconds: 0 };
+      } catch (error) {
+        if (error instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
+        return unavailable(rule);
+      }
+    },
+  };
+}
+
+/** The cache is down: refuse rather than let guesses through unlimited. */
+function unavailable(rule: RateLimitRule): RateLimitDecision {
+  return { ok: false, retryAfterSeconds: Math.min(rule.windowSeconds, 5) };
+}
+
+export function createRateLimiter(cache: CacheConfig): RateLimiter {
+  return cache.kind === "upstash" ? createUpstashLimiter(cache) : createRedisLimiter(cache);
+}

@@ -1,0 +1,45 @@
+/**
+ * tRPC, built once. Exports only the builders: the procedure kinds differ by caller
+ * (root key, tenant API key, user access token, public).
+ */
+import { initTRPC } from "@trpc/server";
+import { ZodError } from "zod";
+import type { Context } from "./context.ts";
+import { FieldError } from "./lib/errors.ts";
+import { authenticateAdmin, authenticateRoot, authenticateUser } from "./services/callers.ts";
+
+const t = initTRPC.context<Context>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    if (cause instanceof ZodError) {
+      const first = cause.issues[0];
+      const field = first ? first.path.map(String).join(".") : null;
+      return {
+        ...shape,
+        message: cause.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; "),
+        data: { ...shape.data, field, issues: cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })) },
+      };
+    }
+    if (cause instanceof FieldError) return { ...shape, data: { ...shape.data, field: cause.field } };
+    return { ...shape, data: { ...shape.data, field: null } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+export const rootProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const actor = authenticateRoot(ctx.deps, ctx.request.authorization);
+  return next({ ctx: { ...ctx, actor } });
+});
+
+export const adminProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const admin = await authenticateAdmin(ctx.deps, ctx.request.authorization);
+  return next({ ctx: { ...ctx, tenantId: admin.tenantId, actor: admin.actor } });
+});
+
+export const userProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const user = await authenticateUser(ctx.deps, ctx.request.authorization);
+  return next({ ctx: { ...ctx, ...user } });
+});

@@ -1,0 +1,89 @@
+/**
+ * Runs the real API (Hono app, Postgres, cache) on a random local port for a test file, and hands
+ * out typed clients. Storage is whatever the global setup started: real servers or embedded ones.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { createSesameClient } from "@sesame/client";
+import type { SesameBackends } from "@sesame/dev-services";
+import { inject } from "vitest";
+import { createApiApp } from "../src/app.ts";
+import type { ApiConfig } from "../src/config.ts";
+import { createDeps } from "../src/create-deps.ts";
+import type { AppDeps } from "../src/deps.ts";
+
+export interface HarnessOptions {
+  now?: () => Date;
+  config?: Partial<ApiConfig>;
+  /** Replace dependencies (for example a cache store pointed at a dead port). */
+  deps?: Partial<AppDeps>;
+  /** Backends to use outside vitest (scripts); inside vitest they come from inject(). */
+  backends?: SesameBackends;
+  /** Listen on this port instead of a random one. */
+  port?: number;
+}
+
+/** Config for a test API over the run's backends (from vitest's inject, or given explicitly). */
+export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: SesameBackends): ApiConfig {
+  const b = backends ?? inject("sesameBackends");
+  const embedded = b.description.postgres === "embedded";
+  return {
+    nodeEnv: "test",
+    host: "127.0.0.1",
+    port: 0,
+    database: { url: b.databaseUrl, embedded, poolMax: embedded ? 1 : 4 },
+    cache: { kind: "upstash", url: b.upstash.url, token: b.upstash.token, prefix: b.cachePrefix, timeoutMs: 500 },
+    rootKey: `sesame_root_${randomBytes(32).toString("base64url")}`,
+    issuer: "http://sesame.test",
+    audience: "sesame",
+    signingKeys: { kind: "memory" },
+    encryptionKey: new Uint8Array(randomBytes(32)),
+    introspectionSecret: randomBytes(32).toString("base64url"),
+    leaseSeconds: 30,
+    refreshGraceSeconds: 10,
+    trustProxy: true,
+    countryHeader: "x-test-country",
+    logLevel: "silent",
+    ...overrides,
+  };
+}
+
+export async function startApi(options: HarnessOptions = {}) {
+  const config = testConfig(options.config, options.backends);
+  const deps = await createDeps(config, { ...(options.now ? { now: options.now } : {}), ...options.deps });
+  const app = createApiApp(deps, { remoteAddress: () => "127.0.0.1" });
+  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: options.port ?? 0 });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    deps,
+    config,
+    app,
+    /** A client with the root key. */
+    root: () => createSesameClient({ url, apiKey: config.rootKey }),
+    /** A client with a tenant API key. */
+    admin: (apiKey: string) => createSesameClient({ url, apiKey }),
+    user: (accessToken: string) => createSesameClient({ url, accessToken }),
+    anonymous: () => createSesameClient({ url }),
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.close();
+    },
+  };
+}
+export type ApiHarness = Awaited<ReturnType<typeof startApi>>;
+
+let counter = 0;
+/** A unique tenant code for this run (codes are global). */
+export function uniqueTenantCode(prefix = "T"): string {
+  counter += 1;
+  return `${prefix}${randomBytes(4).toString("hex").toUpperCase()}${counter}`.slice(0, 16);
+}
+
+/** Creates a tenant through the API and returns an admin client for it. */
+export async function createTenantWithAdmin(api: ApiHarness, settings?: Record<string, unknown>) {
+  const created = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Test tenant", ...(settings ? { settings } : {}) });
+  return { ...created, admin: api.admin(created.key) };
+}

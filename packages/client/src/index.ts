@@ -1,0 +1,51 @@
+/**
+ * The typed Sesame client.
+ *
+ * @example
+ * const sesame = createSesameClient({ url: "http://127.0.0.1:4000", apiKey: process.env.SESAME_API_KEY });
+ * const { tenant, key } = await sesame.tenants.create.mutate({ code: "ACME", name: "Acme" });
+ */
+import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import type { AppRouter } from "@sesame/api";
+
+export type { AppRouter };
+export { TRPCClientError };
+
+export interface SesameClientOptions {
+  /** Base URL of the Sesame API, e.g. http://127.0.0.1:4000 (the client appends /trpc). */
+  url: string;
+  /** A tenant API key (`sk_…`) or, for tenant management, the root key. */
+  apiKey?: string;
+  /** A user's access token, for the `auth.*` self-service procedures. */
+  accessToken?: string;
+  /** Extra headers sent with every request (for example a trace id). */
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+export function createSesameClient(options: SesameClientOptions) {
+  if (options.apiKey && options.accessToken) throw new Error("createSesameClient: pass apiKey or accessToken, not both");
+  const secret = options.apiKey ?? options.accessToken;
+  const headers = { ...options.headers, ...(secret ? { authorization: `Bearer ${secret}` } : {}) };
+  return createTRPCClient<AppRouter>({
+    links: [
+      httpBatchLink({
+        url: `${options.url.replace(/\/+$/, "")}/trpc`,
+        headers: () => headers,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+    ],
+  });
+}
+
+export type SesameClient = ReturnType<typeof createSesameClient>;
+
+/** The tRPC error code of a failed call (`NOT_FOUND`, `BAD_REQUEST`, …), or null. */
+export function errorCode(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as { code?: string } | undefined)?.code ?? null) : null;
+}
+
+/** For BAD_REQUEST: the input field at fault, as a dotted path. */
+export function errorField(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as { field?: string | null } | undefined)?.field ?? null) : null;
+}

@@ -1,0 +1,7 @@
+import { sesameVitestConfig } from "@sesame/vitest-config";
+
+export default sesameVitestConfig({
+  globalSetup: ["./global-setup.ts"],
+  fileParallelism: false,
+  include: ["src/**/*.test.ts"],
+});
