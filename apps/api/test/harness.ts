@@ -12,6 +12,7 @@ import { createApiApp } from "../src/app.ts";
 import type { ApiConfig } from "../src/config.ts";
 import { createDeps } from "../src/create-deps.ts";
 import type { AppDeps } from "../src/deps.ts";
+import { startCacheOutboxWorker } from "../src/services/cache-sync.ts";
 
 export interface HarnessOptions {
   now?: () => Date;
@@ -22,6 +23,8 @@ export interface HarnessOptions {
   backends?: SesameBackends;
   /** Listen on this port instead of a random one. */
   port?: number;
+  /** Run the cache outbox retry worker, as main.ts does (off by default so tests stay deterministic). */
+  outboxWorker?: boolean;
 }
 
 /** Config for a test API over the run's backends (from vitest's inject, or given explicitly). */
@@ -35,6 +38,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
     database: { url: b.databaseUrl, embedded, poolMax: embedded ? 1 : 4 },
     cache: { kind: "upstash", url: b.upstash.url, token: b.upstash.token, prefix: b.cachePrefix, timeoutMs: 500 },
     rootKey: `sesame_root_${randomBytes(32).toString("base64url")}`,
+    rootKeySource: "env",
     issuer: "http://sesame.test",
     audience: "sesame",
     signingKeys: { kind: "memory" },
@@ -53,6 +57,7 @@ export async function startApi(options: HarnessOptions = {}) {
   const config = testConfig(options.config, options.backends);
   const deps = await createDeps(config, { ...(options.now ? { now: options.now } : {}), ...options.deps });
   const app = createApiApp(deps, { remoteAddress: () => "127.0.0.1" });
+  const worker = options.outboxWorker ? startCacheOutboxWorker(deps, 250) : null;
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: options.port ?? 0 });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -68,7 +73,9 @@ export async function startApi(options: HarnessOptions = {}) {
     user: (accessToken: string) => createSesameClient({ url, accessToken }),
     anonymous: () => createSesameClient({ url }),
     async stop() {
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await worker?.stop();
       await deps.close();
     },
   };

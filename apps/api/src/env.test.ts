@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseApiEnv } from "./env.ts";
+
+describe("parseApiEnv", () => {
+  it("accepts an empty development environment with defaults", () => {
+    const env = parseApiEnv({});
+    expect(env).toMatchObject({ NODE_ENV: "development", HOST: "127.0.0.1", PORT: 4000, SESAME_LEASE_SECONDS: 30, SESAME_TRUST_PROXY: false });
+  });
+
+  it("lists every missing secret at once in production", () => {
+    const error = (() => {
+      try {
+        parseApiEnv({ NODE_ENV: "production" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const name of ["DATABASE_URL", "SESAME_ROOT_KEY", "SESAME_ISSUER", "SESAME_SIGNING_KEYS", "SESAME_ENCRYPTION_KEY", "SESAME_INTROSPECTION_SECRET", "UPSTASH_REDIS_REST_URL or REDIS_URL"]) {
+      expect(problems).toContain(name);
+    }
+  });
+
+  it("names malformed values together with missing ones", () => {
+    expect(() => parseApiEnv({ PORT: "eighty", SESAME_LEASE_SECONDS: "600", SESAME_ENCRYPTION_KEY: "c2hvcnQ=" })).toThrow(
+      /PORT[\s\S]*SESAME_ENCRYPTION_KEY|SESAME_ENCRYPTION_KEY[\s\S]*PORT/,
+    );
+    try {
+      parseApiEnv({ PORT: "eighty", SESAME_LEASE_SECONDS: "600", SESAME_ENCRYPTION_KEY: "c2hvcnQ=" });
+    } catch (e) {
+      expect((e as ConfigError).problems.map((p) => p.split(":")[0]).sort()).toEqual(["PORT", "SESAME_ENCRYPTION_KEY", "SESAME_LEASE_SECONDS"]);
+    }
+  });
+
+  it("requires the Upstash token with the Upstash URL", () => {
+    expect(() => parseApiEnv({ UPSTASH_REDIS_REST_URL: "https://example.upstash.io" })).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
+  });
+});

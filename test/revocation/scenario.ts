@@ -1,0 +1,218 @@
+/**
+ * One revocation scenario: the real API, the real edge and an upstream, over real storage. Many
+ * sessions are hammered through the edge while others are locked, wiped, re-authenticated,
+ * deleted and logged out at random; every request and receipt is timestamped; a fault can be
+ * injected mid-run (cache flushed, cache stopped and started again, API stopped and started again).
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { startApi, testConfig, type ApiHarness } from "@sesame/api/testing";
+import { generateStoredKey } from "@sesame/api/testing/keys";
+import { createUpstashSessionStore } from "@sesame/cache";
+import { createSesameClient } from "@sesame/client";
+import { INTROSPECTION_PATH } from "@sesame/core";
+import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@sesame/dev-services";
+import { createEdgeApp } from "@sesame/edge";
+import { Redis as UpstashRedis } from "@upstash/redis";
+import { analyseRun, type ReceiptRecord, type RequestRecord, type RevocationReport } from "./report.ts";
+
+export const SCENARIOS = ["normal", "cache-flushed", "cache-restarted", "api-restarted"] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface ScenarioOptions {
+  name: ScenarioName;
+  backends: SesameBackends;
+  sessions: number;
+  durationMs: number;
+  /** Concurrent request loops against the edge. */
+  concurrency: number;
+  /** Fraction of the sessions revoked during the run. */
+  revokeFraction: number;
+  leaseSeconds: number;
+  /** How long the injected fault lasts. */
+  faultMs: number;
+  log?: (line: string) => void;
+}
+
+export interface ScenarioResult extends RevocationReport {
+  scenario: ScenarioName;
+  revocationErrors: number;
+  durationMs: number;
+}
+
+const ACTIONS = ["lock", "wipe", "reauthenticate", "delete", "logout"] as const;
+
+interface Tracked {
+  userId: string;
+  sessionId: string;
+  accessToken: string;
+}
+
+async function listen(fetchHandler: (req: Request) => Response | Promise<Response>, port = 0) {
+  const server = serve({ fetch: fetchHandler, hostname: "127.0.0.1", port });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const log = options.log ?? (() => {});
+  const token = randomBytes(24).toString("base64url");
+  const prefix = `${options.backends.cachePrefix}rev-${options.name}:`;
+  const shimOptions = { token, ...(options.backends.redisUrl ? { redisUrl: options.backends.redisUrl } : {}) };
+  let shim: UpstashShimHandle | null = await startUpstashShim(shimOptions);
+  const shimPort = Number(new URL(shim.url).port);
+  const cacheAdmin = new UpstashRedis({ url: shim.url, token, retry: { retries: 0, backoff: () => 0 } });
+
+  const keySet = JSON.stringify({ keys: [await generateStoredKey(new Date())] });
+  const backends: SesameBackends = { ...options.backends, upstash: { url: shim.url, token }, cachePrefix: prefix };
+  const config = testConfig({ leaseSeconds: options.leaseSeconds, signingKeys: { kind: "inline", json: keySet } }, backends);
+  let api: ApiHarness | null = await startApi({ config, backends, outboxWorker: true });
+  const apiPort = Number(new URL(api.url).port);
+  const apiUrl = api.url;
+
+  const upstream = await listen(() => new Response("ok"));
+  const edgeApp = createEdgeApp({
+    issuer: config.issuer,
+    audience: config.audience,
+    jwksUrl: `${apiUrl}/.well-known/jwks.json`,
+    store: createUpstashSessionStore({ url: shim.url, token, prefix, timeoutMs: 300 }),
+    introspection: { url: `${apiUrl}${INTROSPECTION_PATH}`, secret: config.introspectionSecret },
+    upstreamUrl: `http://127.0.0.1:${upstream.port}`,
+  });
+  const edge = await listen(edgeApp.fetch);
+  const edgeUrl = `http://127.0.0.1:${edge.port}`;
+
+  const root = createSesameClient({ url: apiUrl, apiKey: config.rootKey });
+  const { tenant, key } = await root.tenants.create.mutate({ code: `R${randomBytes(5).toString("hex").toUpperCase()}`, name: `revocation ${options.name}` });
+  const admin = createSesameClient({ url: apiUrl, apiKey: key });
+  const sessions: Tracked[] = [];
+  for (let i = 0; i < options.sessions; i++) {
+    const user = await admin.users.create.mutate({ username: `u${i}-${tenant.code.toLowerCase()}` });
+    const started = await admin.sessions.create.mutate({ userId: user.id });
+    sessions.push({ userId: user.id, sessionId: started.session.id, accessToken: started.accessToken });
+  }
+  log(`${options.name}: ${sessions.length} sessions ready`);
+
+  const requests: RequestRecord[] = [];
+  const receipts: ReceiptRecord[] = [];
+  const attempts = new Map<string, number>();
+  let revocationErrors = 0;
+  const started = Date.now();
+  const deadline = started + options.durationMs;
+
+  const hammer = async () => {
+    while (Date.now() < deadline) {
+      const s = sessions[Math.floor(Math.random() * sessions.length)]!;
+      const start = Date.now();
+      let status = 0;
+      try {
+        const res = await fetch(`${edgeUrl}/resource`, { headers: { authorization: `Bearer ${s.accessToken}` }, signal: AbortSignal.timeout(5_000) });
+        status = res.status;
+        await res.arrayBuffer();
+      } catch {
+        status = -1;
+      }
+      requests.push({ sessionId: s.sessionId, start, end: Date.now(), status });
+    }
+  };
+
+  const toRevoke = sessions.slice(0, Math.floor(sessions.length * options.revokeFraction)).sort(() => Math.random() - 0.5);
+  const gap = (options.durationMs * 0.85) / Math.max(1, toRevoke.length);
+  const revoke = async () => {
+    for (const s of toRevoke) {
+      if (Date.now() >= deadline) break;
+      const action = ACTIONS[Math.floor(Math.random() * ACTIONS.length)]!;
+      const calledAt = Date.now();
+      if (!attempts.has(s.sessionId)) attempts.set(s.sessionId, calledAt);
+      try {
+        const { revocation } = await revokeOne(action, s, admin, apiUrl);
+        receipts.push({
+          sessionIds: revocation.sessionIds,
+          calledAt,
+          committedAt: Date.parse(revocation.committedAt),
+          effectiveAt: revocation.effectiveAt ? Date.parse(revocation.effectiveAt) : null,
+          action,
+        });
+      } catch {
+        revocationErrors++;
+      }
+      await sleep(gap);
+    }
+  };
+
+  const fault = async () => {
+    if (options.name === "normal") return;
+    await sleep(options.durationMs * 0.35);
+    if (options.name === "cache-flushed") {
+      log(`${options.name}: flushing the cache`);
+      await deleteByPrefix(cacheAdmin, prefix);
+    } else if (options.name === "cache-restarted") {
+      log(`${options.name}: stopping the cache`);
+      await shim?.close();
+      shim = null;
+      await sleep(options.faultMs);
+      // A Redis without persistence comes back empty.
+      shim = await startUpstashShim({ ...shimOptions, port: shimPort });
+      await deleteByPrefix(new UpstashRedis({ url: shim.url, token, retry: { retries: 0, backoff: () => 0 } }), prefix);
+      log(`${options.name}: cache started again`);
+    } else if (options.name === "api-restarted") {
+      log(`${options.name}: stopping the API`);
+      await api?.stop();
+      api = null;
+      await sleep(options.faultMs);
+      api = await startApi({ config, backends, outboxWorker: true, port: apiPort });
+      log(`${options.name}: API started again`);
+    }
+  };
+
+  await Promise.all([...Array.from({ length: options.concurrency }, hammer), revoke(), fault()]);
+  // Let the outbox drain before judging; then stop everything.
+  await sleep(500);
+  const durationMs = Date.now() - started;
+  await edge.close();
+  await upstream.close();
+  await api?.stop();
+  await shim?.close();
+
+  const report = analyseRun(requests, receipts, attempts, options.leaseSeconds * 1000);
+  return { scenario: options.name, ...report, revocationErrors, durationMs };
+}
+
+type Admin = ReturnType<typeof createSesameClient>;
+interface Receipt {
+  revocation: { sessionIds: string[]; committedAt: string; effectiveAt: string | null };
+}
+
+async function revokeOne(action: (typeof ACTIONS)[number], s: Tracked, admin: Admin, apiUrl: string): Promise<Receipt> {
+  switch (action) {
+    case "lock":
+      return admin.users.lock.mutate({ userId: s.userId, wipe: false });
+    case "wipe":
+      return admin.sessions.wipe.mutate({ userId: s.userId, sessionId: s.sessionId });
+    case "reauthenticate":
+      return admin.sessions.reauthenticate.mutate({ userId: s.userId, sessionId: s.sessionId });
+    case "delete":
+      return admin.sessions.delete.mutate({ userId: s.userId, sessionId: s.sessionId });
+    case "logout":
+      return createSesameClient({ url: apiUrl, accessToken: s.accessToken }).auth.logout.mutate();
+  }
+}
+
+async function deleteByPrefix(redis: UpstashRedis, prefix: string) {
+  let cursor: string | number = 0;
+  do {
+    const [next, keys] = (await redis.scan(cursor, { match: `${prefix}*`, count: 1000 })) as [string | number, string[]];
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (String(cursor) !== "0");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
