@@ -1,0 +1,8 @@
+export { createUpstashShim, type UpstashShimOptions } from "./upstash-shim.ts";
+export { startUpstashShim, type StartUpstashShimOptions, type UpstashShimHandle } from "./start-upstash-shim.ts";
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embedded-postgres.ts";
+export { findRepoRoot, loadDevSecrets, type DevSecrets } from "./dev-secrets.ts";
+export { DEV_PORTS } from "./dev-ports.ts";
+export { waitForHttp, waitForTcp } from "./wait.ts";
+export { provideBackends, startTestBackends, type TestBackends } from "./test-backends.ts";
+export type { SesameBackends } from "./vitest-provide.ts";

@@ -1,0 +1,3 @@
+import { sesameVitestConfig } from "@sesame/vitest-config";
+
+export default sesameVitestConfig();
