@@ -1,0 +1,86 @@
+/**
+ * One measured server per bench row, started by edge.bench.ts in its own process. Reads the row and
+ * the services' addresses from BENCH_ROW / BENCH_SERVICES; prints one JSON line when listening.
+ */
+import { Hono } from "hono";
+import { proxy } from "hono/proxy";
+import { createLocalJWKSet } from "jose";
+import postgres from "postgres";
+import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache";
+import { createIoredisSessionStore } from "@sesame/cache/ioredis";
+import { createEdgeApp } from "../src/app.ts";
+import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
+import { createAccessTokenVerifier } from "../src/verify/verify-token.ts";
+import { listen } from "../test/support/listen.ts";
+
+interface Services {
+  sessionId: string;
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  introspectionUrl: string;
+  introspectionSecret: string;
+  redisUrl: string;
+  upstash: { url: string; token: string };
+  prefix: string;
+  upstreamUrl: string;
+  databaseUrl: string;
+  table: string;
+}
+
+const row = process.env.BENCH_ROW ?? "";
+const services = JSON.parse(process.env.BENCH_SERVICES ?? "{}") as Services;
+
+const authOptions = (store: SessionCacheStore) => ({
+  issuer: services.issuer,
+  audience: services.audience,
+  jwksUrl: services.jwksUrl,
+  store,
+  introspection: { url: services.introspectionUrl, secret: services.introspectionSecret },
+});
+const tcpStore = () => createIoredisSessionStore({ redis: services.redisUrl, prefix: services.prefix });
+const upstashStore = () => createUpstashSessionStore({ ...services.upstash, prefix: services.prefix });
+
+function protectedApp(store: SessionCacheStore) {
+  const app = new Hono<{ Variables: SessionVariables }>();
+  app.use("*", sessionAuth(authOptions(store)));
+  app.get("*", (c) => c.text("ok"));
+  return app;
+}
+
+async function buildRow(): Promise<{ fetch: (request: Request) => Response | Promise<Response> }> {
+  switch (row) {
+    case "bare":
+      return new Hono().get("*", (c) => c.text("ok"));
+    case "jose": {
+      const jwks = (await (await fetch(services.jwksUrl)).json()) as Parameters<typeof createLocalJWKSet>[0];
+      const verify = createAccessTokenVerifier({ issuer: services.issuer, audience: services.audience, getKey: createLocalJWKSet(jwks) });
+      return new Hono().get("*", async (c) => {
+        const result = await verify((c.req.header("authorization") ?? "").slice(7), new Date());
+        return result.ok ? c.text("ok") : c.text(result.reason, 401);
+      });
+    }
+    case "edge-tcp":
+      return protectedApp(tcpStore());
+    case "edge-upstash":
+      return protectedApp(upstashStore());
+    case "postgres": {
+      const sql = postgres(services.databaseUrl, { max: 10 });
+      return new Hono().get("*", async (c) => {
+        const rows = await sql`select 1 from ${sql(services.table)} where id = ${services.sessionId}`;
+        return rows.length === 1 ? c.text("ok") : c.text("missing", 401);
+      });
+    }
+    case "proxy-bare":
+      return new Hono().all("*", (c) => proxy(`${services.upstreamUrl}${new URL(c.req.url).pathname}`, { raw: c.req.raw }));
+    case "proxy-edge":
+      return createEdgeApp({ ...authOptions(tcpStore()), upstreamUrl: services.upstreamUrl });
+    default:
+      throw new Error(`unknown BENCH_ROW "${row}"`);
+  }
+}
+
+const app = await buildRow();
+const server = await listen(app.fetch);
+console.log(JSON.stringify({ ready: true, url: server.url }));
+process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));

@@ -1,0 +1,117 @@
+/**
+ * `npm run bench:edge`: what the edge check costs per request. Each row's server runs in its own
+ * process (tsx), its dependencies in another, and autocannon here: 50 connections, a 1 s warm-up,
+ * then a measured run per row. Bounded: about a minute in all.
+ *
+ * Env: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+ * BENCH_SECONDS (default 4), BENCH_CONNECTIONS (default 50), BENCH_ROWS (comma-separated row ids; default all).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+interface Row {
+  id: string;
+  label: string;
+  baseline: string | null;
+  path: string;
+  authenticated: boolean;
+}
+const ROWS: Row[] = [
+  { id: "bare", label: "bare Hono (baseline)", baseline: null, path: "/", authenticated: false },
+  { id: "jose", label: "jose verify per request, no token cache", baseline: "bare", path: "/", authenticated: true },
+  { id: "edge-tcp", label: "sessionAuth, warm token cache, TCP store (ioredis)", baseline: "bare", path: "/", authenticated: true },
+  { id: "edge-upstash", label: "sessionAuth, warm token cache, Upstash store (shim → Redis)", baseline: "bare", path: "/", authenticated: true },
+  { id: "postgres", label: "Postgres lookup per request (postgres.js)", baseline: "bare", path: "/", authenticated: false },
+  { id: "proxy-bare", label: "bare proxy to a local upstream (baseline)", baseline: null, path: "/items", authenticated: false },
+  { id: "proxy-edge", label: "edge service: check + proxy, TCP store", baseline: "proxy-bare", path: "/items", authenticated: true },
+];
+
+/** Spawns a tsx process and resolves with the first JSON line it prints that has `ready: true`. */
+function startProcess(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not become ready in 30 s`)), 30_000);
+    child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      if (!line.startsWith("{")) return;
+      const info = JSON.parse(line) as Record<string, unknown>;
+      if (info.ready) {
+        clearTimeout(timer);
+        resolve({ child, info });
+      }
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+interface Measured {
+  row: Row;
+  rps: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+async function measure(row: Row, services: Record<string, unknown>): Promise<Measured> {
+  const { child, info } = await startProcess(here("./bench-server.ts"), { BENCH_ROW: row.id, BENCH_SERVICES: JSON.stringify(services) });
+  try {
+    const options = {
+      url: `${info.url as string}${row.path}`,
+      connections: CONNECTIONS,
+      headers: (row.authenticated ? { authorization: `Bearer ${services.token as string}` } : {}) as Record<string, string>,
+    };
+    await autocannon({ ...options, duration: 1 });
+    const result = await autocannon({ ...options, duration: SECONDS });
+    return { row, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+  } finally {
+    await stop(child);
+  }
+}
+
+const only = process.env.BENCH_ROWS?.split(",").filter(Boolean);
+const selected = only ? ROWS.filter((row) => only.includes(row.id) || (row.baseline === null && ROWS.some((r) => only.includes(r.id) && r.baseline === row.id))) : ROWS;
+
+const { child: servicesProcess, info: services } = await startProcess(here("./bench-services.ts"), {});
+const results: Measured[] = [];
+try {
+  for (const row of selected) {
+    process.stderr.write(`measuring ${row.id}…\n`);
+    results.push(await measure(row, services));
+  }
+} finally {
+  await stop(servicesProcess);
+}
+
+const byId = new Map(results.map((result) => [result.row.id, result]));
+const pad = (text: string, width: number) => text.padEnd(width);
+console.log(`\nedge bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), Node ${process.version}\n`);
+console.log(`${pad("row", 62)}${pad("req/s", 10)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs baseline", 20)}failures`);
+for (const { row, rps, p50, p99, failures } of results) {
+  const base = row.baseline ? byId.get(row.baseline) : undefined;
+  const ratio = base ? `${(rps / base.rps).toFixed(2)}× ${row.baseline}` : "—";
+  console.log(`${pad(row.label, 62)}${pad(rps.toFixed(0), 10)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 20)}${failures}`);
+}
+const tcp = byId.get("edge-tcp");
+const upstash = byId.get("edge-upstash");
+if (tcp && upstash) console.log(`\nTCP store vs Upstash store: ${(tcp.rps / upstash.rps).toFixed(2)}× the throughput`);
+if (results.some((result) => result.failures > 0)) {
+  console.error("some rows had non-2xx answers or errors: their figures are not comparable");
+  process.exitCode = 1;
+}

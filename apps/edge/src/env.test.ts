@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { EdgeEnvError, parseEdgeEnv } from "./env.ts";
+
+const minimal = {
+  SESAME_INTROSPECTION_SECRET: "dev-introspection-secret",
+  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
+  UPSTASH_REDIS_REST_TOKEN: "dev-token",
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    parseEdgeEnv(env);
+  } catch (error) {
+    if (error instanceof EdgeEnvError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected parseEdgeEnv to fail");
+}
+
+describe("parseEdgeEnv", () => {
+  it("fills the documented defaults", () => {
+    expect(parseEdgeEnv(minimal)).toEqual({
+      production: false,
+      port: 8787,
+      host: "127.0.0.1",
+      apiUrl: "http://127.0.0.1:4000",
+      jwksUrl: "http://127.0.0.1:4000/.well-known/jwks.json",
+      introspectionUrl: "http://127.0.0.1:4000/internal/introspect",
+      issuer: "http://127.0.0.1:4000",
+      audience: "sesame",
+      introspectionSecret: "dev-introspection-secret",
+      store: { kind: "upstash", url: "http://127.0.0.1:8079", token: "dev-token" },
+      cachePrefix: "sesame:",
+      upstreamUrl: undefined,
+      publicPaths: [],
+      routeGroups: {},
+    });
+  });
+
+  it("derives the JWKS URL and the issuer from SESAME_API_URL unless given", () => {
+    const env = parseEdgeEnv({ ...minimal, SESAME_API_URL: "https://api.example.com/" });
+    expect(env.jwksUrl).toBe("https://api.example.com/.well-known/jwks.json");
+    expect(env.issuer).toBe("https://api.example.com");
+    const explicit = parseEdgeEnv({ ...minimal, SESAME_JWKS_URL: "https://keys.example.com/jwks", SESAME_ISSUER: "https://issuer.example.com" });
+    expect(explicit.jwksUrl).toBe("https://keys.example.com/jwks");
+    expect(explicit.issuer).toBe("https://issuer.example.com");
+  });
+
+  it("uses the TCP store when only REDIS_URL is given, and Upstash otherwise", () => {
+    const { UPSTASH_REDIS_REST_URL: _u, UPSTASH_REDIS_REST_TOKEN: _t, ...noUpstash } = minimal;
+    expect(parseEdgeEnv({ ...noUpstash, REDIS_URL: "redis://127.0.0.1:6379" }).store).toEqual({ kind: "tcp", redisUrl: "redis://127.0.0.1:6379" });
+    expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379" }).store.kind).toBe("upstash");
+    expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379", SESAME_EDGE_STORE: "tcp" }).store.kind).toBe("tcp");
+  });
+
+  it("parses public paths and route groups", () => {
+    const env = parseEdgeEnv({ ...minimal, SESAME_PUBLIC_PATHS: " /public/*, /status ,", SESAME_ROUTE_GROUPS: '{"/admin/*":["admin"]}' });
+    expect(env.publicPaths).toEqual(["/public/*", "/status"]);
+    expect(env.routeGroups).toEqual({ "/admin/*": ["admin"] });
+  });
+
+  it("lists every problem at once", () => {
+    const problems = problemsOf({
+      PORT: "eighty",
+      SESAME_API_URL: "ftp://x",
+      SESAME_EDGE_STORE: "memcached",
+    });
+    expect(problems.join("\n")).toMatch(/PORT/);
+    expect(problems.join("\n")).toMatch(/SESAME_API_URL/);
+    expect(problems.join("\n")).toMatch(/SESAME_EDGE_STORE/);
+    expect(problems.join("\n")).toMatch(/SESAME_INTROSPECTION_SECRET is required/);
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("names each missing setting and each bad pattern", () => {
+    const problems = problemsOf({ SESAME_PUBLIC_PATHS: "public", SESAME_ROUTE_GROUPS: '{"/a/*/b":["x"]}' });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^SESAME_INTROSPECTION_SECRET is required/),
+        expect.stringMatching(/^UPSTASH_REDIS_REST_URL is required/),
+        expect.stringMatching(/^UPSTASH_REDIS_REST_TOKEN is required/),
+        expect.stringMatching(/^SESAME_PUBLIC_PATHS: /),
+        expect.stringMatching(/^SESAME_ROUTE_GROUPS: /),
+      ]),
+    );
+    expect(problemsOf({ ...minimal, SESAME_ROUTE_GROUPS: "{" })).toEqual([expect.stringMatching(/SESAME_ROUTE_GROUPS: must be JSON/)]);
+    expect(problemsOf({ ...minimal, SESAME_ROUTE_GROUPS: '{"/a":[]}' })).toEqual([expect.stringMatching(/non-empty arrays/)]);
+  });
+
+  it("requires the API and upstream addresses explicitly in production", () => {
+    const problems = problemsOf({ ...minimal, NODE_ENV: "production" });
+    expect(problems).toEqual([expect.stringMatching(/^SESAME_API_URL is required in production/), expect.stringMatching(/^UPSTREAM_URL is required in production/)]);
+    const env = parseEdgeEnv({ ...minimal, NODE_ENV: "production", SESAME_API_URL: "https://api.example.com", UPSTREAM_URL: "http://app:3000" });
+    expect(env.production).toBe(true);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(parseEdgeEnv({ ...minimal, PORT: "", SESAME_API_URL: "" }).port).toBe(8787);
+    expect(problemsOf({ ...minimal, SESAME_INTROSPECTION_SECRET: "" })).toEqual([expect.stringMatching(/SESAME_INTROSPECTION_SECRET is required/)]);
+  });
+});

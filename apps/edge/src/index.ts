@@ -1,0 +1,14 @@
+/**
+ * `@sesame/edge`: the session check as Hono middleware, and the standalone edge service.
+ *
+ * @example
+ * import { sessionAuth, requireGroups, type SessionVariables } from "@sesame/edge";
+ * const app = new Hono<{ Variables: SessionVariables }>();
+ * app.use("*", sessionAuth({ issuer, audience: "sesame", jwksUrl, store, introspection: { url, secret } }));
+ * app.get("/admin", requireGroups("admin"), (c) => c.json(c.var.session));
+ */
+export { sessionAuth, requireGroups, type SessionAuthOptions, type SessionAuthEvent, type SessionVariables, type EdgeSession } from "./middleware.ts";
+export { createEdgeApp, type EdgeAppConfig } from "./app.ts";
+export { parseEdgeEnv, EdgeEnvError, type EdgeEnv, type EdgeStoreConfig } from "./env.ts";
+export { IDENTITY_HEADERS } from "./proxy.ts";
+export { createAccessTokenVerifier, type TokenVerification, type AccessTokenVerifierOptions } from "./verify/verify-token.ts";

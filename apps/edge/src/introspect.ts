@@ -1,0 +1,85 @@
+/**
+ * The edge's call to the API when the cache cannot vouch for a session. Concurrent calls for the
+ * same session share one request, so a cold cache under load costs the API one query per session.
+ */
+import { introspectionResponseSchema, type IntrospectionResponse } from "@sesame/core";
+
+export interface IntrospectorOptions {
+  /** The API's `INTROSPECTION_PATH` URL. */
+  url: string;
+  /** `SESAME_INTROSPECTION_SECRET`, sent as a bearer token. */
+  secret: string;
+  /** Per call; default 1 500 ms. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** The API did not give a usable answer in time. */
+export class IntrospectionUnavailableError extends Error {
+  override readonly name = "IntrospectionUnavailableError";
+}
+
+export type Introspect = (sessionId: string) => Promise<IntrospectionResponse>;
+
+export function createIntrospector(options: IntrospectorOptions): Introspect {
+  const { url, secret, timeoutMs = 1_500 } = options;
+  const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  const inFlight = new Map<string, Promise<IntrospectionResponse>>();
+
+  async function callApi(sessionId: string): Promise<IntrospectionResponse> {
+    let response: Response;
+    let body: unknown;
+    try {
+      response = await fetchImpl(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ sessionId }),
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: "manual",
+      });
+      body = await response.json().catch(() => undefined);
+    } catch (error) {
+      throw new IntrospectionUnavailableError(`Introspection at ${url} failed: ${(error as Error).message}`, { cause: error });
+    }
+    if (response.status !== 200) throw new IntrospectionUnavailableError(`Introspection at ${url} answered ${response.status}`);
+    const parsed = introspectionResponseSchema.safeParse(body);
+    if (!parsed.success) throw new IntrospectionUnavailableError(`Introspection at ${url} answered an unexpected body`);
+    return parsed.data;
+  }
+
+  return function introspect(sessionId) {
+    let call = inFlight.get(sessionId);
+    if (!call) {
+      call = callApi(sessionId).finally(() => inFlight.delete(sessionId));
+      inFlight.set(sessionId, call);
+    }
+    const shared = call;
+    // A call that outlives its deadline is abandoned, so the next request for the session starts afresh.
+    return withDeadline(shared, timeoutMs + 50, () => {
+      if (inFlight.get(sessionId) === shared) inFlight.delete(sessionId);
+    });
+  };
+}
+
+/**
+ * Every caller keeps its own deadline on the shared call: on Workers, a fetch started by a request
+ * that gets cancelled may never settle, and the requests coalesced onto it must not hang.
+ */
+function withDeadline<T>(promise: Promise<T>, ms: number, onExpired: () => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      onExpired();
+      reject(new IntrospectionUnavailableError(`Introspection gave no answer within ${ms} ms`));
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * `sessionAuth`: the Hono middleware that admits a request only with a valid access token for an
+ * active session, and `requireGroups` to guard routes by the session's access groups.
+ */
+import type { MiddlewareHandler } from "hono";
+import { CLOCK_TOLERANCE_SECONDS, type AccessTokenClaims } from "@sesame/core";
+import type { SessionCacheStore } from "@sesame/cache";
+import { checkSession, type EdgeSession, type SessionCheckEvent } from "./check-session.ts";
+import { createIntrospector } from "./introspect.ts";
+import { missingTokenException, rejectionException } from "./responses.ts";
+import { createJwksKeySet } from "./verify/jwks.ts";
+import { createTokenCache } from "./verify/token-cache.ts";
+import { createAccessTokenVerifier } from "./verify/verify-token.ts";
+
+export type { EdgeSession } from "./check-session.ts";
+
+/** Hono variables set by `sessionAuth`: `c.var.session`. */
+export type SessionVariables = { session: EdgeSession };
+
+export type SessionAuthEvent =
+  | SessionCheckEvent
+  /** A signature was checked (token-cache miss). */
+  | { type: "token_verified"; sessionId: string }
+  | { type: "keys_changed" };
+
+export interface SessionAuthOptions {
+  /** Expected `iss`: the API's public URL. */
+  issuer: string;
+  /** Expected `aud`. */
+  audience: string;
+  /** The API's `/.well-known/jwks.json`. */
+  jwksUrl: string;
+  store: SessionCacheStore;
+  introspection: {
+    /** The API's introspection URL (`INTROSPECTION_PATH`). */
+    url: string;
+    secret: string;
+    /** Default 1 500 ms. */
+    timeoutMs?: number;
+  };
+  /** Clock skew on `exp`/`nbf`/`iat`, 0–60 s; default CLOCK_TOLERANCE_SECONDS (5). */
+  leewaySeconds?: number;
+  /** Verified tokens kept in memory; default 10 000. 0 disables the cache. */
+  tokenCacheSize?: number;
+  /** JWKS fetching; defaults: 2 s timeout, 30 s cooldown between unknown-kid refetches, 5 min max age. */
+  jwks?: { timeoutMs?: number; cooldownMs?: number; cacheMaxAgeMs?: number };
+  /** `Retry-After` on 503; default 2 s. */
+  retryAfterSeconds?: number;
+  /** For JWKS and introspection calls; default the global fetch. */
+  fetch?: typeof fetch;
+  /** Observability: verifications, introspections, outages. Must not throw. */
+  onEvent?: (event: SessionAuthEvent) => void;
+}
+
+/** RFC 6750 §2.1 b64token, after a case-insensitive "Bearer". */
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+function requireUrl(name: string, value: string): void {
+  try {
+    new URL(value);
+  } catch {
+    throw new TypeError(`sessionAuth: ${name} must be an absolute URL, got "${value}"`);
+  }
+}
+
+function validateOptions(options: SessionAuthOptions): void {
+  if (!options.issuer) throw new TypeError("sessionAuth: issuer is required");
+  if (!options.audience) throw new TypeError("sessionAuth: audience is required");
+  requireUrl("jwksUrl", options.jwksUrl);
+  requireUrl("introspection.url", options.introspection?.url);
+  if (!options.introspection.secret) throw new TypeError("sessionAuth: introspection.secret is required");
+  if (typeof options.store?.get !== "function") throw new TypeError("sessionAuth: store must be a SessionCacheStore");
+  const leeway = options.leewaySeconds ?? CLOCK_TOLERANCE_SECONDS;
+  if (!Number.isInteger(leeway) || leeway < 0 || leeway > 60) throw new TypeError("sessionAuth: leewaySeconds must be an integer from 0 to 60");
+  const size = options.tokenCacheSize ?? 10_000;
+  if (!Number.isInteger(size) || size < 0) throw new TypeError("sessionAuth: tokenCacheSize must be a non-negative integer");
+}
+
+/**
+ * @example
+ * const app = new Hono<{ Variables: SessionVariables }>();
+ * app.use("/api/*", sessionAuth({ issuer, audience: "sesame", jwksUrl, store, introspection: { url, secret } }));
+ * app.get("/api/me", (c) => c.json(c.var.session));
+ * app.get("/api/admin", requireGroups("admin"), (c) => c.text("hi"));
+ */
+export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Variables: SessionVariables }> {
+  validateOptions(options);
+  const leewaySeconds = options.leewaySeconds ?? CLOCK_TOLERANCE_SECONDS;
+  const tokenCacheSize = options.tokenCacheSize ?? 10_000;
+  const onEvent = options.onEvent;
+  const tokenCache = tokenCacheSize > 0 ? createTokenCache({ max: tokenCacheSize, clockToleranceSeconds: leewaySeconds }) : undefined;
+  const keySet = createJwksKeySet({
+    url: options.jwksUrl,
+    ...options.jwks,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    onChange() {
+      // A withdrawn key must stop vouching for tokens at once: everything is re-verified.
+      tokenCache?.clear();
+      onEvent?.({ type: "keys_changed" });
+    },
+  });
+  const verify = createAccessTokenVerifier({
+    issuer: options.issuer,
+    audience: options.audience,
+    getKey: keySet.getKey,
+    clockToleranceSeconds: leewaySeconds,
+  });
+  const introspect = createIntrospector({
+    url: options.introspection.url,
+    secret: options.introspection.secret,
+    ...(options.introspection.timeoutMs ? { timeoutMs: options.introspection.timeoutMs } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const sessionDeps = {
+    store: options.store,
+    introspect,
+    retryAfterSeconds: options.retryAfterSeconds ?? 2,
+    ...(onEvent ? { onEvent } : {}),
+  };
+  const unavailable = (description: string) =>
+    rejectionException({ status: 503, error: "temporarily_unavailable", description, retryAfterSeconds: sessionDeps.retryAfterSeconds });
+
+  async function claimsFor(token: string, now: Date, keepAlive: (promise: Promise<void>) => void): Promise<AccessTokenClaims> {
+    const cached = tokenCache?.get(token, now);
+    if (cached) {
+      // Keys are otherwise only refetched by verifications; a warm token cache must still notice a withdrawn key.
+      const refresh = keySet.refreshIfStale();
+      if (refresh) keepAlive(refresh);
+      return cached;
+    }
+    const result = await verify(token, now);
+    if (!result.ok) {
+      if (result.reason === "unavailable") throw unavailable(result.description);
+      throw rejectionException({ status: 401, error: result.reason, description: result.description });
+    }
+    onEvent?.({ type: "token_verified", sessionId: result.claims.sid });
+    tokenCache?.set(token, result.claims);
+    return result.claims;
+  }
+
+  return async function sessionAuthMiddleware(c, next) {
+    const match = BEARER.exec(c.req.header("authorization") ?? "");
+    if (!match) {
+      if (/^Bearer\b/i.test(c.req.header("authorization") ?? "")) {
+        throw rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" });
+      }
+      throw missingTokenException();
+    }
+    const now = new Date();
+    const claims = await claimsFor(match[1]!, now, (promise) => {
+      // On Workers, background work must be handed to waitUntil or it is cut off with the response.
+      try {
+        c.executionCtx.waitUntil(promise);
+      } catch {
+        // No execution context (Node): the promise runs on by itself.
+      }
+    });
+    const check = await checkSession(claims, sessionDeps, now);
+    if (!check.ok) throw rejectionException(check.rejection);
+    c.set("session", check.session);
+    await next();
+  };
+}
+
+/**
+ * Admits only sessions that have every one of `groups`; use after `sessionAuth`.
+ * Groups come from the cache entry, so a change applies on the session's next request.
+ */
+export function requireGroups(...groups: string[]): MiddlewareHandler<{ Variables: SessionVariables }> {
+  if (groups.length === 0 || groups.some((group) => typeof group !== "string" || group === "")) {
+    throw new TypeError("requireGroups: give at least one non-empty group name");
+  }
+  return async function requireGroupsMiddleware(c, next) {
+    const session = c.get("session") as EdgeSession | undefined;
+    if (!session) throw new Error("requireGroups: use sessionAuth before requireGroups");
+    const missing = groups.filter((group) => !session.groups.includes(group));
+    if (missing.length > 0) {
+      throw rejectionException({
+        status: 403,
+        error: "insufficient_scope",
+        description: `This resource requires the group(s): ${missing.join(", ")}`,
+        requiredGroups: groups,
+      });
+    }
+    await next();
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Node entry (`npm run dev` / `npm start`): the edge app on @hono/node-server. Outside production,
+ * missing cache and introspection settings come from @sesame/dev-services, and a missing
+ * UPSTREAM_URL is replaced by a built-in echo upstream.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import type { SessionCacheStore } from "@sesame/cache";
+import { createIoredisSessionStore } from "@sesame/cache/ioredis";
+import { createEdgeApp } from "./app.ts";
+import { authOptionsFromEnv, createUpstashStoreFromEnv } from "./config-from-env.ts";
+import { createEchoUpstream } from "./dev-echo-upstream.ts";
+import { EdgeEnvError, parseEdgeEnv, readProcessEnv } from "./env.ts";
+import type { SessionAuthEvent } from "./middleware.ts";
+
+const log = (message: string) => console.log(`[sesame edge] ${message}`);
+
+/** Development defaults shared with the API and dev-services through `.data/dev-secrets.json`. */
+async function developmentDefaults(raw: Record<string, string | undefined>): Promise<Record<string, string>> {
+  const needsCache = !raw.UPSTASH_REDIS_REST_URL && !raw.REDIS_URL;
+  const needsSecret = !raw.SESAME_INTROSPECTION_SECRET;
+  if (!needsCache && !needsSecret) return {};
+  // Imported only here: dev-services is a development dependency, absent from production installs.
+  const { DEV_PORTS, findRepoRoot, loadDevSecrets } = await import("@sesame/dev-services");
+  const secrets = loadDevSecrets(findRepoRoot());
+  const defaults: Record<string, string> = {};
+  if (needsCache) {
+    defaults.UPSTASH_REDIS_REST_URL = `http://127.0.0.1:${DEV_PORTS.cache}`;
+    defaults.UPSTASH_REDIS_REST_TOKEN = secrets.cacheToken;
+    log(`dev: cache = local Upstash endpoint ${defaults.UPSTASH_REDIS_REST_URL} (token from .data/dev-secrets.json)`);
+  }
+  if (needsSecret) defaults.SESAME_INTROSPECTION_SECRET = secrets.introspectionSecret;
+  return defaults;
+}
+
+function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port, hostname }, (info) => resolve({ server, port: info.port }));
+    server.once("error", reject);
+  });
+}
+
+/** One log line per kind of trouble per 10 s: an outage must be visible without flooding the log. */
+function createEventLogger(): (event: SessionAuthEvent) => void {
+  const lastLogged = new Map<string, number>();
+  return (event) => {
+    if (event.type === "token_verified" || event.type === "introspection") return;
+    const now = Date.now();
+    if (now - (lastLogged.get(event.type) ?? 0) < 10_000) return;
+    lastLogged.set(event.type, now);
+    const detail = "error" in event && event.error instanceof Error ? `: ${event.error.message}` : "";
+    console.warn(`[sesame edge] ${event.type}${detail}`);
+  };
+}
+
+async function main(): Promise<void> {
+  const raw = Object.fromEntries(Object.entries(readProcessEnv()).filter(([, value]) => value !== undefined && value !== ""));
+  const production = raw.NODE_ENV === "production";
+  const env = parseEdgeEnv({ ...(production ? {} : await developmentDefaults(raw)), ...raw });
+
+  const store: SessionCacheStore =
+    env.store.kind === "tcp"
+      ? createIoredisSessionStore({ redis: env.store.redisUrl, prefix: env.cachePrefix })
+      : createUpstashStoreFromEnv(env);
+
+  let echo: { server: ServerType; port: number } | undefined;
+  let upstreamUrl = env.upstreamUrl;
+  if (!upstreamUrl) {
+    echo = await listen(createEchoUpstream().fetch, 0, "127.0.0.1");
+    upstreamUrl = `http://127.0.0.1:${echo.port}`;
+    log(`dev: UPSTREAM_URL is unset, proxying to a built-in echo upstream at ${upstreamUrl}`);
+  }
+
+  const app = createEdgeApp({ ...authOptionsFromEnv(env), store, upstreamUrl, onEvent: createEventLogger() });
+  const { server, port } = await listen(app.fetch, env.port, env.host);
+  log(`listening on http://${env.host}:${port} (store: ${env.store.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: shutting down`);
+    // Connections that linger (keep-alive, slow clients) must not hold the process for ever.
+    setTimeout(() => process.exit(0), 5_000).unref();
+    server.close(async () => {
+      echo?.server.close();
+      await store.close?.();
+      process.exit(0);
+    });
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof EdgeEnvError ? `[sesame edge] ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+/**
+ * The worker entry in workerd itself (Miniflare 4): bundled with esbuild for the workerd conditions,
+ * no nodejs_compat, talking over real sockets to the fake API, the Upstash shim and an upstream.
+ */
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
+import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
+import { storeBackends } from "../test/support/stores.ts";
+import type { SessionCacheStore } from "@sesame/cache";
+
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_SEND_METRICS = "false";
+
+async function bundleWorker(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL("./worker.ts", import.meta.url))],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    conditions: ["workerd", "worker", "browser"],
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+describe("the edge on workerd (Miniflare)", () => {
+  let stopStore: () => Promise<void>;
+  let store: SessionCacheStore;
+  let api: FakeApi;
+  let upstream: RecordingUpstream;
+  let mf: Miniflare;
+  let script: string;
+
+  beforeAll(async () => {
+    const backend = await storeBackends(process.env)[0]!.start();
+    stopStore = backend.stop;
+    store = backend.store;
+    api = await startFakeApi({ store: backend.store });
+    upstream = await startRecordingUpstream();
+    script = await bundleWorker();
+    mf = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: "2025-06-01",
+      bindings: {
+        SESAME_API_URL: api.url,
+        SESAME_INTROSPECTION_SECRET: api.secret,
+        UPSTASH_REDIS_REST_URL: backend.upstash!.url,
+        UPSTASH_REDIS_REST_TOKEN: backend.upstash!.token,
+        SESAME_CACHE_PREFIX: backend.prefix,
+        UPSTREAM_URL: upstream.url,
+      },
+    });
+    await mf.ready;
+  }, 120_000);
+  afterAll(async () => {
+    await mf?.dispose();
+    await upstream?.close();
+    await api?.close();
+    await stopStore?.();
+  });
+
+  it("bundles without any node: import", () => {
+    expect(script).not.toMatch(/from\s*["']node:|require\(["']node:/);
+  });
+
+  it("admits a valid token and forwards the identity to the upstream", async () => {
+    const session = api.createSession({ groups: ["staff"] });
+    await api.cacheActive(session);
+    const before = api.counters.introspections;
+    const res = await mf.dispatchFetch("http://edge.test/api/items?x=1", {
+      headers: { authorization: `Bearer ${await api.signToken(session)}`, "x-sesame-user-id": "forged" },
+    });
+    expect(res.status).toBe(200);
+    await res.arrayBuffer();
+    // Answered from the Upstash cache, not by asking the API.
+    expect(api.counters.introspections).toBe(before);
+    expect(upstream.requests.at(-1)).toMatchObject({
+      path: "/api/items?x=1",
+      headers: { "x-sesame-user-id": session.uid, "x-sesame-session-id": session.sid, "x-sesame-groups": "staff" },
+    });
+  });
+
+  it("asks the API on a cache miss and answers whoami", async () => {
+    const session = api.createSession();
+    const before = api.counters.introspections;
+    const res = await mf.dispatchFetch("http://edge.test/_sesame/whoami", { headers: { authorization: `Bearer ${await api.signToken(session)}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ sessionId: session.sid, userId: session.uid });
+    expect(api.counters.introspections - before).toBe(1);
+  });
+
+  it("rejects a session with a tombstone in the cache with 401 session_revoked", async () => {
+    const session = api.createSession();
+    await api.cacheActive(session);
+    const token = await api.signToken(session);
+    const ok = await mf.dispatchFetch("http://edge.test/api/x", { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+    // Only the cache says so (the fake API still thinks it active): the worker read the tombstone.
+    await store.put({ f: 1, kind: "revoked", version: session.version + 1, sid: session.sid, reason: "session_revoked", revokedAt: Date.now() }, new Date());
+    const before = upstream.requests.length;
+    const res = await mf.dispatchFetch("http://edge.test/api/x", { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token"/);
+    expect(await res.json()).toMatchObject({ error: "session_revoked" });
+    expect(upstream.requests.length).toBe(before);
+  });
+
+  it("rejects a forged token", async () => {
+    const res = await mf.dispatchFetch("http://edge.test/api/x", { headers: { authorization: "Bearer eyJhbGciOiJub25lIn0.e30." } });
+    expect(res.status).toBe(401);
+    await res.arrayBuffer();
+  });
+});

@@ -1,0 +1,18 @@
+/**
+ * The cache could not answer in time (timeout, refused connection, lost connection, server error).
+ * Callers on a request path treat it as "ask the source of truth instead", never as "absent".
+ */
+export class CacheUnavailableError extends Error {
+  override readonly name = "CacheUnavailableError";
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Wraps whatever a client threw, keeping it as `cause`. */
+export function toCacheUnavailable(operation: string, cause: unknown): CacheUnavailableError {
+  if (cause instanceof CacheUnavailableError) return cause;
+  const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new CacheUnavailableError(`Session cache ${operation} failed (${detail})`, { cause });
+}

@@ -1,0 +1,249 @@
+/**
+ * The contract every SessionCacheStore meets, run against every implementation and every backend
+ * available here (see test/backends.ts). Nothing is skipped: backends that need REDIS_URL are simply
+ * not in the list without it.
+ */
+import { createServer, type Server } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  TOMBSTONE_TTL_SECONDS,
+  sessionCacheKey,
+  type ActiveCacheEntry,
+  type CacheEntry,
+  type RevokedCacheEntry,
+} from "@sesame/core";
+import { availableBackends, type StartedBackend } from "../test/backends.ts";
+import { CacheUnavailableError } from "./errors.ts";
+import { createIoredisSessionStore } from "./ioredis-store.ts";
+import type { SessionCacheStore } from "./store.ts";
+import { createUpstashSessionStore } from "./upstash-store.ts";
+
+const now = new Date();
+const t = now.getTime();
+let counter = 0;
+const newSid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`;
+
+function active(sid: string, version: number, overrides: Partial<ActiveCacheEntry> = {}): ActiveCacheEntry {
+  return {
+    f: 1, kind: "active", version, sid, uid: "11111111-1111-4111-8111-111111111111", tid: "22222222-2222-4222-8222-222222222222",
+    gen: 1, groups: ["staff"], expiresAt: t + 3_600_000, leaseUntil: t + 30_000, ...overrides,
+  };
+}
+function revoked(sid: string, version: number): RevokedCacheEntry {
+  return { f: 1, kind: "revoked", version, sid, reason: "session_revoked", revokedAt: t };
+}
+
+for (const backend of availableBackends(process.env)) {
+  describe(`SessionCacheStore contract: ${backend.name}`, () => {
+    const prefix = `sesame-contract-${process.pid}-${Date.now()}:`;
+    let started: StartedBackend;
+    let store: SessionCacheStore;
+    beforeAll(async () => {
+      started = await backend.start();
+      store = started.createStore(prefix);
+    });
+    afterAll(async () => {
+      await started?.stop();
+    });
+
+    it("answers null for an absent session", async () => {
+      expect(await store.get(newSid())).toBeNull();
+    });
+
+    it("stores an active entry and reads it back", async () => {
+      const entry = active(newSid(), 1);
+      expect(await store.put(entry, now)).toBe(true);
+      expect(await store.get(entry.sid)).toEqual(entry);
+    });
+
+    it("writes a tombstone over an active entry of the same version", async () => {
+      const sid = newSid();
+      await store.put(active(sid, 3), now);
+      expect(await store.put(revoked(sid, 3), now)).toBe(true);
+      expect(await store.get(sid)).toEqual(revoked(sid, 3));
+    });
+
+    it("refuses an active entry over a tombstone of the same version", async () => {
+      const sid = newSid();
+      await store.put(revoked(sid, 3), now);
+      expect(await store.put(active(sid, 3), now)).toBe(false);
+      expect(await store.get(sid)).toEqual(revoked(sid, 3));
+    });
+
+    it("refuses any entry with a lower version than the stored one", async () => {
+      const sid = newSid();
+      await store.put(active(sid, 5), now);
+      expect(await store.put(active(sid, 4, { groups: ["stale"] }), now)).toBe(false);
+      expect(await store.put(revoked(sid, 4), now)).toBe(false);
+      expect(await store.get(sid)).toEqual(active(sid, 5));
+    });
+
+    it("accepts an active entry of the same version over an active one (lease renewal)", async () => {
+      const sid = newSid();
+      await store.put(active(sid, 2), now);
+      const renewed = active(sid, 2, { leaseUntil: t + 60_000 });
+      expect(await store.put(renewed, now)).toBe(true);
+      expect(await store.get(sid)).toEqual(renewed);
+    });
+
+    it("accepts a higher-version active entry over a tombstone (re-enrollment)", async () => {
+      const sid = newSid();
+      await store.put(revoked(sid, 6), now);
+      const reenrolled = active(sid, 7, { gen: 2 });
+      expect(await store.put(reenrolled, now)).toBe(true);
+      expect(await store.get(sid)).toEqual(reenrolled);
+    });
+
+    it("expires active entries at their lease and tombstones after the longest token life", async () => {
+      const lease = active(newSid(), 1, { leaseUntil: t + 20_000 });
+      const tomb = revoked(newSid(), 1);
+      await store.put(lease, now);
+      await store.put(tomb, now);
+      const leaseTtl = await started.raw.pttl(sessionCacheKey(prefix, lease.sid));
+      const tombTtl = await started.raw.pttl(sessionCacheKey(prefix, tomb.sid));
+      expect(leaseTtl).toBeGreaterThan(15_000);
+      expect(leaseTtl).toBeLessThanOrEqual(20_000);
+      expect(tombTtl).toBeGreaterThan(TOMBSTONE_TTL_SECONDS * 1000 - 5_000);
+      expect(tombTtl).toBeLessThanOrEqual(TOMBSTONE_TTL_SECONDS * 1000);
+    });
+
+    it("bounds an active entry's TTL by the session's expiry when that comes before the lease", async () => {
+      const entry = active(newSid(), 1, { expiresAt: t + 5_000, leaseUntil: t + 30_000 });
+      await store.put(entry, now);
+      const ttl = await started.raw.pttl(sessionCacheKey(prefix, entry.sid));
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(5_000);
+    });
+
+    it("applies the same rule to each entry of putMany, answering in order", async () => {
+      const [a, b, c] = [newSid(), newSid(), newSid()];
+      await store.put(revoked(b, 2), now);
+      await store.put(active(c, 9), now);
+      const entries: CacheEntry[] = [active(a, 1), active(b, 2), revoked(c, 10)];
+      expect(await store.putMany(entries, now)).toEqual([true, false, true]);
+      expect(await store.get(a)).toEqual(active(a, 1));
+      expect(await store.get(b)).toEqual(revoked(b, 2));
+      expect(await store.get(c)).toEqual(revoked(c, 10));
+      expect(await store.putMany([], now)).toEqual([]);
+    });
+
+    it("reads malformed values as absent", async () => {
+      const [notJson, wrongShape, noVersion] = [newSid(), newSid(), newSid()];
+      await started.raw.set(sessionCacheKey(prefix, notJson), "{not json");
+      await started.raw.set(sessionCacheKey(prefix, wrongShape), JSON.stringify({ version: 1, kind: "active" }));
+      await started.raw.set(sessionCacheKey(prefix, noVersion), "42");
+      expect(await store.get(notJson)).toBeNull();
+      expect(await store.get(wrongShape)).toBeNull();
+      expect(await store.get(noVersion)).toBeNull();
+    });
+
+    it("overwrites a malformed value on put", async () => {
+      const sid = newSid();
+      await started.raw.set(sessionCacheKey(prefix, sid), '{"version":"x"}');
+      expect(await store.put(active(sid, 1), now)).toBe(true);
+      expect(await store.get(sid)).toEqual(active(sid, 1));
+    });
+
+    it("keeps deployments apart by prefix", async () => {
+      const sid = newSid();
+      await store.put(active(sid, 1), now);
+      const other = started.createStore(`${prefix}other:`);
+      expect(await other.get(sid)).toBeNull();
+    });
+
+    it("answers many concurrent reads, each with its own entry", async () => {
+      const sids = Array.from({ length: 12 }, () => newSid());
+      await store.putMany(sids.slice(0, 8).map((sid, index) => active(sid, index + 1)), now);
+      const reads = await Promise.all([...sids, ...sids].map((sid) => store.get(sid)));
+      expect(reads).toEqual([...sids, ...sids].map((sid, index) => (index % 12 < 8 ? active(sid, (index % 12) + 1) : null)));
+    });
+
+    it("answers a burst of reads issued right after creation, without piling up listeners", async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on("warning", onWarning);
+      try {
+        const fresh = started.createStore(prefix);
+        const reads = await Promise.all(Array.from({ length: 30 }, () => fresh.get(newSid())));
+        expect(reads).toEqual(Array(30).fill(null));
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.map((warning) => warning.name)).not.toContain("MaxListenersExceededWarning");
+      } finally {
+        process.off("warning", onWarning);
+      }
+    });
+
+    it("answers ping", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
+
+/** A port nothing listens on: connections are refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A server that accepts connections and never answers: only a timeout gets the caller out. */
+async function silentServer(): Promise<{ port: number; server: Server }> {
+  const server = createServer(() => {});
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+const TIMEOUT_MS = 300;
+const unreachable: { name: string; create(port: number): SessionCacheStore }[] = [
+  {
+    name: "upstash store",
+    create: (port) => createUpstashSessionStore({ url: `http://127.0.0.1:${port}`, token: "t", timeoutMs: TIMEOUT_MS }),
+  },
+  {
+    name: "ioredis store",
+    create: (port) => createIoredisSessionStore({ redis: `redis://127.0.0.1:${port}`, timeoutMs: TIMEOUT_MS }),
+  },
+];
+
+async function expectUnavailableWithin(call: () => Promise<unknown>, maxMs: number): Promise<number> {
+  const started = performance.now();
+  const error = await call().then(() => null, (e: unknown) => e);
+  const elapsed = performance.now() - started;
+  expect(error).toBeInstanceOf(CacheUnavailableError);
+  expect(elapsed).toBeLessThan(maxMs);
+  return elapsed;
+}
+
+for (const impl of unreachable) {
+  describe(`SessionCacheStore contract: ${impl.name} when the cache is unreachable`, () => {
+    it("fails every call with CacheUnavailableError, quickly, on a refused connection", async () => {
+      const store = impl.create(await closedPort());
+      try {
+        await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);
+        await expectUnavailableWithin(() => store.put(active(newSid(), 1), now), TIMEOUT_MS + 700);
+        await expectUnavailableWithin(() => store.putMany([active(newSid(), 1)], now), TIMEOUT_MS + 700);
+        await expectUnavailableWithin(() => store.ping(), TIMEOUT_MS + 700);
+        await expectUnavailableWithin(() => Promise.allSettled([store.get(newSid()), store.get(newSid())]).then((results) => {
+          expect(results.map((result) => result.status)).toEqual(["rejected", "rejected"]);
+          throw (results[0] as PromiseRejectedResult).reason;
+        }), TIMEOUT_MS + 700);
+      } finally {
+        await store.close?.();
+      }
+    });
+
+    it("gives up after its timeout when the server never answers", async () => {
+      const { port, server } = await silentServer();
+      const store = impl.create(port);
+      try {
+        const elapsed = await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);
+        expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+      } finally {
+        await store.close?.();
+        server.close();
+      }
+    });
+  });
+}
