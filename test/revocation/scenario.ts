@@ -5,8 +5,6 @@
  * injected mid-run (cache flushed, cache stopped and started again, API stopped and started again).
  */
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { startApi, testConfig, type ApiHarness } from "@sesame/api/testing";
 import { generateStoredKey } from "@sesame/api/testing/keys";
 import { createUpstashSessionStore } from "@sesame/cache";
@@ -15,6 +13,7 @@ import { INTROSPECTION_PATH } from "@sesame/core";
 import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@sesame/dev-services";
 import { createEdgeApp } from "@sesame/edge";
 import { Redis as UpstashRedis } from "@upstash/redis";
+import { listen } from "../src/stack.ts";
 import { analyseRun, type ReceiptRecord, type RequestRecord, type RevocationReport } from "./report.ts";
 
 export const SCENARIOS = ["normal", "cache-flushed", "cache-restarted", "api-restarted"] as const;
@@ -47,19 +46,6 @@ interface Tracked {
   userId: string;
   sessionId: string;
   accessToken: string;
-}
-
-async function listen(fetchHandler: (req: Request) => Response | Promise<Response>, port = 0) {
-  const server = serve({ fetch: fetchHandler, hostname: "127.0.0.1", port });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {

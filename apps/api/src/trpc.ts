@@ -5,15 +5,19 @@
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
-import { FieldError } from "./lib/errors.ts";
+import { FieldError, RetryAfterError } from "./lib/errors.ts";
 import { authenticateAdmin, authenticateRoot, authenticateUser } from "./services/callers.ts";
 
 const t = initTRPC.context<Context>().create({
+  // Never send stack traces to callers, whatever NODE_ENV says.
+  isDev: false,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     if (cause instanceof ZodError) {
       const first = cause.issues[0];
-      const field = first ? first.path.map(String).join(".") : null;
+      // An unknown key of a strict object is the field at fault, not the object around it.
+      const path = first ? [...first.path, ...(first.code === "unrecognized_keys" ? first.keys.slice(0, 1) : [])] : null;
+      const field = path ? path.map(String).join(".") : null;
       return {
         ...shape,
         message: cause.issues.map((i) => `${i.path.map(String).join(".") || "input"}: ${i.message}`).join("; "),
@@ -21,6 +25,7 @@ const t = initTRPC.context<Context>().create({
       };
     }
     if (cause instanceof FieldError) return { ...shape, data: { ...shape.data, field: cause.field } };
+    if (cause instanceof RetryAfterError) return { ...shape, data: { ...shape.data, field: null, retryAfterSeconds: cause.retryAfterSeconds } };
     return { ...shape, data: { ...shape.data, field: null } };
   },
 });

@@ -7,7 +7,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { PGlite } from "@electric-sql/pglite";
 
 /** `dataDir` absent = in memory; an existing cluster there is opened as it is. */
@@ -45,7 +45,8 @@ async function saveSnapshot(db: PGlite, file: string): Promise<void> {
 
 function snapshotPath(): string {
   // Size and mtime of the installed build change whenever PGlite is upgraded or reinstalled.
-  const build = statSync(fileURLToPath(import.meta.resolve("@electric-sql/pglite")));
+  // createRequire, not import.meta.resolve: vitest's module runner does not support the latter.
+  const build = statSync(createRequire(import.meta.url).resolve("@electric-sql/pglite"));
   const key = createHash("sha1").update(`${build.size}:${build.mtimeMs}`).digest("hex").slice(0, 12);
   return join(tmpdir(), `sesame-pglite-snapshot-${key}.tar.gz`);
 }

@@ -1,0 +1,98 @@
+/**
+ * The whole system on local ports for cross-app tests: the real API (over the run's Postgres and
+ * cache), the real edge in front of a recording upstream, and typed clients.
+ */
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { startApi, type ApiHarness } from "@sesame/api/testing";
+import type { SessionCacheStore } from "@sesame/cache";
+import { createUpstashSessionStore } from "@sesame/cache";
+import { createSesameClient } from "@sesame/client";
+import { INTROSPECTION_PATH } from "@sesame/core";
+import type { SesameBackends } from "@sesame/dev-services";
+import { createEdgeApp, type EdgeAppConfig } from "@sesame/edge";
+
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+}
+
+export async function listen(fetchHandler: (req: Request) => Response | Promise<Response>, port = 0) {
+  const server = serve({ fetch: fetchHandler, hostname: "127.0.0.1", port });
+  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** An upstream that answers 200 and remembers what reached it. */
+export async function startRecordingUpstream() {
+  const seen: UpstreamRequest[] = [];
+  const server = await listen((req) => {
+    seen.push({ method: req.method, path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers) });
+    return new Response("upstream ok");
+  });
+  return { ...server, seen };
+}
+
+export interface StackOptions {
+  backends: SesameBackends;
+  /** The edge's store; by default the Upstash store on the run's cache endpoint. */
+  store?: (prefix: string) => SessionCacheStore;
+  edge?: Partial<EdgeAppConfig>;
+  api?: Parameters<typeof startApi>[0];
+}
+
+export async function startStack(options: StackOptions) {
+  const api: ApiHarness = await startApi({ backends: options.backends, ...options.api });
+  const upstream = await startRecordingUpstream();
+  const prefix = api.config.cache.prefix;
+  const store =
+    options.store?.(prefix) ??
+    createUpstashSessionStore({ url: options.backends.upstash.url, token: options.backends.upstash.token, prefix, timeoutMs: 500 });
+  const edgeApp = createEdgeApp({
+    issuer: api.config.issuer,
+    audience: api.config.audience,
+    jwksUrl: `${api.url}/.well-known/jwks.json`,
+    store,
+    introspection: { url: `${api.url}${INTROSPECTION_PATH}`, secret: api.config.introspectionSecret },
+    upstreamUrl: upstream.url,
+    ...options.edge,
+  });
+  const edge = await listen(edgeApp.fetch);
+  const { tenant, key } = await api.root().tenants.create.mutate({ code: `E${randomBytes(5).toString("hex").toUpperCase()}`, name: "stack" });
+  const admin = createSesameClient({ url: api.url, apiKey: key });
+  return {
+    api,
+    admin,
+    tenant,
+    edge,
+    upstream,
+    store,
+    /** A request through the edge with an access token. */
+    get: (path: string, accessToken?: string) =>
+      fetch(`${edge.url}${path}`, { headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} }),
+    /** A user with one session; returns the session's tokens. */
+    async newSession(groups: string[] = []) {
+      const user = await admin.users.create.mutate({ username: `u${randomBytes(6).toString("hex")}` });
+      const started = await admin.sessions.create.mutate({ userId: user.id, accessGroups: groups });
+      return { user, ...started };
+    },
+    async stop() {
+      await edge.close();
+      await upstream.close();
+      await store.close?.();
+      await api.stop();
+    },
+  };
+}
+export type Stack = Awaited<ReturnType<typeof startStack>>;
