@@ -17,6 +17,8 @@ export interface ApiConfig {
   database: { url: string; embedded: boolean; poolMax: number };
   cache: CacheConfig;
   rootKey: string;
+  /** Where the root key came from: printed at start only when generated for development. */
+  rootKeySource: "env" | "dev";
   issuer: string;
   audience: string;
   signingKeys: { kind: "inline"; json: string } | { kind: "file"; path: string } | { kind: "memory" };
@@ -57,6 +59,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     },
     cache,
     rootKey: need(env.SESAME_ROOT_KEY, secrets?.rootKey, "SESAME_ROOT_KEY"),
+    rootKeySource: env.SESAME_ROOT_KEY ? "env" : "dev",
     issuer: env.SESAME_ISSUER ?? `http://${env.HOST}:${env.PORT}`,
     audience: env.SESAME_AUDIENCE,
     signingKeys: env.SESAME_SIGNING_KEYS

@@ -6,7 +6,7 @@ import type { ApiConfig, CacheConfig } from "./config.ts";
 import { createDb } from "./db/client.ts";
 import type { AppDeps } from "./deps.ts";
 import { createLogger } from "./lib/logger.ts";
-import { loadKeyRing, parseKeySet, readOrCreateKeyFile, generateStoredKey } from "./lib/signing-keys.ts";
+import { createFileKeyRing, loadKeyRing, parseKeySet, readOrCreateKeyFile, generateStoredKey } from "./lib/signing-keys.ts";
 import { createRateLimiter } from "./services/rate-limiter.ts";
 
 export function createCacheStore(cache: CacheConfig): SessionCacheStore {
@@ -25,12 +25,21 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
         : { keys: [await generateStoredKey(now())] };
   const { db, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax });
   const cache = overrides.cache ?? createCacheStore(config.cache);
+  const logger = createLogger(config.logLevel);
+  // A key file is followed, so `npm run keys:rotate` reaches the running API without a restart.
+  const keys =
+    config.signingKeys.kind === "file"
+      ? createFileKeyRing(config.signingKeys.path, keySet, {
+          onReload: (kid) => logger.info({ kid }, "signing keys reloaded"),
+          onError: (error) => logger.warn({ err: error }, "signing key file changed but could not be read; keeping the previous keys"),
+        })
+      : await loadKeyRing(keySet);
   const deps: AppDeps = {
     config,
     db,
     cache,
-    keys: await loadKeyRing(keySet),
-    logger: createLogger(config.logLevel),
+    keys,
+    logger,
     limiter: createRateLimiter(config.cache),
     now,
     ...overrides,

@@ -24,8 +24,10 @@ async function main() {
       { database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind },
       `Sesame API listening on http://${info.address}:${info.port}`,
     );
-    if (config.nodeEnv !== "production" && config.signingKeys.kind === "file") {
-      deps.logger.info(`dev root key is in .data/dev-secrets.json (rootKey)`);
+    if (config.rootKeySource === "dev") {
+      // Contract §2: in development the generated root key is printed so a newcomer can call tenants.create.
+      // It goes to stdout directly, never through the logger.
+      console.log(`\n  Sesame dev root key (kept in .data/dev-secrets.json): ${config.rootKey}\n`);
     }
   });
 

@@ -71,6 +71,9 @@ export const users = pgTable(
     uniqueIndex("users_tenant_email_idx").on(t.tenantId, t.email).where(sql`${t.deletedAt} is null`),
     // users.list pages by (created_at, id) within a tenant.
     index("users_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    // users.list's total: the narrowest index over a tenant's live users, so counting them is an
+    // index-only scan rather than a read of every user row (see test/scale.test.ts).
+    index("users_tenant_live_idx").on(t.tenantId).where(sql`${t.deletedAt} is null`),
   ],
 );
 
@@ -139,6 +142,11 @@ export const refreshTokens = pgTable(
     /** Set when this token was exchanged for its child. */
     rotatedAt: ts("rotated_at"),
     childId: uuid("child_id"),
+    /**
+     * The child token itself, AES-256-GCM under the server key, kept only through the refresh grace
+     * window so a concurrent replay of this token gets the same child instead of tripping reuse.
+     */
+    childTokenEnc: text("child_token_enc"),
     revokedAt: ts("revoked_at"),
   },
   (t) => [uniqueIndex("refresh_tokens_hash_idx").on(t.tokenHash), index("refresh_tokens_session_idx").on(t.sessionId)],

@@ -2,10 +2,11 @@
  * Access-token signing keys (Ed25519). The newest unretired key signs; every key stays published
  * until the tokens it signed have expired, so rotation never breaks a live token.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createPrivateKey, type JsonWebKey as NodeJwk, type KeyObject } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CLOCK_TOLERANCE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from "@sesame/core";
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
 import { randomSecret } from "./crypto.ts";
 
@@ -22,7 +23,8 @@ type StoredKey = z.infer<typeof storedKeySchema>;
 
 export interface SigningKey {
   kid: string;
-  privateKey: CryptoKey;
+  /** A Node KeyObject: imported synchronously, so a key file can be reloaded mid-request. */
+  privateKey: CryptoKey | KeyObject;
 }
 
 export interface KeyRing {
@@ -57,10 +59,15 @@ export async function rotateKeySet(set: StoredKeySet, now: Date): Promise<Stored
   return { keys: [...kept, fresh] };
 }
 
-export async function loadKeyRing(set: StoredKeySet): Promise<KeyRing> {
+export function loadKeyRing(set: StoredKeySet): Promise<KeyRing> {
+  return Promise.resolve(keyRingFromSet(set));
+}
+
+/** The ring for a key set: the newest unretired key signs. Synchronous (node:crypto JWK import). */
+export function keyRingFromSet(set: StoredKeySet): KeyRing {
   const active = [...set.keys].reverse().find((k) => k.retiredAt === null);
   if (!active) throw new Error("signing key set has no active key");
-  const privateKey = (await importJWK(active.privateJwk as JWK, "EdDSA")) as CryptoKey;
+  const privateKey = createPrivateKey({ key: active.privateJwk as NodeJwk, format: "jwk" });
   return {
     active: { kid: active.kid, privateKey },
     publicJwks(now) {
@@ -70,6 +77,64 @@ export async function loadKeyRing(set: StoredKeySet): Promise<KeyRing> {
         .map((k) => k.publicJwk as JWK);
     },
   };
+}
+
+/** How often a file-backed ring looks at the key file's modification time. */
+export const KEY_FILE_CHECK_INTERVAL_MS = 2_000;
+
+export interface FileKeyRingOptions {
+  /** Look at the file at most this often; defaults to KEY_FILE_CHECK_INTERVAL_MS. */
+  checkIntervalMs?: number;
+  /** Called with the new active kid after a reload. */
+  onReload?: (activeKid: string) => void;
+  /** Called when the changed file cannot be read or parsed; the previous keys stay in use. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * A key ring over a key file that follows rotations (`npm run keys:rotate`) without a restart.
+ * Reading `active` or the JWKS stats the file at most every `checkIntervalMs`; when its mtime,
+ * size or inode changed, the set is re-read. A file that fails to parse (for example mid-edit by
+ * hand) leaves the previous keys in use and is tried again at the next check.
+ */
+export function createFileKeyRing(path: string, initial: StoredKeySet, options: FileKeyRingOptions = {}): KeyRing {
+  const interval = options.checkIntervalMs ?? KEY_FILE_CHECK_INTERVAL_MS;
+  let ring = keyRingFromSet(initial);
+  let seen = fileSignature(path);
+  let checkedAt = performance.now();
+  const follow = () => {
+    const t = performance.now();
+    if (t - checkedAt < interval) return;
+    checkedAt = t;
+    try {
+      const signature = fileSignature(path);
+      if (signature === seen) return;
+      ring = keyRingFromSet(parseKeySet(readFileSync(path, "utf8")));
+      seen = signature;
+      options.onReload?.(ring.active.kid);
+    } catch (error) {
+      options.onError?.(error);
+    }
+  };
+  return {
+    get active() {
+      follow();
+      return ring.active;
+    },
+    publicJwks(now) {
+      follow();
+      return ring.publicJwks(now);
+    },
+  };
+}
+
+function fileSignature(path: string): string | null {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return null;
+  }
 }
 
 export function parseKeySet(json: string): StoredKeySet {

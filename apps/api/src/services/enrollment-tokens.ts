@@ -6,6 +6,7 @@
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
+import type { DbOrTx } from "../db/client.ts";
 import { enrollmentTokens, tenants, users } from "../db/schema.ts";
 import { hmacHex, randomDigits } from "../lib/crypto.ts";
 import { notFound } from "../lib/errors.ts";
@@ -30,26 +31,29 @@ export function enrollmentLink(baseUrl: string | null, enrollmentId: string, ten
 
 export async function createEnrollmentToken(deps: AppDeps, tenantId: string, userId: string, actor: Actor) {
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select({ tenantCode: tenants.code, enrollmentUrl: tenants.settings })
-      .from(users)
-      .innerJoin(tenants, eq(tenants.id, users.tenantId))
-      .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
-      .limit(1);
-    if (!row) throw notFound("User");
-    const code = randomDigits(ENROLLMENT_CODE_DIGITS);
-    const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_SECONDS * 1000);
-    const [token] = await tx
-      .insert(enrollmentTokens)
-      .values({ tenantId, userId, codeHash: hashEnrollmentCode(deps, code), createdAt: now, expiresAt })
-      .returning({ id: enrollmentTokens.id });
-    await recordEvent(tx, { tenantId, type: "enrollment_token.created", actor, userId, data: { enrollmentId: token!.id, expiresAt: expiresAt.toISOString() } }, now);
-    return {
-      token: code,
-      enrollmentId: token!.id,
-      url: enrollmentLink(row.enrollmentUrl.enrollmentUrl, token!.id, row.tenantCode),
-      expiresAt: expiresAt.toISOString(),
-    };
-  });
+  return deps.db.transaction((tx) => createEnrollmentTokenIn(tx, deps, tenantId, userId, actor, now));
+}
+
+/** `createEnrollmentToken` inside a caller's transaction (batch.run composes it). */
+export async function createEnrollmentTokenIn(tx: DbOrTx, deps: Pick<AppDeps, "config">, tenantId: string, userId: string, actor: Actor, now: Date) {
+  const [row] = await tx
+    .select({ tenantCode: tenants.code, enrollmentUrl: tenants.settings })
+    .from(users)
+    .innerJoin(tenants, eq(tenants.id, users.tenantId))
+    .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
+    .limit(1);
+  if (!row) throw notFound("User");
+  const code = randomDigits(ENROLLMENT_CODE_DIGITS);
+  const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_SECONDS * 1000);
+  const [token] = await tx
+    .insert(enrollmentTokens)
+    .values({ tenantId, userId, codeHash: hashEnrollmentCode(deps, code), createdAt: now, expiresAt })
+    .returning({ id: enrollmentTokens.id });
+  await recordEvent(tx, { tenantId, type: "enrollment_token.created", actor, userId, data: { enrollmentId: token!.id, expiresAt: expiresAt.toISOString() } }, now);
+  return {
+    token: code,
+    enrollmentId: token!.id,
+    url: enrollmentLink(row.enrollmentUrl.enrollmentUrl, token!.id, row.tenantCode),
+    expiresAt: expiresAt.toISOString(),
+  };
 }

@@ -1,9 +1,8 @@
 /**
- * Rate limiting on the same cache as the sessions: @upstash/ratelimit over the Upstash REST API,
+ * Rate limiting on the same cache as the sessions: a fixed-window counter over the Upstash REST API,
  * or rate-limiter-flexible over TCP Redis when only REDIS_URL is configured. Both count a fixed
  * window per key. If the cache cannot answer, the attempt is refused (fail closed).
  */
-import { Ratelimit } from "@upstash/ratelimit";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
@@ -12,6 +11,12 @@ import type { RateLimitDecision, RateLimitRule, RateLimiter } from "./rate-limit
 
 const ruleKey = (rule: RateLimitRule) => `${rule.max}/${rule.windowSeconds}`;
 
+/**
+ * A fixed window in one MULTI: create the counter with the window as its TTL if absent, count the
+ * attempt, read the time left. (@upstash/ratelimit's scripts start with an Upstash-only
+ * `#!lua flags=allow-key-locking` line that Redis 7 and the local shim refuse, and a limiter that
+ * refuses everything while failing closed would lock every user out in development.)
+ */
 function createUpstashLimiter(cache: Extract<CacheConfig, { kind: "upstash" }>): RateLimiter {
   const redis = new UpstashRedis({
     url: cache.url,
@@ -19,22 +24,14 @@ function createUpstashLimiter(cache: Extract<CacheConfig, { kind: "upstash" }>):
     retry: { retries: 1, backoff: () => 50 },
     signal: () => AbortSignal.timeout(cache.timeoutMs),
   });
-  const limiters = new Map<string, Ratelimit>();
   return {
     async limit(key, rule) {
-      let limiter = limiters.get(ruleKey(rule));
-      if (!limiter) {
-        limiter = new Ratelimit({
-          redis,
-          limiter: Ratelimit.fixedWindow(rule.max, `${rule.windowSeconds} s`),
-          prefix: `${cache.prefix}rl:${ruleKey(rule)}`,
-          ephemeralCache: false,
-        });
-        limiters.set(ruleKey(rule), limiter);
-      }
+      const counter = `${cache.prefix}rl:${ruleKey(rule)}:${key}`;
+      const windowMs = rule.windowSeconds * 1000;
       try {
-        const r = await limiter.limit(key);
-        return { ok: r.success, retryAfterSeconds: r.success ? 0 : Math.max(1, Math.ceil((r.reset - Date.now()) / 1000)) };
+        const [, count, ttlMs] = await redis.multi().set(counter, 0, { px: windowMs, nx: true }).incr(counter).pttl(counter).exec<[unknown, number, number]>();
+        if (count <= rule.max) return { ok: true, retryAfterSeconds: 0 };
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : windowMs) / 1000)) };
       } catch {
         return unavailable(rule);
       }
@@ -44,6 +41,8 @@ function createUpstashLimiter(cache: Extract<CacheConfig, { kind: "upstash" }>):
 
 function createRedisLimiter(cache: Extract<CacheConfig, { kind: "redis" }>): RateLimiter {
   const client = new IORedis(cache.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: cache.timeoutMs, enableOfflineQueue: true });
+  // Connection errors surface as failed commands (and so as refusals); no unhandled-error noise.
+  client.on("error", () => {});
   const limiters = new Map<string, RateLimiterRedis>();
   return {
     async limit(key, rule) {

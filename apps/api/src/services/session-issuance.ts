@@ -6,7 +6,8 @@ import type { ClientInfo, ProviderTokens, RevocationReceipt, SessionTokens } fro
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { RequestInfo } from "../context.ts";
 import type { AppDeps } from "../deps.ts";
-import { refreshTokens, sessions, type SessionRow, type TenantRow, type UserRow } from "../db/schema.ts";
+import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../db/schema.ts";
+import { apiError } from "../lib/errors.ts";
 import { encryptString } from "../lib/crypto.ts";
 import { issueAccessToken } from "./access-tokens.ts";
 import { resolveClientFields } from "./client-info.ts";
@@ -43,6 +44,11 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
 
   const { value, receipt } = await commitSessionChange(deps, async (tx, change) => {
     const now = change.now;
+    // Re-check the user under its row lock: users.lock takes the same lock first, so a session can
+    // never be started for a user whose lock committed a moment ago.
+    const [current] = await tx.select({ locked: users.locked, deletedAt: users.deletedAt }).from(users).where(eq(users.id, user.id)).for("update").limit(1);
+    if (!current || current.deletedAt) throw apiError("NOT_FOUND", "User not found");
+    if (current.locked) throw apiError("FORBIDDEN", "The user is locked");
     const expiresAt = new Date(now.getTime() + ttl * 1000);
     const values = {
       ...fields,

@@ -1,0 +1,1 @@
+CREATE INDEX "users_tenant_live_idx" ON "users" USING btree ("tenant_id") WHERE "users"."deleted_at" is null;

@@ -1,0 +1,64 @@
+/**
+ * `auth.*`: sign-in (public) and the signed-in user's own account (user). Credentials travel only
+ * in POST bodies (mutations) and the Authorization header, never in URLs.
+ */
+import { clientInfoSchema } from "@sesame/core";
+import { z } from "zod";
+import { enrollWithCode } from "../services/auth-enroll.ts";
+import { loginWithPassword } from "../services/auth-login.ts";
+import { refreshSession } from "../services/auth-refresh.ts";
+import { changeOwnPassword, getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth-self.ts";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../services/passwords.ts";
+import { publicProcedure, router, userProcedure } from "../trpc.ts";
+import { uuid } from "./inputs.ts";
+
+/** Whatever was typed is checked against storage, so shape errors never hint at what exists. */
+const typedPassword = z.string().min(1).max(1024);
+
+export const authRouter = router({
+  login: publicProcedure
+    .input(
+      z
+        .object({
+          tenant: z.string().trim().min(1).max(64),
+          identifier: z.string().trim().min(1).max(320),
+          password: typedPassword,
+          client: clientInfoSchema.optional(),
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) => loginWithPassword(ctx.deps, input, ctx.request)),
+  enroll: publicProcedure
+    .input(
+      z
+        .object({
+          enrollmentId: uuid,
+          token: z.string().trim().regex(/^\d{8}$/, "must be the 8-digit code"),
+          client: clientInfoSchema.optional(),
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) => enrollWithCode(ctx.deps, input, ctx.request)),
+  refresh: publicProcedure
+    .input(z.object({ refreshToken: z.string().min(1).max(256) }).strict())
+    .mutation(({ ctx, input }) => refreshSession(ctx.deps, input.refreshToken)),
+  me: userProcedure.query(({ ctx }) => getMe(ctx.deps, ctx)),
+  sessions: userProcedure
+    .input(z.object({ includeInactive: z.boolean().optional() }).strict().optional())
+    .query(({ ctx, input }) => listOwnSessions(ctx.deps, ctx, input)),
+  revokeSession: userProcedure
+    .input(z.object({ sessionId: uuid }).strict())
+    .mutation(({ ctx, input }) => revokeOwnSession(ctx.deps, ctx, input.sessionId)),
+  revokeOtherSessions: userProcedure.mutation(({ ctx }) => revokeOtherSessions(ctx.deps, ctx)),
+  logout: userProcedure.mutation(({ ctx }) => logout(ctx.deps, ctx)),
+  changePassword: userProcedure
+    .input(
+      z
+        .object({
+          currentPassword: typedPassword,
+          newPassword: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH),
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) => changeOwnPassword(ctx.deps, ctx, input)),
+});

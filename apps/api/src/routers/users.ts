@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { adminProcedure, router } from "../trpc.ts";
+import { deleteUser, lockUser, unlockUser } from "../services/user-lifecycle.ts";
+import { getUser, listUsers } from "../services/user-queries.ts";
+import { changeUserGroups, createUser, updateUser } from "../services/users.ts";
+import { email, groupList, groupsInput, jsonObject, pageLimit, password, personName, userStatus, username, uuid } from "./inputs.ts";
+
+const userRef = z.object({ userId: uuid }).strict();
+const groupsChange = z.object({ userId: uuid, groups: groupsInput }).strict();
+
+export const usersRouter = router({
+  create: adminProcedure
+    .input(
+      z
+        .object({
+          username,
+          email: email.nullish(),
+          password: password.optional(),
+          firstName: personName.nullish(),
+          lastName: personName.nullish(),
+          profile: jsonObject.optional(),
+          groups: groupList.optional(),
+          config: jsonObject.optional(),
+          status: userStatus.optional(),
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) => createUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
+  update: adminProcedure
+    .input(
+      z
+        .object({
+          userId: uuid,
+          username: username.optional(),
+          email: email.nullish(),
+          password: password.optional(),
+          firstName: personName.nullish(),
+          lastName: personName.nullish(),
+          profile: jsonObject.optional(),
+          groups: groupList.optional(),
+          config: jsonObject.optional(),
+          status: userStatus.optional(),
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) => updateUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
+  get: adminProcedure.input(userRef).query(({ ctx, input }) => getUser(ctx.deps.db, ctx.tenantId, input.userId, ctx.deps.now())),
+  list: adminProcedure
+    .input(
+      z
+        .object({
+          limit: pageLimit(1000).default(50),
+          skip: z.number().int().min(0).max(10_000_000).default(0),
+          query: z.string().trim().min(1).max(200).optional(),
+        })
+        .strict()
+        .default({ limit: 50, skip: 0 }),
+    )
+    .query(({ ctx, input }) => listUsers(ctx.deps.db, ctx.tenantId, input, ctx.deps.now())),
+  delete: adminProcedure.input(userRef).mutation(({ ctx, input }) => deleteUser(ctx.deps, ctx.tenantId, input.userId, ctx.actor)),
+  lock: adminProcedure
+    .input(z.object({ userId: uuid, wipe: z.boolean({ error: "is required: true signs sessions out with a wipe (RESET), false without (LOCKED)" }) }).strict())
+    .mutation(({ ctx, input }) => lockUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
+  unlock: adminProcedure.input(userRef).mutation(({ ctx, input }) => unlockUser(ctx.deps, ctx.tenantId, input.userId, ctx.actor)),
+  addToGroups: adminProcedure
+    .input(groupsChange)
+    .mutation(({ ctx, input }) => changeUserGroups(ctx.deps, ctx.tenantId, { userId: input.userId, add: input.groups }, ctx.actor)),
+  removeFromGroups: adminProcedure
+    .input(groupsChange)
+    .mutation(({ ctx, input }) => changeUserGroups(ctx.deps, ctx.tenantId, { userId: input.userId, remove: input.groups }, ctx.actor)),
+});

@@ -1,0 +1,100 @@
+import { errorCode } from "@sesame/client";
+import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { login, startAuthApi, tenantWithUser } from "./auth-fixtures.ts";
+import type { ApiHarness } from "./harness.ts";
+
+let api: ApiHarness;
+let token: string;
+let claims: JWTPayload;
+let kid: string;
+beforeAll(async () => {
+  api = await startAuthApi();
+  const { tenant, user } = await tenantWithUser(api);
+  token = (await login(api, tenant.code, user.username)).accessToken;
+  claims = decodeJwt(token);
+  kid = decodeProtectedHeader(token).kid!;
+});
+afterAll(async () => api?.stop());
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const me = (accessToken: string) => api.user(accessToken).auth.me.query();
+const isUnauthorized = (e: unknown) => errorCode(e) === "UNAUTHORIZED";
+
+/** Signs with the API's own active key: only the part under test is wrong. */
+function signWithServerKey(payload: JWTPayload, header: Record<string, unknown> = {}) {
+  return new SignJWT(payload).setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid, ...header }).sign(api.deps.keys.active.privateKey);
+}
+
+describe("access tokens", () => {
+  it("accepts the token the API issued, and the same claims re-signed with its key (the forging method works)", async () => {
+    await expect(me(token)).resolves.toBeTruthy();
+    await expect(me(await signWithServerKey({ ...claims }))).resolves.toBeTruthy();
+  });
+
+  it("refuses a token signed by another key under the API's kid", async () => {
+    const { privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+    const forged = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid }).sign(privateKey);
+    await expect(me(forged)).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a token whose signature was tampered with", async () => {
+    const [h, p, s] = token.split(".");
+    const flipped = `${s!.startsWith("A") ? "B" : "A"}${s!.slice(1)}`;
+    await expect(me(`${h}.${p}.${flipped}`)).rejects.toSatisfy(isUnauthorized);
+    await expect(me(`${h}.${b64({ ...claims, sub: crypto.randomUUID() })}.${s}`)).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses HS256 signed with the public key (algorithm confusion)", async () => {
+    const jwks = (await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+    const publicJwk = jwks.keys.find((k) => k.kid === kid)!;
+    for (const secret of [JSON.stringify(publicJwk), publicJwk.x!, Buffer.from(publicJwk.x!, "base64url").toString("latin1")]) {
+      const forged = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid }).sign(new TextEncoder().encode(secret));
+      await expect(me(forged)).rejects.toSatisfy(isUnauthorized);
+    }
+  });
+
+  it("refuses alg none", async () => {
+    for (const alg of ["none", "None", "NONE"]) {
+      await expect(me(`${b64({ alg, typ: "at+jwt", kid })}.${b64(claims)}.`)).rejects.toSatisfy(isUnauthorized);
+    }
+  });
+
+  it("refuses a wrong or missing typ", async () => {
+    await expect(me(await signWithServerKey({ ...claims }, { typ: "JWT" }))).rejects.toSatisfy(isUnauthorized);
+    await expect(me(await signWithServerKey({ ...claims }, { typ: undefined }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a wrong issuer", async () => {
+    await expect(me(await signWithServerKey({ ...claims, iss: "https://evil.example" }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a wrong audience", async () => {
+    await expect(me(await signWithServerKey({ ...claims, aud: "someone-else" }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses an expired token, and says so", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const error = await me(await signWithServerKey({ ...claims, iat: now - 1000, exp: now - 60 })).catch((e: unknown) => e);
+    expect(errorCode(error)).toBe("UNAUTHORIZED");
+    expect((error as Error).message).toBe("Access token expired");
+  });
+
+  it("refuses a token whose session generation is stale, and one naming another session", async () => {
+    await expect(me(await signWithServerKey({ ...claims, gen: (claims.gen as number) + 1 }))).rejects.toSatisfy(isUnauthorized);
+    await expect(me(await signWithServerKey({ ...claims, sid: crypto.randomUUID() }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses garbage and a missing token", async () => {
+    await expect(me("not.a.jwt")).rejects.toSatisfy(isUnauthorized);
+    await expect(api.anonymous().auth.me.query()).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("publishes only public key material", async () => {
+    const jwks = (await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+    expect(jwks.keys.length).toBeGreaterThan(0);
+    for (const key of jwks.keys) expect(key).not.toHaveProperty("d");
+    const { publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+    expect(Object.keys(await exportJWK(publicKey)).every((k) => k in jwks.keys[0]!)).toBe(true);
+  });
+});

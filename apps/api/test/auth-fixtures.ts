@@ -1,0 +1,105 @@
+/**
+ * Helpers for the auth tests: users inserted straight into Postgres (with a real argon2id hash),
+ * clients that speak from a chosen IP (X-Forwarded-For; the test API trusts its proxy), and an
+ * API whose rate-limit buckets belong to this file alone.
+ */
+import { randomBytes, randomInt } from "node:crypto";
+import { createSesameClient } from "@sesame/client";
+import { and, asc, eq } from "drizzle-orm";
+import { inject } from "vitest";
+import type { ApiConfig } from "../src/config.ts";
+import { events, sessions, users, type UserRow } from "../src/db/schema.ts";
+import { createEnrollmentToken } from "../src/services/enrollment-tokens.ts";
+import { hashPassword } from "../src/services/passwords.ts";
+import { createTenantWithAdmin, startApi, type ApiHarness, type HarnessOptions } from "./harness.ts";
+
+/**
+ * startApi with a cache prefix of its own, so rate-limit counters (all requests come from
+ * 127.0.0.1) do not leak between test files of one run.
+ */
+export function startAuthApi(options: HarnessOptions = {}) {
+  const backends = inject("sesameBackends");
+  const cache: ApiConfig["cache"] = {
+    kind: "upstash",
+    url: backends.upstash.url,
+    token: backends.upstash.token,
+    prefix: `${backends.cachePrefix}auth-${randomBytes(4).toString("hex")}:`,
+    timeoutMs: 500,
+  };
+  return startApi({ ...options, config: { cache, ...options.config } });
+}
+
+/** A fresh address from TEST-NET-3 (RFC 5737): a rate-limit bucket no other test uses. */
+export function uniqueIp(): string {
+  return `203.0.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+}
+
+/** A client whose requests claim to come from `ip` (believed only when the API trusts its proxy). */
+export function clientFrom(api: ApiHarness, ip: string, accessToken?: string) {
+  return createSesameClient({ url: api.url, headers: { "x-forwarded-for": ip }, ...(accessToken ? { accessToken } : {}) });
+}
+
+export interface TestUserOptions {
+  username?: string;
+  email?: string | null;
+  password?: string | null;
+  status?: "pendingJoin" | "active";
+  locked?: boolean;
+  groups?: string[];
+}
+
+export const DEFAULT_PASSWORD = "correct horse battery staple";
+
+export async function insertUser(api: ApiHarness, tenantId: string, options: TestUserOptions = {}): Promise<UserRow> {
+  const username = options.username ?? `user_${randomBytes(4).toString("hex")}`;
+  const password = options.password === undefined ? DEFAULT_PASSWORD : options.password;
+  const [row] = await api.deps.db
+    .insert(users)
+    .values({
+      tenantId,
+      username,
+      email: options.email === undefined ? `${username.toLowerCase()}@example.test` : options.email,
+      passwordHash: password === null ? null : await hashPassword(password),
+      status: options.status ?? "active",
+      locked: options.locked ?? false,
+      lockedAt: options.locked ? api.deps.now() : null,
+      groups: options.groups ?? [],
+    })
+    .returning();
+  return row!;
+}
+
+/** A tenant (with admin client) and one user in it. */
+export async function tenantWithUser(api: ApiHarness, settings?: Record<string, unknown>, userOptions?: TestUserOptions) {
+  const tenant = await createTenantWithAdmin(api, settings);
+  const user = await insertUser(api, tenant.tenant.id, userOptions);
+  return { ...tenant, user };
+}
+
+/** Signs in over HTTP from a fresh IP. */
+export async function login(api: ApiHarness, tenantCode: string, identifier: string, password = DEFAULT_PASSWORD, client?: { device?: { id: string } }) {
+  return clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenantCode, identifier, password, ...(client ? { client } : {}) });
+}
+
+export async function sessionRow(api: ApiHarness, sessionId: string) {
+  const [row] = await api.deps.db.select().from(sessions).where(eq(sessions.id, sessionId));
+  return row!;
+}
+
+export async function sessionEvents(api: ApiHarness, sessionId: string, type?: string) {
+  return api.deps.db
+    .select()
+    .from(events)
+    .where(and(eq(events.sessionId, sessionId), type ? eq(events.type, type) : undefined))
+    .orderBy(asc(events.seq));
+}
+
+export function newEnrollmentCode(api: ApiHarness, tenantId: string, userId: string) {
+  return createEnrollmentToken(api.deps, tenantId, userId, { kind: "admin", id: null });
+}
+
+/** What a failed call answered, for comparing refusals with each other. */
+export function failure(error: unknown) {
+  const e = error as { message?: string; data?: { code?: string; httpStatus?: number; retryAfterSeconds?: number } };
+  return { code: e.data?.code ?? null, message: e.message ?? null, httpStatus: e.data?.httpStatus ?? null, retryAfterSeconds: e.data?.retryAfterSeconds };
+}

@@ -1,0 +1,169 @@
+import { errorCode } from "@sesame/client";
+import { eq } from "drizzle-orm";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { users } from "../src/db/schema.ts";
+import { REDACTED_PATHS } from "../src/lib/logger.ts";
+import { LOGIN_ACCOUNT_RULE } from "../src/services/auth-throttle.ts";
+import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth-login.ts";
+import { DEFAULT_PASSWORD, clientFrom, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser, uniqueIp } from "./auth-fixtures.ts";
+import type { ApiHarness } from "./harness.ts";
+
+let api: ApiHarness;
+beforeAll(async () => {
+  api = await startAuthApi();
+});
+afterAll(async () => api?.stop());
+
+describe("auth.login", () => {
+  it("signs in by username and returns a session with access and refresh tokens", async () => {
+    const { tenant, user } = await tenantWithUser(api);
+    const result = await login(api, tenant.code, user.username);
+    expect(result.session).toMatchObject({ userId: user.id, tenantId: tenant.id, state: "ENROLLED", provider: "password", current: true });
+    expect(result.refreshToken).toMatch(/^rt_[A-Za-z0-9_-]{43}$/);
+    expect(Date.parse(result.accessTokenExpiresAt)).toBeGreaterThan(Date.now());
+    const me = await api.user(result.accessToken).auth.me.query();
+    expect(me.user.id).toBe(user.id);
+    expect(me.session).toMatchObject({ id: result.session.id, current: true });
+  });
+
+  it("accepts the email or a differently-cased username, and a lower-case tenant code", async () => {
+    const { tenant, user } = await tenantWithUser(api, undefined, { username: "Alice.Smith", email: "alice@example.test" });
+    await expect(login(api, tenant.code, "ALICE@Example.test")).resolves.toMatchObject({ session: { userId: user.id } });
+    await expect(login(api, tenant.code.toLowerCase(), "alice.smith")).resolves.toMatchObject({ session: { userId: user.id } });
+  });
+
+  it("activates a pendingJoin user on first sign-in", async () => {
+    const { tenant, user } = await tenantWithUser(api, undefined, { status: "pendingJoin" });
+    const { accessToken } = await login(api, tenant.code, user.username);
+    const me = await api.user(accessToken).auth.me.query();
+    expect(me.user).toMatchObject({ status: "active", enrolled: true });
+  });
+
+  it("answers unknown user, wrong password, locked user, user without password and unknown tenant identically", async () => {
+    const { tenant, user } = await tenantWithUser(api);
+    const locked = await insertUser(api, tenant.id, { locked: true });
+    const noPassword = await insertUser(api, tenant.id, { password: null });
+    const attempts = [
+      login(api, tenant.code, "nobody-here"),
+      login(api, tenant.code, user.username, "wrong password"),
+      login(api, tenant.code, locked.username),
+      login(api, tenant.code, noPassword.username, "anything at all"),
+      login(api, "NOSUCHTENANT", user.username),
+    ];
+    const answers = (await Promise.allSettled(attempts)).map((r) => (r.status === "rejected" ? failure(r.reason) : "signed in"));
+    for (const answer of answers) {
+      expect(answer).toEqual({ code: "UNAUTHORIZED", message: INVALID_CREDENTIALS_MESSAGE, httpStatus: 401, retryAfterSeconds: undefined });
+    }
+  });
+
+  it("spends similar time on an unknown user and on a wrong password (both verify an argon2id hash)", async () => {
+    const { tenant, user } = await tenantWithUser(api);
+    const time = async (identifier: string) => {
+      const start = performance.now();
+      await login(api, tenant.code, identifier, "wrong password").catch(() => undefined);
+      return performance.now() - start;
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const unknown: number[] = [];
+    const wrong: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      unknown.push(await time(`ghost-${i}`));
+      wrong.push(await time(user.username));
+    }
+    // Without the dummy hash an unknown user would answer in a few ms against ~20 ms.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.4);
+    expect(median(wrong)).toBeGreaterThan(median(unknown) * 0.4);
+  });
+
+  it("throttles an account after too many attempts with TOO_MANY_REQUESTS and the retry time, whether or not it exists", async () => {
+    const { tenant, user } = await tenantWithUser(api);
+    const hammer = async (identifier: string) => {
+      const answers = [];
+      // Each attempt from a new IP: only the per-account bucket can refuse.
+      for (let i = 0; i <= LOGIN_ACCOUNT_RULE.max; i++) {
+        answers.push(await login(api, tenant.code, identifier, "wrong password").then(() => null, failure));
+      }
+      return answers;
+    };
+    const real = await hammer(user.username);
+    const ghost = await hammer("no-such-user");
+    for (const answers of [real, ghost]) {
+      expect(answers.slice(0, -1).every((a) => a?.code === "UNAUTHORIZED")).toBe(true);
+      const last = answers.at(-1)!;
+      expect(last.code).toBe("TOO_MANY_REQUESTS");
+      expect(last.httpStatus).toBe(429);
+      expect(last.retryAfterSeconds).toBeGreaterThan(0);
+      expect(last.retryAfterSeconds).toBeLessThanOrEqual(LOGIN_ACCOUNT_RULE.windowSeconds);
+      expect(last.message).toMatch(/^Too many sign-in attempts; try again in \d+ seconds?$/);
+    }
+    expect({ ...real.at(-1), retryAfterSeconds: 0 }).toEqual({ ...ghost.at(-1), retryAfterSeconds: 0 });
+    // Even the right password is refused while the account is throttled.
+    await expect(login(api, tenant.code, user.username, DEFAULT_PASSWORD)).rejects.toSatisfy((e) => errorCode(e) === "TOO_MANY_REQUESTS");
+  });
+
+  it("throttles one client IP across accounts", async () => {
+    const { tenant } = await tenantWithUser(api);
+    const client = clientFrom(api, uniqueIp());
+    const answers = [];
+    for (let i = 0; i < 61; i++) {
+      answers.push(await client.auth.login.mutate({ tenant: tenant.code, identifier: `spray-${i}`, password: "x" }).then(() => null, failure));
+    }
+    expect(answers.slice(0, 60).every((a) => a?.code === "UNAUTHORIZED")).toBe(true);
+    expect(answers[60]).toMatchObject({ code: "TOO_MANY_REQUESTS" });
+    // Another address is not affected.
+    await expect(clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: "spray-x", password: "x" })).rejects.toSatisfy(
+      (e) => errorCode(e) === "UNAUTHORIZED",
+    );
+  });
+
+  it("records the X-Forwarded-For client IP when the proxy is trusted", async () => {
+    const { tenant, user } = await tenantWithUser(api);
+    const ip = uniqueIp();
+    const { session } = await clientFrom(api, ip).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD });
+    expect(session.ip).toBe(ip);
+  });
+
+  it("with multipleDevicesPerUser false, signing in signs out the user's other session", async () => {
+    const { tenant, user } = await tenantWithUser(api, { multipleDevicesPerUser: false });
+    const first = await login(api, tenant.code, user.username);
+    const second = await login(api, tenant.code, user.username);
+    expect((await sessionRow(api, first.session.id)).state).toBe("LOCKED");
+    const [locked] = await sessionEvents(api, first.session.id, "session.locked");
+    expect(locked?.data).toMatchObject({ cause: "single_device_policy" });
+    await expect(api.user(first.accessToken).auth.me.query()).rejects.toSatisfy((e) => errorCode(e) === "UNAUTHORIZED");
+    await expect(api.anonymous().auth.refresh.mutate({ refreshToken: first.refreshToken })).rejects.toSatisfy((e) => errorCode(e) === "UNAUTHORIZED");
+    await expect(api.user(second.accessToken).auth.me.query()).resolves.toMatchObject({ session: { id: second.session.id } });
+  });
+
+  it("re-enrolls the same session when the same device signs in again", async () => {
+    const { tenant, user } = await tenantWithUser(api);
+    const device = { device: { id: "device-42" } };
+    const first = await login(api, tenant.code, user.username, DEFAULT_PASSWORD, device);
+    const second = await login(api, tenant.code, user.username, DEFAULT_PASSWORD, device);
+    expect(second.session.id).toBe(first.session.id);
+    await expect(api.anonymous().auth.refresh.mutate({ refreshToken: first.refreshToken })).rejects.toSatisfy((e) => errorCode(e) === "UNAUTHORIZED");
+  });
+
+  it("stores only an argon2id hash of the password", async () => {
+    const { user } = await tenantWithUser(api);
+    const [row] = await api.deps.db.select({ hash: users.passwordHash }).from(users).where(eq(users.id, user.id));
+    expect(row?.hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(row?.hash).not.toContain(DEFAULT_PASSWORD);
+  });
+
+  it("is a mutation: a GET with the password in the URL is refused", async () => {
+    const input = encodeURIComponent(JSON.stringify({ tenant: "X", identifier: "y", password: "z" }));
+    const res = await fetch(`${api.url}/trpc/auth.login?input=${input}`);
+    expect(res.status).toBe(405);
+  });
+
+  it("keeps every auth secret out of the logs (redaction covers the inputs' fields)", () => {
+    const lines: string[] = [];
+    const logger = pino({ redact: { paths: REDACTED_PATHS, censor: "[redacted]" } }, { write: (line: string) => lines.push(line) });
+    const secrets = { password: "pw-secret", currentPassword: "cur-secret", newPassword: "new-secret", refreshToken: "rt_secret", accessToken: "at-secret", token: "12345678" };
+    logger.info({ input: secrets }, "auth call");
+    logger.info(secrets, "auth call");
+    for (const value of Object.values(secrets)) expect(lines.join("\n")).not.toContain(value);
+  });
+});
