@@ -42,6 +42,19 @@ describe("auth.enroll", () => {
     expect(activated?.status).toBe("active");
   });
 
+  it("redeems the code without its enrollment id (contract form { token })", async () => {
+    const { user, code, client } = await userWithCode();
+    const result = await client.auth.enroll.mutate({ token: code.token });
+    expect(result.session).toMatchObject({ userId: user.id, provider: "enrollment", state: "ENROLLED" });
+    await expect(client.auth.enroll.mutate({ token: code.token })).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a wrong code without an enrollment id and leaves the right one usable", async () => {
+    const { user, code, client } = await userWithCode();
+    await expect(client.auth.enroll.mutate({ token: wrongCode(code.token) })).rejects.toSatisfy(isUnauthorized);
+    await expect(client.auth.enroll.mutate({ token: code.token })).resolves.toMatchObject({ session: { userId: user.id } });
+  });
+
   it("accepts the code at 4:59 and refuses it at 5:01", async () => {
     const start = clock;
     const early = await userWithCode();

@@ -32,7 +32,7 @@ export const authRouter = router({
     .input(
       z
         .object({
-          enrollmentId: uuid,
+          enrollmentId: uuid.optional(),
           token: z.string().trim().regex(/^\d{8}$/, "must be the 8-digit code"),
           client: clientInfoSchema.optional(),
         })

@@ -8,41 +8,25 @@ import { email, groupList, groupsInput, jsonObject, pageLimit, password, personN
 const userRef = z.object({ userId: uuid }).strict();
 const groupsChange = z.object({ userId: uuid, groups: groupsInput }).strict();
 
+/** The writable fields of a user: required as shown on create, all optional on update. */
+const userFields = z.object({
+  username,
+  email: email.nullish(),
+  password: password.optional(),
+  firstName: personName.nullish(),
+  lastName: personName.nullish(),
+  profile: jsonObject.optional(),
+  groups: groupList.optional(),
+  config: jsonObject.optional(),
+  status: userStatus.optional(),
+});
+
 export const usersRouter = router({
   create: adminProcedure
-    .input(
-      z
-        .object({
-          username,
-          email: email.nullish(),
-          password: password.optional(),
-          firstName: personName.nullish(),
-          lastName: personName.nullish(),
-          profile: jsonObject.optional(),
-          groups: groupList.optional(),
-          config: jsonObject.optional(),
-          status: userStatus.optional(),
-        })
-        .strict(),
-    )
+    .input(userFields.strict())
     .mutation(({ ctx, input }) => createUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
   update: adminProcedure
-    .input(
-      z
-        .object({
-          userId: uuid,
-          username: username.optional(),
-          email: email.nullish(),
-          password: password.optional(),
-          firstName: personName.nullish(),
-          lastName: personName.nullish(),
-          profile: jsonObject.optional(),
-          groups: groupList.optional(),
-          config: jsonObject.optional(),
-          status: userStatus.optional(),
-        })
-        .strict(),
-    )
+    .input(userFields.partial().extend({ userId: uuid }).strict())
     .mutation(({ ctx, input }) => updateUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
   get: adminProcedure.input(userRef).query(({ ctx, input }) => getUser(ctx.deps.db, ctx.tenantId, input.userId, ctx.deps.now())),
   list: adminProcedure

@@ -7,7 +7,7 @@
  * (unknown id, wrong, expired, used, dead, user locked) answers the same UNAUTHORIZED.
  */
 import type { ClientInfo, SessionTokens } from "@sesame/core";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { RequestInfo } from "../context.ts";
 import type { AppDeps } from "../deps.ts";
 import { enrollmentTokens, tenants, users, type TenantRow, type UserRow } from "../db/schema.ts";
@@ -20,7 +20,8 @@ import { recordEvent } from "./events.ts";
 import { startSession } from "./session-issuance.ts";
 
 export interface EnrollInput {
-  enrollmentId: string;
+  /** From the enrollment link. Optional (contract form `{ token }`), but with it failures count per code. */
+  enrollmentId?: string | undefined;
   token: string;
   client?: ClientInfo;
 }
@@ -30,8 +31,9 @@ export const INVALID_ENROLLMENT_MESSAGE = "Invalid or expired enrollment code";
 type Redemption = { ok: true; tenant: TenantRow; user: UserRow } | { ok: false };
 
 export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request: RequestInfo): Promise<SessionTokens> {
-  await throttleEnrollment(deps, request);
-  const redemption = await redeemEnrollmentCode(deps, input.enrollmentId, input.token);
+  await throttleEnrollment(deps, request, input.enrollmentId !== undefined);
+  const enrollmentId = input.enrollmentId ?? (await findLiveCode(deps, input.token));
+  const redemption = enrollmentId ? await redeemEnrollmentCode(deps, enrollmentId, input.token) : { ok: false as const };
   if (!redemption.ok) throw apiError("UNAUTHORIZED", INVALID_ENROLLMENT_MESSAGE);
 
   const { tenant, user } = redemption;
@@ -40,6 +42,24 @@ export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request:
   await activateUser(deps, user, actor, "enrollment");
   const { session, accessToken, refreshToken, accessTokenExpiresAt } = started;
   return { session, accessToken, refreshToken, accessTokenExpiresAt };
+}
+
+/** The live code with these digits, when the caller did not name it (HMAC lookup, indexed). */
+async function findLiveCode(deps: AppDeps, code: string): Promise<string | null> {
+  const now = deps.now();
+  const [row] = await deps.db
+    .select({ id: enrollmentTokens.id })
+    .from(enrollmentTokens)
+    .where(
+      and(
+        eq(enrollmentTokens.codeHash, hashEnrollmentCode(deps, code)),
+        isNull(enrollmentTokens.usedAt),
+        gt(enrollmentTokens.expiresAt, now),
+        lt(enrollmentTokens.failedAttempts, ENROLLMENT_MAX_FAILURES),
+      ),
+    )
+    .limit(1);
+  return row?.id ?? null;
 }
 
 /**

@@ -15,6 +15,13 @@ export const LOGIN_ACCOUNT_RULE: RateLimitRule = { max: 10, windowSeconds: 15 * 
 export const LOGIN_IP_RULE: RateLimitRule = { max: 60, windowSeconds: 60 };
 /** Per client IP for enrollment codes; each code also dies after ENROLLMENT_MAX_FAILURES. */
 export const ENROLL_IP_RULE: RateLimitRule = { max: 30, windowSeconds: 10 * 60 };
+/**
+ * Service-wide, for codes redeemed without their enrollment id (contract form `{ token }`): such a
+ * guess cannot be charged to one code, so all of them share one budget. At 600 per 5 minutes a
+ * distributed guesser facing 100 live codes succeeds with probability ~6e-4 per window; links that
+ * carry the id are not affected by it.
+ */
+export const ENROLL_UNSCOPED_RULE: RateLimitRule = { max: 600, windowSeconds: 5 * 60 };
 /** Per user for `auth.changePassword`: a stolen access token must not become a password oracle. */
 export const CHANGE_PASSWORD_RULE: RateLimitRule = { max: 10, windowSeconds: 15 * 60 };
 
@@ -44,8 +51,10 @@ export function throttleLogin(deps: Pick<AppDeps, "limiter">, request: RequestIn
   );
 }
 
-export function throttleEnrollment(deps: Pick<AppDeps, "limiter">, request: RequestInfo) {
-  return consume(deps, [[`enroll:ip:${clientKey(request)}`, ENROLL_IP_RULE]], "Too many enrollment attempts");
+export function throttleEnrollment(deps: Pick<AppDeps, "limiter">, request: RequestInfo, scoped: boolean) {
+  const buckets: [string, RateLimitRule][] = [[`enroll:ip:${clientKey(request)}`, ENROLL_IP_RULE]];
+  if (!scoped) buckets.push(["enroll:unscoped", ENROLL_UNSCOPED_RULE]);
+  return consume(deps, buckets, "Too many enrollment attempts");
 }
 
 export function throttlePasswordChange(deps: Pick<AppDeps, "limiter">, userId: string) {

@@ -2,32 +2,23 @@
  * Session client fields: parsed from the user agent with ua-parser-js (1.x, MIT), the country
  * from a configured trusted edge header with its English name from Intl.DisplayNames.
  */
-import type { ClientInfo } from "@sesame/core";
+import type { ClientInfo, Session } from "@sesame/core";
 import { UAParser } from "ua-parser-js";
 import type { RequestInfo } from "../context.ts";
 
 const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
 
-export interface ClientFields {
-  ip: string | null;
+/** The session columns that describe the client; the string ones are exactly the public Session's. */
+export type ClientFields = Pick<
+  Session,
+  | "ip" | "clientType" | "clientName" | "clientVersion" | "clientEngine" | "clientEngineVersion" | "osName" | "osVersion"
+  | "deviceName" | "deviceBrand" | "deviceModel" | "countryCode" | "countryName" | "label"
+> & {
   userAgent: string | null;
-  clientType: string | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  clientEngine: string | null;
-  clientEngineVersion: string | null;
-  osName: string | null;
-  osVersion: string | null;
-  deviceName: string | null;
-  deviceBrand: string | null;
-  deviceModel: string | null;
-  countryCode: string | null;
-  countryName: string | null;
   deviceId: string | null;
-  label: string | null;
-  container: { version: string | null; bundleId: string | null; platform: string | null } | null;
-  runtime: { version: string | null } | null;
-}
+  container: Session["container"] | null;
+  runtime: Session["runtime"] | null;
+};
 
 export function countryName(code: string | null): string | null {
   if (!code) return null;
