@@ -14,6 +14,7 @@ import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@
 import { createEdgeApp } from "@sesame/edge";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { listen } from "../src/stack.ts";
+import { redisServerAvailable, startRedisProcess } from "./redis-process.ts";
 import { analyseRun, type ReceiptRecord, type RequestRecord, type RevocationReport } from "./report.ts";
 
 export const SCENARIOS = ["normal", "cache-flushed", "cache-restarted", "api-restarted"] as const;
@@ -52,7 +53,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const log = options.log ?? (() => {});
   const token = randomBytes(24).toString("base64url");
   const prefix = `${options.backends.cachePrefix}rev-${options.name}:`;
-  const shimOptions = { token, ...(options.backends.redisUrl ? { redisUrl: options.backends.redisUrl } : {}) };
+  // Stopping Redis for real needs a Redis of our own; the shared one is never stopped.
+  let redis = options.name === "cache-restarted" && options.backends.redisUrl && redisServerAvailable() ? await startRedisProcess() : null;
+  const redisUrl = redis?.url ?? options.backends.redisUrl;
+  const shimOptions = { token, ...(redisUrl ? { redisUrl } : {}) };
   let shim: UpstashShimHandle | null = await startUpstashShim(shimOptions);
   const shimPort = Number(new URL(shim.url).port);
   const cacheAdmin = new UpstashRedis({ url: shim.url, token, retry: { retries: 0, backoff: () => 0 } });
@@ -140,15 +144,21 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     if (options.name === "cache-flushed") {
       log(`${options.name}: flushing the cache`);
       await deleteByPrefix(cacheAdmin, prefix);
+    } else if (options.name === "cache-restarted" && redis) {
+      log(`${options.name}: stopping redis-server on port ${redis.port}`);
+      const port = redis.port;
+      await redis.stop();
+      await sleep(options.faultMs);
+      redis = await startRedisProcess(port);
+      log(`${options.name}: redis-server started again (empty)`);
     } else if (options.name === "cache-restarted") {
-      log(`${options.name}: stopping the cache`);
+      // No Redis of our own (embedded run): stop the in-memory cache endpoint; it comes back empty.
+      log(`${options.name}: stopping the cache endpoint`);
       await shim?.close();
       shim = null;
       await sleep(options.faultMs);
-      // A Redis without persistence comes back empty.
       shim = await startUpstashShim({ ...shimOptions, port: shimPort });
-      await deleteByPrefix(new UpstashRedis({ url: shim.url, token, retry: { retries: 0, backoff: () => 0 } }), prefix);
-      log(`${options.name}: cache started again`);
+      log(`${options.name}: cache endpoint started again (empty)`);
     } else if (options.name === "api-restarted") {
       log(`${options.name}: stopping the API`);
       await api?.stop();
@@ -167,6 +177,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   await upstream.close();
   await api?.stop();
   await shim?.close();
+  await redis?.stop();
 
   const report = analyseRun(requests, receipts, attempts, options.leaseSeconds * 1000);
   return { scenario: options.name, ...report, revocationErrors, durationMs };
