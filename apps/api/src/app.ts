@@ -13,6 +13,7 @@ import { bearerToken } from "./services/callers.ts";
 import { constantTimeEqual } from "./lib/crypto.ts";
 import { appRouter } from "./routers/_app.ts";
 import { introspectSession } from "./services/introspection.ts";
+import { RetryAfterError } from "./lib/errors.ts";
 
 export interface CreateApiAppOptions {
   /** The TCP peer address, from the server adapter. */
@@ -57,6 +58,13 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
       req: c.req.raw,
       router: appRouter,
       allowBatching: true,
+      // The typed client sends queries as POST too, so inputs such as sessions.get's token never
+      // land in a URL (and so in access logs).
+      allowMethodOverride: true,
+      responseMeta: ({ errors }) => {
+        const retry = errors.map((e) => (e.cause instanceof RetryAfterError ? e.cause.retryAfterSeconds : 0)).reduce((a, b) => Math.max(a, b), 0);
+        return retry > 0 ? { headers: { "Retry-After": String(retry) } } : {};
+      },
       createContext: () => createContext(deps, c.req.raw, remoteAddress(c)),
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error, path }, "procedure failed");

@@ -47,6 +47,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
   return {
     ...deps,
     async close() {
+      await deps.limiter.close?.();
       await cache.close?.();
       await closeDb();
     },

@@ -102,6 +102,20 @@ describe("auth.login", () => {
     await expect(login(api, tenant.code, user.username, DEFAULT_PASSWORD)).rejects.toSatisfy((e) => errorCode(e) === "TOO_MANY_REQUESTS");
   });
 
+  it("sends a Retry-After header with the 429 over plain HTTP", async () => {
+    const { tenant } = await tenantWithUser(api);
+    let last: Response | undefined;
+    for (let i = 0; i <= LOGIN_ACCOUNT_RULE.max; i++) {
+      last = await fetch(`${api.url}/trpc/auth.login`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": uniqueIp() },
+        body: JSON.stringify({ tenant: tenant.code, identifier: "retry-after-probe", password: "wrong" }),
+      });
+    }
+    expect(last!.status).toBe(429);
+    expect(Number(last!.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
   it("throttles one client IP across accounts", async () => {
     const { tenant } = await tenantWithUser(api);
     const client = clientFrom(api, uniqueIp());

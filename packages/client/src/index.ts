@@ -31,6 +31,8 @@ export function createSesameClient(options: SesameClientOptions) {
     links: [
       httpBatchLink({
         url: `${options.url.replace(/\/+$/, "")}/trpc`,
+        // Queries go as POST as well: inputs (sessions.get's token, search terms) stay out of URLs.
+        methodOverride: "POST",
         headers: () => headers,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),

@@ -13,4 +13,6 @@ export interface RateLimitDecision {
 
 export interface RateLimiter {
   limit(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
+  /** Releases connections the limiter owns. */
+  close?(): Promise<void>;
 }

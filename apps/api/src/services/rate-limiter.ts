@@ -45,6 +45,9 @@ function createRedisLimiter(cache: Extract<CacheConfig, { kind: "redis" }>): Rat
   client.on("error", () => {});
   const limiters = new Map<string, RateLimiterRedis>();
   return {
+    async close() {
+      client.disconnect();
+    },
     async limit(key, rule) {
       let limiter = limiters.get(ruleKey(rule));
       if (!limiter) {
