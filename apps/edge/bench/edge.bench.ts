@@ -4,7 +4,8 @@
  * then a measured run per row. Bounded: about a minute in all.
  *
  * Env: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
- * BENCH_SECONDS (default 4), BENCH_CONNECTIONS (default 50), BENCH_ROWS (comma-separated row ids; default all).
+ * BENCH_SECONDS (default 4), BENCH_CONNECTIONS (default 50), BENCH_ROWS (comma-separated row ids; default all),
+ * BENCH_PROFILE (a directory for V8 CPU profiles of the measured servers).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -34,7 +35,9 @@ const ROWS: Row[] = [
 
 /** Spawns a tsx process and resolves with the first JSON line it prints that has `ready: true`. */
 function startProcess(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  // BENCH_PROFILE=<dir> writes a V8 CPU profile of each measured server there.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${file} did not become ready in 30 s`)), 30_000);
     child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
