@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { SesameClient } from "@sesame/client";
 import { errorCode, errorField } from "@sesame/client";
 import { expect } from "vitest";
-import type { ApiHarness } from "./harness.ts";
+import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 export type AdminClient = SesameClient;
 
@@ -50,3 +50,11 @@ export const receiptShape = (sessionIds: string[]) => ({
   committedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
   effectiveAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown as string,
 });
+
+/** The API with two tenants: `admin` is the one under test, `other` owns ids that must look random to it. */
+export async function startWithTwoTenants(): Promise<{ api: ApiHarness; admin: AdminClient; other: AdminClient }> {
+  const api = await startApi();
+  const admin = (await createTenantWithAdmin(api)).admin;
+  const other = (await createTenantWithAdmin(api)).admin;
+  return { api, admin, other };
+}

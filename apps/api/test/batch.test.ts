@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { users } from "../src/db/schema.ts";
-import { failureOf, newSession, newUser, randomId, sessionStates, type AdminClient } from "./admin-fixtures.ts";
-import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
+import { failureOf, newSession, newUser, randomId, sessionStates, type AdminClient, startWithTwoTenants } from "./admin-fixtures.ts";
+import { type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
 let admin: AdminClient;
 let other: AdminClient;
 beforeAll(async () => {
-  api = await startApi();
-  admin = (await createTenantWithAdmin(api)).admin;
-  other = (await createTenantWithAdmin(api)).admin;
+  ({ api, admin, other } = await startWithTwoTenants());
 });
 afterAll(async () => api?.stop());
 

@@ -1,15 +1,13 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, type AdminClient } from "./admin-fixtures.ts";
-import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
+import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, type AdminClient, startWithTwoTenants } from "./admin-fixtures.ts";
+import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
 let admin: AdminClient;
 let other: AdminClient;
 beforeAll(async () => {
-  api = await startApi();
-  admin = (await createTenantWithAdmin(api)).admin;
-  other = (await createTenantWithAdmin(api)).admin;
+  ({ api, admin, other } = await startWithTwoTenants());
 });
 afterAll(async () => api?.stop());
 

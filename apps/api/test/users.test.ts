@@ -1,17 +1,15 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
-import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, uniqueUsername, type AdminClient } from "./admin-fixtures.ts";
-import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
+import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, uniqueUsername, type AdminClient, startWithTwoTenants } from "./admin-fixtures.ts";
+import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
 let admin: AdminClient;
 /** Another tenant: its ids must look exactly like random ones to `admin`. */
 let other: AdminClient;
 beforeAll(async () => {
-  api = await startApi();
-  admin = (await createTenantWithAdmin(api)).admin;
-  other = (await createTenantWithAdmin(api)).admin;
+  ({ api, admin, other } = await startWithTwoTenants());
 });
 afterAll(async () => api?.stop());
 
