@@ -40,7 +40,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
     cache,
     keys,
     logger,
-    limiter: createRateLimiter(config.cache),
+    limiter: overrides.limiter ?? createRateLimiter(config.cache),
     now,
     ...overrides,
   };

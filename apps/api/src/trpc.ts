@@ -26,6 +26,8 @@ const t = initTRPC.context<Context>().create({
     }
     if (cause instanceof FieldError) return { ...shape, data: { ...shape.data, field: cause.field } };
     if (cause instanceof RetryAfterError) return { ...shape, data: { ...shape.data, field: null, retryAfterSeconds: cause.retryAfterSeconds } };
+    // Unexpected failures are logged by app.ts; callers get no driver or SQL text.
+    if (error.code === "INTERNAL_SERVER_ERROR") return { ...shape, message: "Internal error", data: { ...shape.data, field: null } };
     return { ...shape, data: { ...shape.data, field: null } };
   },
 });

@@ -55,6 +55,17 @@ describe("auth.enroll", () => {
     await expect(client.auth.enroll.mutate({ token: code.token })).resolves.toMatchObject({ session: { userId: user.id } });
   });
 
+  it("refuses a code given without its id when two live codes share the digits, but redeems it by id", async () => {
+    const first = await userWithCode();
+    const second = await userWithCode();
+    const [row] = await api.deps.db.select().from(enrollmentTokens).where(eq(enrollmentTokens.id, first.code.enrollmentId));
+    await api.deps.db.update(enrollmentTokens).set({ codeHash: row!.codeHash }).where(eq(enrollmentTokens.id, second.code.enrollmentId));
+    await expect(first.client.auth.enroll.mutate({ token: first.code.token })).rejects.toSatisfy(isUnauthorized);
+    await expect(second.client.auth.enroll.mutate({ enrollmentId: second.code.enrollmentId, token: first.code.token })).resolves.toMatchObject({
+      session: { userId: second.user.id },
+    });
+  });
+
   it("accepts the code at 4:59 and refuses it at 5:01", async () => {
     const start = clock;
     const early = await userWithCode();

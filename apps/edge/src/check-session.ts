@@ -58,7 +58,8 @@ export async function checkSession(claims: AccessTokenClaims, deps: SessionCheck
   deps.onEvent?.({ type: "introspection", sessionId: claims.sid });
   let answer;
   try {
-    answer = await deps.introspect(claims.sid);
+    // `now` was taken before the cache read: only an API call sent after it may answer for us.
+    answer = await deps.introspect(claims.sid, now.getTime());
   } catch (error) {
     deps.onEvent?.({ type: "introspection_unavailable", sessionId: claims.sid, error });
     return {

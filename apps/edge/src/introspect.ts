@@ -19,12 +19,17 @@ export class IntrospectionUnavailableError extends Error {
   override readonly name = "IntrospectionUnavailableError";
 }
 
-export type Introspect = (sessionId: string) => Promise<IntrospectionResponse>;
+/**
+ * `notBefore` (epoch ms): the caller began its check then. It only joins an in-flight call that was
+ * sent at or after that moment; an older call may have read Postgres before a revocation that
+ * returned while the caller was reading the cache, and must not vouch for the caller.
+ */
+export type Introspect = (sessionId: string, notBefore?: number) => Promise<IntrospectionResponse>;
 
 export function createIntrospector(options: IntrospectorOptions): Introspect {
   const { url, secret, timeoutMs = 1_500 } = options;
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-  const inFlight = new Map<string, Promise<IntrospectionResponse>>();
+  const inFlight = new Map<string, { call: Promise<IntrospectionResponse>; sentAt: number }>();
 
   async function callApi(sessionId: string): Promise<IntrospectionResponse> {
     let response: Response;
@@ -47,15 +52,20 @@ export function createIntrospector(options: IntrospectorOptions): Introspect {
     return parsed.data;
   }
 
-  return function introspect(sessionId) {
-    let call = inFlight.get(sessionId);
-    if (!call) {
-      call = callApi(sessionId).finally(() => inFlight.delete(sessionId));
-      inFlight.set(sessionId, call);
+  return function introspect(sessionId, notBefore = Number.NEGATIVE_INFINITY) {
+    let entry = inFlight.get(sessionId);
+    if (!entry || entry.sentAt < notBefore) {
+      const fresh: { call: Promise<IntrospectionResponse>; sentAt: number } = { call: Promise.resolve() as never, sentAt: Date.now() };
+      fresh.call = callApi(sessionId).finally(() => {
+        // Only this call's own entry: a newer call for the session may have taken the slot.
+        if (inFlight.get(sessionId) === fresh) inFlight.delete(sessionId);
+      });
+      inFlight.set(sessionId, fresh);
+      entry = fresh;
     }
-    const shared = call;
+    const shared = entry;
     // A call that outlives its deadline is abandoned, so the next request for the session starts afresh.
-    return withDeadline(shared, timeoutMs + 50, () => {
+    return withDeadline(shared.call, timeoutMs + 50, () => {
       if (inFlight.get(sessionId) === shared) inFlight.delete(sessionId);
     });
   };

@@ -89,12 +89,14 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
   const tokenCacheSize = options.tokenCacheSize ?? 10_000;
   const onEvent = options.onEvent;
   const tokenCache = tokenCacheSize > 0 ? createTokenCache({ max: tokenCacheSize, clockToleranceSeconds: leewaySeconds }) : undefined;
+  let keysGeneration = 0;
   const keySet = createJwksKeySet({
     url: options.jwksUrl,
     ...options.jwks,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     onChange() {
       // A withdrawn key must stop vouching for tokens at once: everything is re-verified.
+      keysGeneration += 1;
       tokenCache?.clear();
       onEvent?.({ type: "keys_changed" });
     },
@@ -128,13 +130,15 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
       if (refresh) keepAlive(refresh);
       return cached;
     }
+    const generation = keysGeneration;
     const result = await verify(token, now);
     if (!result.ok) {
       if (result.reason === "unavailable") throw unavailable(result.description);
       throw rejectionException({ status: 401, error: result.reason, description: result.description });
     }
     onEvent?.({ type: "token_verified", sessionId: result.claims.sid });
-    tokenCache?.set(token, result.claims);
+    // A key change during the verification may have withdrawn the key it used: do not remember it.
+    if (generation === keysGeneration) tokenCache?.set(token, result.claims);
     return result.claims;
   }
 

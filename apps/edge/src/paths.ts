@@ -58,6 +58,7 @@ export function isPublicPath(patterns: readonly PathPattern[], path: string): bo
 
 /** Groups required by every rule either spelling matches, case-insensitively: the strict direction. */
 export function requiredGroupsFor(rules: readonly { pattern: PathPattern; groups: readonly string[] }[], path: string): string[] {
+  if (rules.length === 0) return [];
   const canonical = canonicalPath(path) ?? path;
   const required = new Set<string>();
   for (const rule of rules) {

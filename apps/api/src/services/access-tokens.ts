@@ -7,7 +7,7 @@ import {
   parseAccessTokenClaims,
   type AccessTokenClaims,
 } from "@sesame/core";
-import { SignJWT, createLocalJWKSet, jwtVerify } from "jose";
+import { SignJWT, createLocalJWKSet, jwtVerify, type JWK } from "jose";
 import type { AppDeps } from "../deps.ts";
 import { randomSecret } from "../lib/crypto.ts";
 
@@ -33,12 +33,20 @@ export async function issueAccessToken(deps: Pick<AppDeps, "config" | "keys">, i
   return { token, claims, expiresAt: new Date(claims.exp * 1000) };
 }
 
+/** The published keys as a jose key set, rebuilt only when the set of kids changes. */
+let cachedKeySet: { kids: string; keySet: ReturnType<typeof createLocalJWKSet> } | null = null;
+function localKeySet(keys: JWK[]) {
+  const kids = keys.map((k) => k.kid ?? "").join(",");
+  if (cachedKeySet?.kids !== kids) cachedKeySet = { kids, keySet: createLocalJWKSet({ keys }) };
+  return cachedKeySet.keySet;
+}
+
 export type VerifyResult = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: "invalid_token" | "token_expired" };
 
 /** Verifies a token against the published keys, with the algorithm, type, issuer and audience pinned. */
 export async function verifyAccessToken(deps: Pick<AppDeps, "config" | "keys">, token: string, now: Date): Promise<VerifyResult> {
   try {
-    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: deps.keys.publicJwks(now) }), {
+    const { payload } = await jwtVerify(token, localKeySet(deps.keys.publicJwks(now)), {
       algorithms: [...ACCESS_TOKEN_ALGORITHMS],
       typ: ACCESS_TOKEN_TYPE,
       issuer: deps.config.issuer,

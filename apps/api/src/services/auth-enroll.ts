@@ -17,7 +17,7 @@ import { throttleEnrollment } from "./auth-throttle.ts";
 import { activateUser } from "./auth-users.ts";
 import { ENROLLMENT_MAX_FAILURES, hashEnrollmentCode } from "./enrollment-tokens.ts";
 import { recordEvent } from "./events.ts";
-import { startSession } from "./session-issuance.ts";
+import { isAccountGone, startSession } from "./session-issuance.ts";
 
 export interface EnrollInput {
   /** From the enrollment link. Optional (contract form `{ token }`), but with it failures count per code. */
@@ -38,7 +38,11 @@ export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request:
 
   const { tenant, user } = redemption;
   const actor = { kind: "user" as const, id: user.id };
-  const started = await startSession(deps, { tenant, user, provider: "enrollment", client: input.client, request, trustReportedClient: false, actor });
+  const started = await startSession(deps, { tenant, user, provider: "enrollment", client: input.client, request, trustReportedClient: false, actor }).catch(
+    (error: unknown) => {
+      throw isAccountGone(error) ? apiError("UNAUTHORIZED", INVALID_ENROLLMENT_MESSAGE) : error;
+    },
+  );
   await activateUser(deps, user, actor, "enrollment");
   const { session, accessToken, refreshToken, accessTokenExpiresAt } = started;
   return { session, accessToken, refreshToken, accessTokenExpiresAt };
@@ -47,7 +51,7 @@ export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request:
 /** The live code with these digits, when the caller did not name it (HMAC lookup, indexed). */
 async function findLiveCode(deps: AppDeps, code: string): Promise<string | null> {
   const now = deps.now();
-  const [row] = await deps.db
+  const rows = await deps.db
     .select({ id: enrollmentTokens.id })
     .from(enrollmentTokens)
     .where(
@@ -58,8 +62,9 @@ async function findLiveCode(deps: AppDeps, code: string): Promise<string | null>
         lt(enrollmentTokens.failedAttempts, ENROLLMENT_MAX_FAILURES),
       ),
     )
-    .limit(1);
-  return row?.id ?? null;
+    .limit(2);
+  // Creation keeps live codes distinct; should two ever match, refuse rather than pick one.
+  return rows.length === 1 ? rows[0]!.id : null;
 }
 
 /**

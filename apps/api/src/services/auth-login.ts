@@ -12,7 +12,7 @@ import { apiError } from "../lib/errors.ts";
 import { throttleLogin } from "./auth-throttle.ts";
 import { activateUser } from "./auth-users.ts";
 import { hashPassword, passwordNeedsRehash, verifyPassword } from "./passwords.ts";
-import { startSession } from "./session-issuance.ts";
+import { isAccountGone, startSession } from "./session-issuance.ts";
 
 export interface LoginInput {
   tenant: string;
@@ -35,7 +35,12 @@ export async function loginWithPassword(deps: AppDeps, input: LoginInput, reques
 
   const { tenant, user } = found;
   const actor = { kind: "user" as const, id: user.id };
-  const started = await startSession(deps, { tenant, user, provider: "password", client: input.client, request, trustReportedClient: false, actor });
+  // A lock or delete that lands between the check above and the session answers like a wrong password.
+  const started = await startSession(deps, { tenant, user, provider: "password", client: input.client, request, trustReportedClient: false, actor }).catch(
+    (error: unknown) => {
+      throw isAccountGone(error) ? apiError("UNAUTHORIZED", INVALID_CREDENTIALS_MESSAGE) : error;
+    },
+  );
   await activateUser(deps, user, actor, "password");
   if (user.passwordHash && passwordNeedsRehash(user.passwordHash)) await rehashQuietly(deps, user, input.password);
   const { session, accessToken, refreshToken, accessTokenExpiresAt } = started;

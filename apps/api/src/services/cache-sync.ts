@@ -5,7 +5,7 @@
  * `version` makes redelivery and out-of-order delivery harmless.
  */
 import { CACHE_ENTRY_FORMAT, encodeCacheEntry, decodeCacheEntry, type ActiveCacheEntry, type CacheEntry, type RevokedCacheEntry } from "@sesame/core";
-import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { DbOrTx } from "../db/client.ts";
 import { cacheOutbox, type SessionRow } from "../db/schema.ts";
@@ -127,6 +127,3 @@ export async function cacheActiveSession(deps: AppDeps, session: SessionRow): Pr
     deps.logger.debug({ err: error, sessionId: session.id }, "active cache entry not written");
   }
 }
-
-export const pendingOutboxCount = async (db: DbOrTx, sessionId: string) =>
-  (await db.select({ n: sql<number>`count(*)::int` }).from(cacheOutbox).where(and(eq(cacheOutbox.sessionId, sessionId), isNull(cacheOutbox.deliveredAt))))[0]?.n ?? 0;

@@ -7,7 +7,7 @@ import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import type { RequestInfo } from "../context.ts";
 import type { AppDeps } from "../deps.ts";
 import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../db/schema.ts";
-import { apiError } from "../lib/errors.ts";
+import { TRPCError } from "@trpc/server";
 import { encryptString } from "../lib/crypto.ts";
 import { issueAccessToken } from "./access-tokens.ts";
 import { resolveClientFields } from "./client-info.ts";
@@ -15,6 +15,14 @@ import { recordEvent, type Actor } from "./events.ts";
 import { toPublicSession } from "./mappers.ts";
 import { insertRefreshToken } from "./refresh-tokens.ts";
 import { commitSessionChange } from "./session-changes.ts";
+
+/** The user was locked or deleted while the session was being started. */
+class AccountGoneError extends TRPCError {
+  constructor(code: "NOT_FOUND" | "FORBIDDEN", message: string) {
+    super({ code, message });
+  }
+}
+export const isAccountGone = (error: unknown) => error instanceof AccountGoneError;
 
 export interface StartSessionInput {
   tenant: TenantRow;
@@ -47,8 +55,8 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
     // Re-check the user under its row lock: users.lock takes the same lock first, so a session can
     // never be started for a user whose lock committed a moment ago.
     const [current] = await tx.select({ locked: users.locked, deletedAt: users.deletedAt }).from(users).where(eq(users.id, user.id)).for("update").limit(1);
-    if (!current || current.deletedAt) throw apiError("NOT_FOUND", "User not found");
-    if (current.locked) throw apiError("FORBIDDEN", "The user is locked");
+    if (!current || current.deletedAt) throw new AccountGoneError("NOT_FOUND", "User not found");
+    if (current.locked) throw new AccountGoneError("FORBIDDEN", "The user is locked");
     const expiresAt = new Date(now.getTime() + ttl * 1000);
     const values = {
       ...fields,
@@ -100,7 +108,7 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
     }
     await change.queueActive(session);
     const refresh = await insertRefreshToken(tx, { sessionId: session.id, generation: session.generation }, now);
-    return { session, refreshToken: refresh.token, policySignedOut: change.sessionIds.size > 0 };
+    return { session, refreshToken: refresh.token };
   });
 
   const { session } = value;
@@ -109,12 +117,11 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
     { userId: user.id, sessionId: session.id, tenantId: tenant.id, generation: session.generation, ttlSeconds: tenant.settings.accessTokenTtlSeconds, notAfter: session.expiresAt },
     deps.now(),
   );
-  const signedOut = receipt.sessionIds.filter((id) => id !== session.id);
   return {
     session: toPublicSession(session, { currentSessionId: input.actor.kind === "user" ? session.id : null }),
     accessToken: access.token,
     refreshToken: value.refreshToken,
     accessTokenExpiresAt: access.expiresAt.toISOString(),
-    revocation: value.policySignedOut ? { ...receipt, sessionIds: signedOut } : null,
+    revocation: receipt.sessionIds.length > 0 ? receipt : null,
   };
 }
