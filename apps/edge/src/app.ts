@@ -79,15 +79,10 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     if (isPublicPath(publicPatterns, path)) return proxyToUpstream(c, null);
     const required = requiredGroupsFor(groupRules, path);
     let response: Response | undefined;
-    await auth(c, async () => {
-      if (required.length === 0) {
-        response = await proxyToUpstream(c, c.var.session);
-        return;
-      }
-      await guardFor(required)(c, async () => {
-        response = await proxyToUpstream(c, c.var.session);
-      });
-    });
+    const forward = async () => {
+      response = await proxyToUpstream(c, c.var.session);
+    };
+    await auth(c, required.length === 0 ? forward : async () => void (await guardFor(required)(c, forward)));
     return response ?? next();
   });
 

@@ -2,6 +2,7 @@
  * The edge's call to the API when the cache cannot vouch for a session. Concurrent calls for the
  * same session share one request, so a cold cache under load costs the API one query per session.
  */
+import { withDeadline } from "@sesame/cache";
 import { introspectionResponseSchema, type IntrospectionResponse } from "@sesame/core";
 
 export interface IntrospectorOptions {
@@ -65,31 +66,11 @@ export function createIntrospector(options: IntrospectorOptions): Introspect {
     }
     const shared = entry;
     // A call that outlives its deadline is abandoned, so the next request for the session starts afresh.
+    // Every caller keeps its own deadline on the shared call: on Workers, a fetch started by a request
+    // that gets cancelled may never settle, and the requests coalesced onto it must not hang.
     return withDeadline(shared.call, timeoutMs + 50, () => {
       if (inFlight.get(sessionId) === shared) inFlight.delete(sessionId);
+      return new IntrospectionUnavailableError(`Introspection gave no answer within ${timeoutMs + 50} ms`);
     });
   };
-}
-
-/**
- * Every caller keeps its own deadline on the shared call: on Workers, a fetch started by a request
- * that gets cancelled may never settle, and the requests coalesced onto it must not hang.
- */
-function withDeadline<T>(promise: Promise<T>, ms: number, onExpired: () => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      onExpired();
-      reject(new IntrospectionUnavailableError(`Introspection gave no answer within ${ms} ms`));
-    }, ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

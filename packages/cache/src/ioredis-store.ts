@@ -5,6 +5,7 @@
 import { Redis } from "ioredis";
 import { decodeCacheEntry, sessionCacheKey, type CacheEntry } from "@sesame/core";
 import { CacheUnavailableError, toCacheUnavailable } from "./errors.ts";
+import { withDeadline } from "./deadline.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
 import { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "./store.ts";
 
@@ -87,15 +88,7 @@ export function createIoredisSessionStore(options: IoredisSessionStoreOptions): 
     try {
       await ready();
       if (owned) return await command();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CacheUnavailableError(`Session cache ${operation} timed out after ${timeoutMs} ms`)), timeoutMs);
-      });
-      try {
-        return await Promise.race([command(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return await withDeadline(command(), timeoutMs, () => new CacheUnavailableError(`Session cache ${operation} timed out after ${timeoutMs} ms`));
     } catch (error) {
       throw toCacheUnavailable(operation, error);
     }
