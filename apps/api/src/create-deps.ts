@@ -16,7 +16,7 @@ export function createCacheStore(cache: CacheConfig): SessionCacheStore {
 }
 
 export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> = {}): Promise<AppDeps & { close(): Promise<void> }> {
-  const now = () => new Date();
+  const now = overrides.now ?? (() => new Date());
   const keySet =
     config.signingKeys.kind === "inline"
       ? parseKeySet(config.signingKeys.json)
@@ -40,7 +40,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
     cache,
     keys,
     logger,
-    limiter: overrides.limiter ?? createRateLimiter(config.cache),
+    limiter: overrides.limiter ?? createRateLimiter(config.cache, now),
     now,
     ...overrides,
   };

@@ -7,6 +7,7 @@ import { resolveApiConfig } from "./config.ts";
 import { createDeps } from "./create-deps.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { ConfigError, readApiEnv } from "./env.ts";
+import { createLogger } from "./lib/logger.ts";
 import { startCacheOutboxWorker } from "./services/cache-sync.ts";
 
 async function main() {
@@ -15,7 +16,10 @@ async function main() {
     // `npm run dev` starts embedded Postgres beside us (tooling/dev-services); wait for it.
     await waitForTcp("127.0.0.1", DEV_PORTS.postgres, 60_000);
   }
-  await runMigrations(config.database.url);
+  const migrationLog = createLogger(config.logLevel);
+  await runMigrations(config.database.url, {
+    onUsernameCollision: (userId) => migrationLog.warn({ userId }, "username collides with an older user's under the new normal form; it signs in by email until renamed"),
+  });
   const deps = await createDeps(config);
   const app = createApiApp(deps, { remoteAddress: (c) => getConnInfo(c).remote.address ?? null });
   const worker = startCacheOutboxWorker(deps);

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { enrollmentTokens, users } from "../src/db/schema.ts";
 import { INVALID_ENROLLMENT_MESSAGE } from "../src/services/auth-enroll.ts";
-import { ENROLL_IP_RULE } from "../src/services/auth-throttle.ts";
+import { ENROLL_SOURCE_RULE } from "../src/services/auth-throttle.ts";
 import { ENROLLMENT_MAX_FAILURES } from "../src/services/enrollment-tokens.ts";
 import { clientFrom, failure, insertUser, newEnrollmentCode, sessionEvents, startAuthApi, uniqueIp } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
@@ -136,7 +136,7 @@ describe("auth.enroll", () => {
   it("limits attempts per client IP", async () => {
     const client = clientFrom(api, uniqueIp());
     const answers = [];
-    for (let i = 0; i <= ENROLL_IP_RULE.max; i++) {
+    for (let i = 0; i <= ENROLL_SOURCE_RULE.max; i++) {
       answers.push(await client.auth.enroll.mutate({ enrollmentId: crypto.randomUUID(), token: "00000000" }).then(() => null, failure));
     }
     expect(answers.slice(0, -1).every((a) => a?.code === "UNAUTHORIZED")).toBe(true);

@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { createSesameClient } from "@sesame/client";
+import { usernameKey } from "@sesame/core";
 import { and, asc, eq } from "drizzle-orm";
 import { inject } from "vitest";
 import type { ApiConfig } from "../src/config.ts";
@@ -29,9 +30,38 @@ export function startAuthApi(options: HarnessOptions = {}) {
   return startApi({ ...options, config: { cache, ...options.config } });
 }
 
-/** A fresh address from TEST-NET-3 (RFC 5737): a rate-limit bucket no other test uses. */
+const DAY_MS = 24 * 3600 * 1000;
+let nextPinnedDay = Math.ceil(Date.now() / DAY_MS) * DAY_MS;
+
+/**
+ * The API's clock, following real time until a test pins it. Rate-limit windows are read from it,
+ * so a test that pins it gets the same decisions however slow the machine is. Each pin is at the
+ * start of a day (UTC) of its own in the future, so even day-long windows start fresh there.
+ */
+export function testClock() {
+  let pinned: number | null = null;
+  return {
+    now: () => new Date(pinned ?? Date.now()),
+    pin() {
+      nextPinnedDay += DAY_MS;
+      pinned = nextPinnedDay + 60_000;
+    },
+    advance(seconds: number) {
+      if (pinned === null) throw new Error("pin the clock first");
+      pinned += seconds * 1000;
+    },
+    release() {
+      pinned = null;
+    },
+  };
+}
+
+const IP_SPACE = 254 * 255;
+let ipCounter = randomInt(0, IP_SPACE);
+/** A fresh address from TEST-NET-3 (RFC 5737): a rate-limit bucket no other test of this file uses. */
 export function uniqueIp(): string {
-  return `203.0.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+  ipCounter = (ipCounter + 1) % IP_SPACE;
+  return `203.0.${Math.floor(ipCounter / 255)}.${(ipCounter % 255) + 1}`;
 }
 
 /** A client whose requests claim to come from `ip` (believed only when the API trusts its proxy). */
@@ -58,6 +88,7 @@ export async function insertUser(api: ApiHarness, tenantId: string, options: Tes
     .values({
       tenantId,
       username,
+      usernameKey: usernameKey(username),
       email: options.email === undefined ? `${username.toLowerCase()}@example.test` : options.email,
       passwordHash: password === null ? null : await hashPassword(password),
       status: options.status ?? "active",

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOGIN_IP_RULE } from "../src/services/auth-throttle.ts";
+import { LOGIN_SOURCE_RULE } from "../src/services/auth-throttle.ts";
 import { DEFAULT_PASSWORD, clientFrom, failure, startAuthApi, tenantWithUser, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 
@@ -21,7 +21,7 @@ describe("without a trusted proxy", () => {
     const { tenant } = await tenantWithUser(api);
     const answers = [];
     // One sign-in above already used this peer's bucket.
-    for (let i = 1; i <= LOGIN_IP_RULE.max; i++) {
+    for (let i = 1; i <= LOGIN_SOURCE_RULE.max; i++) {
       answers.push(await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: `spoof-${i}`, password: "x" }).then(() => null, failure));
     }
     expect(answers.slice(0, -1).every((a) => a?.code === "UNAUTHORIZED")).toBe(true);

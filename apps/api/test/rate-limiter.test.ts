@@ -11,19 +11,32 @@ const implementations: [string, () => CacheConfig][] = [
   ...(backends.redisUrl ? [["TCP Redis", () => ({ kind: "redis", url: backends.redisUrl!, prefix: prefix(), timeoutMs: 500 })] as [string, () => CacheConfig]] : []),
 ];
 
+/** A clock the test moves by hand: windows follow it, not the wall clock, so nothing depends on speed. */
+function manualClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)) {
+  let at = start;
+  return { now: () => new Date(at), advance: (seconds: number) => (at += seconds * 1000) };
+}
+
 describe.each(implementations)("rate limiter over %s", (_name, config) => {
-  it("allows `max` attempts per window, then refuses with the time left", async () => {
-    const limiter = createRateLimiter(config());
+  it("allows `max` attempts per window, then refuses with the time left in the window", async () => {
+    const clock = manualClock();
+    const limiter = createRateLimiter(config(), clock.now);
     const rule = { max: 3, windowSeconds: 60 };
+    clock.advance(20);
     const decisions = [];
     for (let i = 0; i < 4; i++) decisions.push(await limiter.limit("k", rule));
-    expect(decisions.map((d) => d.ok)).toEqual([true, true, true, false]);
-    expect(decisions[3]!.retryAfterSeconds).toBeGreaterThan(0);
-    expect(decisions[3]!.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(decisions.map((d) => [d.ok, d.count])).toEqual([
+      [true, 1],
+      [true, 2],
+      [true, 3],
+      [false, 4],
+    ]);
+    expect(decisions[3]!.retryAfterSeconds).toBe(40);
   });
 
   it("counts keys, and rules, separately", async () => {
-    const limiter = createRateLimiter(config());
+    const clock = manualClock();
+    const limiter = createRateLimiter(config(), clock.now);
     const rule = { max: 1, windowSeconds: 60 };
     expect((await limiter.limit("a", rule)).ok).toBe(true);
     expect((await limiter.limit("a", rule)).ok).toBe(false);
@@ -31,13 +44,26 @@ describe.each(implementations)("rate limiter over %s", (_name, config) => {
     expect((await limiter.limit("a", { max: 2, windowSeconds: 60 })).ok).toBe(true);
   });
 
-  it("starts a new window when the old one has run out", async () => {
-    const limiter = createRateLimiter(config());
-    const rule = { max: 1, windowSeconds: 1 };
+  it("starts a new window when the clock passes the old one's end", async () => {
+    const clock = manualClock();
+    const limiter = createRateLimiter(config(), clock.now);
+    const rule = { max: 1, windowSeconds: 60 };
     expect((await limiter.limit("w", rule)).ok).toBe(true);
+    clock.advance(59);
     expect((await limiter.limit("w", rule)).ok).toBe(false);
-    await new Promise((r) => setTimeout(r, 1100));
+    clock.advance(1);
     expect((await limiter.limit("w", rule)).ok).toBe(true);
+  });
+
+  it("takes a refunded attempt back in the window it was counted in", async () => {
+    const clock = manualClock();
+    const limiter = createRateLimiter(config(), clock.now);
+    const rule = { max: 2, windowSeconds: 60 };
+    const first = await limiter.limit("r", rule);
+    await limiter.limit("r", rule);
+    await limiter.refund("r", rule, first);
+    expect(await limiter.limit("r", rule)).toMatchObject({ ok: true, count: 2 });
+    expect(await limiter.limit("r", rule)).toMatchObject({ ok: false, count: 3 });
   });
 
   it("fails closed when the cache cannot be reached", async () => {
@@ -45,8 +71,10 @@ describe.each(implementations)("rate limiter over %s", (_name, config) => {
       config().kind === "upstash"
         ? { kind: "upstash", url: "http://127.0.0.1:9", token: "x", prefix: prefix(), timeoutMs: 200 }
         : { kind: "redis", url: "redis://127.0.0.1:9", prefix: prefix(), timeoutMs: 200 };
-    const decision = await createRateLimiter(dead).limit("k", { max: 100, windowSeconds: 60 });
+    const limiter = createRateLimiter(dead);
+    const decision = await limiter.limit("k", { max: 100, windowSeconds: 60 });
     expect(decision.ok).toBe(false);
     expect(decision.retryAfterSeconds).toBeGreaterThan(0);
+    await limiter.close?.();
   });
 });

@@ -4,3 +4,5 @@ export * from "./cache-entry.ts";
 export * from "./errors.ts";
 export * from "./introspection.ts";
 export * from "./shapes.ts";
+export * from "./username.ts";
+export * from "./enrollment-url.ts";

@@ -3,6 +3,7 @@
  * the API and never leave it; these carry no hash and no secret. Times are ISO-8601 strings.
  */
 import { z } from "zod";
+import { enrollmentUrlSchema } from "./enrollment-url.ts";
 import type { SessionState } from "./session.ts";
 
 export const TENANT_CODE_PATTERN = /^[A-Z0-9]{2,16}$/;
@@ -13,7 +14,7 @@ export const tenantSettingsSchema = z.object({
   multipleDevicesPerUser: z.boolean().default(true),
   sessionTtlSeconds: z.number().int().min(60).max(366 * 24 * 3600).default(DEFAULT_SESSION_TTL_SECONDS),
   accessTokenTtlSeconds: z.number().int().min(30).max(900).default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
-  enrollmentUrl: z.url().nullable().default(null),
+  enrollmentUrl: enrollmentUrlSchema.nullable().default(null),
 });
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 

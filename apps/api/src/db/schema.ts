@@ -50,6 +50,11 @@ export const users = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
     username: text("username").notNull(),
+    /**
+     * `usernameKey(username)` from @sesame/core: what uniqueness and sign-in compare. Null only for
+     * rows from before it existed whose key collides with another user's (see db/backfill.ts).
+     */
+    usernameKey: text("username_key"),
     email: text("email"),
     passwordHash: text("password_hash"),
     firstName: text("first_name"),
@@ -66,8 +71,8 @@ export const users = pgTable(
     lastConnectedAt: ts("last_connected_at"),
   },
   (t) => [
-    // Usernames and emails are unique per tenant, case-insensitively, among users not deleted.
-    uniqueIndex("users_tenant_username_idx").on(t.tenantId, sql`lower(${t.username})`).where(sql`${t.deletedAt} is null`),
+    // Usernames (by their normal form) and emails are unique per tenant among users not deleted.
+    uniqueIndex("users_tenant_username_key_idx").on(t.tenantId, t.usernameKey).where(sql`${t.deletedAt} is null`),
     uniqueIndex("users_tenant_email_idx").on(t.tenantId, t.email).where(sql`${t.deletedAt} is null`),
     // users.list pages by (created_at, id) within a tenant.
     index("users_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),

@@ -6,7 +6,7 @@ import { clientInfoSchema } from "@sesame/core";
 import { z } from "zod";
 import { enrollWithCode } from "../services/auth-enroll.ts";
 import { loginWithPassword } from "../services/auth-login.ts";
-import { refreshSession } from "../services/auth-refresh.ts";
+import { refreshSessionAudited } from "../services/auth-refresh-audit.ts";
 import { changeOwnPassword, getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth-self.ts";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../services/passwords.ts";
 import { publicProcedure, router, userProcedure } from "../trpc.ts";
@@ -33,15 +33,22 @@ export const authRouter = router({
       z
         .object({
           enrollmentId: uuid.optional(),
-          token: z.string().trim().regex(/^\d{8}$/, "must be the 8-digit code"),
+          tenant: z.string().trim().min(1).max(64).optional(),
+          // Exactly the digits: a malformed code is refused here and costs no guess.
+          token: z.string().regex(/^\d{8}$/, "must be the 8-digit code"),
           client: clientInfoSchema.optional(),
         })
-        .strict(),
+        .strict()
+        .superRefine((v, ctx) => {
+          if (v.enrollmentId === undefined && v.tenant === undefined) {
+            ctx.addIssue({ code: "custom", path: ["tenant"], message: "give the tenant code (or the enrollmentId from the link) with the code" });
+          }
+        }),
     )
     .mutation(({ ctx, input }) => enrollWithCode(ctx.deps, input, ctx.request)),
   refresh: publicProcedure
     .input(z.object({ refreshToken: z.string().min(1).max(256) }).strict())
-    .mutation(({ ctx, input }) => refreshSession(ctx.deps, input.refreshToken)),
+    .mutation(({ ctx, input }) => refreshSessionAudited(ctx.deps, input.refreshToken, ctx.request)),
   me: userProcedure.query(({ ctx }) => getMe(ctx.deps, ctx)),
   sessions: userProcedure
     .input(z.object({ includeInactive: z.boolean().optional() }).strict().optional())

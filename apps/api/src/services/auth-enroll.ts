@@ -1,40 +1,61 @@
 /**
  * `auth.enroll`: redeems an enrollment code (8 digits, 5 minutes, single use) for a session.
  *
- * The link names the code's id; the user types (or the app carries) the digits. Wrong guesses are
- * counted on the code's row and the code dies after ENROLLMENT_MAX_FAILURES of them, so even the
- * right code is refused afterwards; a per-IP limit slows guessing across codes. Every refusal
- * (unknown id, wrong, expired, used, dead, user locked) answers the same UNAUTHORIZED.
+ * A guess is always scoped: by the enrollment id the link carries (wrong guesses count on that
+ * code's row and it dies after ENROLLMENT_MAX_FAILURES, even for the right digits), or by the
+ * tenant code (the guess is compared with that tenant's live codes only, under the tenant's
+ * budget). A code alone is refused before anything is looked up: it would be a guess at every
+ * tenant's codes at once. Every refusal (unknown id, wrong, expired, used, dead, user locked)
+ * answers the same UNAUTHORIZED.
  */
 import type { ClientInfo, SessionTokens } from "@sesame/core";
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { RequestInfo } from "../context.ts";
 import type { AppDeps } from "../deps.ts";
 import { enrollmentTokens, tenants, users, type TenantRow, type UserRow } from "../db/schema.ts";
+import { rateLimitSource } from "../lib/client-ip.ts";
 import { constantTimeEqual } from "../lib/crypto.ts";
 import { apiError } from "../lib/errors.ts";
-import { throttleEnrollment } from "./auth-throttle.ts";
+import { recordAuthEvent } from "./auth-audit.ts";
+import { ENROLL_THROTTLED, countAttempt, enrollSourceBucket, enrollTenantBucket, throttled, type ThrottleBucket } from "./auth-throttle.ts";
 import { activateUser } from "./auth-users.ts";
 import { ENROLLMENT_MAX_FAILURES, hashEnrollmentCode } from "./enrollment-tokens.ts";
 import { recordEvent } from "./events.ts";
 import { isAccountGone, startSession } from "./session-issuance.ts";
+import { tenantIdByCode } from "./tenants.ts";
 
+/** At least one of `enrollmentId` and `tenant` (the router checks it). */
 export interface EnrollInput {
-  /** From the enrollment link. Optional (contract form `{ token }`), but with it failures count per code. */
+  /** From the enrollment link. */
   enrollmentId?: string | undefined;
+  /** The tenant code, for a code typed without its link. */
+  tenant?: string | undefined;
   token: string;
   client?: ClientInfo;
 }
 
 export const INVALID_ENROLLMENT_MESSAGE = "Invalid or expired enrollment code";
 
-type Redemption = { ok: true; tenant: TenantRow; user: UserRow } | { ok: false };
+type Redemption = { ok: true; tenant: TenantRow; user: UserRow } | { ok: false; tenantId: string | null; userId: string | null };
 
 export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request: RequestInfo): Promise<SessionTokens> {
-  await throttleEnrollment(deps, request, input.enrollmentId !== undefined);
-  const enrollmentId = input.enrollmentId ?? (await findLiveCode(deps, input.token));
-  const redemption = enrollmentId ? await redeemEnrollmentCode(deps, enrollmentId, input.token) : { ok: false as const };
-  if (!redemption.ok) throw apiError("UNAUTHORIZED", INVALID_ENROLLMENT_MESSAGE);
+  const tenantCode = input.tenant?.trim().toUpperCase();
+  const buckets: ThrottleBucket[] = [enrollSourceBucket(rateLimitSource(request.ip))];
+  if (input.enrollmentId === undefined) buckets.push(enrollTenantBucket(tenantCode!));
+  const { refused } = await countAttempt(deps, buckets);
+  if (refused) {
+    throw await throttled(deps, refused, ENROLL_THROTTLED, async () => ({ tenantId: tenantCode ? await tenantIdByCode(deps.db, tenantCode) : null, ip: request.ip }));
+  }
+
+  const enrollmentId = input.enrollmentId ?? (await findLiveCode(deps, tenantCode!, input.token));
+  const redemption = enrollmentId ? await redeemEnrollmentCode(deps, enrollmentId, input.token, tenantCode) : { ok: false as const, tenantId: await tenantIdByCode(deps.db, tenantCode!), userId: null };
+  if (!redemption.ok) {
+    await recordAuthEvent(deps, { tenantId: redemption.tenantId, userId: redemption.userId, ip: request.ip }, "auth.sign_in_failed", {
+      method: "enrollment",
+      ...(input.enrollmentId ? { enrollmentId: input.enrollmentId } : {}),
+    });
+    throw apiError("UNAUTHORIZED", INVALID_ENROLLMENT_MESSAGE);
+  }
 
   const { tenant, user } = redemption;
   const actor = { kind: "user" as const, id: user.id };
@@ -48,14 +69,16 @@ export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request:
   return { session, accessToken, refreshToken, accessTokenExpiresAt };
 }
 
-/** The live code with these digits, when the caller did not name it (HMAC lookup, indexed). */
-async function findLiveCode(deps: AppDeps, code: string): Promise<string | null> {
+/** The tenant's live code with these digits, when the caller did not name it (HMAC lookup, indexed). */
+async function findLiveCode(deps: AppDeps, tenantCode: string, code: string): Promise<string | null> {
   const now = deps.now();
   const rows = await deps.db
     .select({ id: enrollmentTokens.id })
     .from(enrollmentTokens)
+    .innerJoin(tenants, eq(tenants.id, enrollmentTokens.tenantId))
     .where(
       and(
+        eq(tenants.code, tenantCode),
         eq(enrollmentTokens.codeHash, hashEnrollmentCode(deps, code)),
         isNull(enrollmentTokens.usedAt),
         gt(enrollmentTokens.expiresAt, now),
@@ -63,7 +86,7 @@ async function findLiveCode(deps: AppDeps, code: string): Promise<string | null>
       ),
     )
     .limit(2);
-  // Creation keeps live codes distinct; should two ever match, refuse rather than pick one.
+  // Creation keeps a tenant's live codes distinct; should two ever match, refuse rather than pick one.
   return rows.length === 1 ? rows[0]!.id : null;
 }
 
@@ -73,7 +96,7 @@ async function findLiveCode(deps: AppDeps, code: string): Promise<string | null>
  * must survive the refusal). If starting the session fails afterwards the code stays used: the
  * admin issues a new one, which is safer than a code that can be replayed.
  */
-async function redeemEnrollmentCode(deps: AppDeps, enrollmentId: string, code: string): Promise<Redemption> {
+async function redeemEnrollmentCode(deps: AppDeps, enrollmentId: string, code: string, tenantCode: string | undefined): Promise<Redemption> {
   return deps.db.transaction(async (tx): Promise<Redemption> => {
     const now = deps.now();
     const [row] = await tx
@@ -84,10 +107,13 @@ async function redeemEnrollmentCode(deps: AppDeps, enrollmentId: string, code: s
       .where(eq(enrollmentTokens.id, enrollmentId))
       .for("update", { of: enrollmentTokens })
       .limit(1);
-    if (!row) return { ok: false };
+    // A link of another tenant than the one named is no link at all.
+    if (!row || (tenantCode !== undefined && row.tenant.code !== tenantCode)) return { ok: false, tenantId: null, userId: null };
     const { token, user, tenant } = row;
+    // Attempts on a used, expired or dead code are not charged to the user (they are unbounded).
     const usable = !token.usedAt && token.expiresAt.getTime() > now.getTime() && token.failedAttempts < ENROLLMENT_MAX_FAILURES;
-    if (!usable) return { ok: false };
+    if (!usable) return { ok: false, tenantId: tenant.id, userId: null };
+    const refusal = { ok: false as const, tenantId: tenant.id, userId: user.id };
     if (!constantTimeEqual(hashEnrollmentCode(deps, code), token.codeHash)) {
       await tx
         .update(enrollmentTokens)
@@ -96,14 +122,14 @@ async function redeemEnrollmentCode(deps: AppDeps, enrollmentId: string, code: s
       if (token.failedAttempts + 1 >= ENROLLMENT_MAX_FAILURES) {
         await recordEvent(tx, { tenantId: tenant.id, type: "enrollment_token.exhausted", actor: { kind: "public", id: null }, userId: user.id, data: { enrollmentId: token.id } }, now);
       }
-      return { ok: false };
+      return refusal;
     }
     const [used] = await tx
       .update(enrollmentTokens)
       .set({ usedAt: now })
       .where(and(eq(enrollmentTokens.id, token.id), isNull(enrollmentTokens.usedAt)))
       .returning({ id: enrollmentTokens.id });
-    if (!used || user.deletedAt || user.locked) return { ok: false };
+    if (!used || user.deletedAt || user.locked) return refusal;
     await recordEvent(tx, { tenantId: tenant.id, type: "enrollment_token.redeemed", actor: { kind: "user", id: user.id }, userId: user.id, data: { enrollmentId: token.id } }, now);
     return { ok: true, tenant, user };
   });

@@ -77,7 +77,7 @@ export async function changeOwnPassword(
   caller: UserCaller,
   input: { currentPassword: string; newPassword: string },
 ): Promise<{ revocation: RevocationReceipt }> {
-  await throttlePasswordChange(deps, caller.userId);
+  await throttlePasswordChange(deps, { tenantId: caller.tenantId, userId: caller.userId, ip: null });
   const user = await loadUser(deps, caller);
   if (!(await verifyPassword(user.passwordHash, input.currentPassword))) {
     throw apiError("BAD_REQUEST", "The current password is not correct", "currentPassword");

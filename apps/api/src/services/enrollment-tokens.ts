@@ -4,6 +4,7 @@
  * The enrollment link names the code's id, never the code itself, so failed guesses can be counted
  * per code and the code dies after 5 of them.
  */
+import { isAllowedEnrollmentUrl } from "@sesame/core";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { DbOrTx } from "../db/client.ts";
@@ -21,17 +22,18 @@ export function hashEnrollmentCode(deps: Pick<AppDeps, "config">, code: string):
   return hmacHex(deps.config.encryptionKey, `enrollment:${code}`);
 }
 
-async function liveCodeExists(tx: DbOrTx, codeHash: string, now: Date): Promise<boolean> {
+async function liveCodeExists(tx: DbOrTx, tenantId: string, codeHash: string, now: Date): Promise<boolean> {
   const [row] = await tx
     .select({ id: enrollmentTokens.id })
     .from(enrollmentTokens)
-    .where(and(eq(enrollmentTokens.codeHash, codeHash), isNull(enrollmentTokens.usedAt), gt(enrollmentTokens.expiresAt, now)))
+    .where(and(eq(enrollmentTokens.tenantId, tenantId), eq(enrollmentTokens.codeHash, codeHash), isNull(enrollmentTokens.usedAt), gt(enrollmentTokens.expiresAt, now)))
     .limit(1);
   return row !== undefined;
 }
 
 export function enrollmentLink(baseUrl: string | null, enrollmentId: string, tenantCode: string): string | null {
-  if (!baseUrl) return null;
+  // Settings saved before the rule existed may hold a javascript:/data: URL: no link rather than that.
+  if (!baseUrl || !isAllowedEnrollmentUrl(baseUrl)) return null;
   const url = new URL(baseUrl);
   url.searchParams.set("tenant", tenantCode);
   url.searchParams.set("enrollment", enrollmentId);
@@ -52,9 +54,9 @@ export async function createEnrollmentTokenIn(tx: DbOrTx, deps: Pick<AppDeps, "c
     .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
     .limit(1);
   if (!row) throw notFound("User");
-  // Codes can be redeemed by their digits alone, so no two live codes may share them: draw again.
+  // Codes can be redeemed by their digits and the tenant code, so no two live codes of a tenant may share them: draw again.
   let code = randomDigits(ENROLLMENT_CODE_DIGITS);
-  while (await liveCodeExists(tx, hashEnrollmentCode(deps, code), now)) code = randomDigits(ENROLLMENT_CODE_DIGITS);
+  while (await liveCodeExists(tx, tenantId, hashEnrollmentCode(deps, code), now)) code = randomDigits(ENROLLMENT_CODE_DIGITS);
   const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_SECONDS * 1000);
   const [token] = await tx
     .insert(enrollmentTokens)

@@ -1,23 +1,26 @@
 /**
- * Rate limiting on the same cache as the sessions: a fixed-window counter over the Upstash REST API,
- * or rate-limiter-flexible over TCP Redis when only REDIS_URL is configured. Both count a fixed
- * window per key. If the cache cannot answer, the attempt is refused (fail closed).
+ * Rate limiting on the same cache as the sessions, over the Upstash REST API or TCP Redis.
+ *
+ * Fixed windows aligned to the epoch and read from the API's clock (`deps.now`), not Redis's: the
+ * window an attempt falls in is `floor(now / window)`, so a test that pins the clock gets the same
+ * decisions on a busy machine as on an idle one, and a refund lands in the window it was counted in.
+ * Each window is one counter (`INCR` + `PEXPIRE` in one transaction), kept two windows long so a
+ * clock a little behind Redis's never sees it vanish early. If the cache cannot answer, the attempt
+ * is refused (fail closed).
  */
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { CacheConfig } from "../config.ts";
 import type { RateLimitDecision, RateLimitRule, RateLimiter } from "./rate-limit.ts";
 
-const ruleKey = (rule: RateLimitRule) => `${rule.max}/${rule.windowSeconds}`;
+/** The two commands the limiter needs from a backend. */
+interface CounterStore {
+  /** Adds `by` to the counter, (re)sets its time to live, and returns the new value. */
+  add(key: string, by: number, ttlMs: number): Promise<number>;
+  close?(): Promise<void>;
+}
 
-/**
- * A fixed window in one MULTI: create the counter with the window as its TTL if absent, count the
- * attempt, read the time left. (@upstash/ratelimit's scripts start with an Upstash-only
- * `#!lua flags=allow-key-locking` line that Redis 7 and the local shim refuse, and a limiter that
- * refuses everything while failing closed would lock every user out in development.)
- */
-function createUpstashLimiter(cache: Extract<CacheConfig, { kind: "upstash" }>): RateLimiter {
+function upstashCounters(cache: Extract<CacheConfig, { kind: "upstash" }>): CounterStore {
   const redis = new UpstashRedis({
     url: cache.url,
     token: cache.token,
@@ -25,51 +28,56 @@ function createUpstashLimiter(cache: Extract<CacheConfig, { kind: "upstash" }>):
     signal: () => AbortSignal.timeout(cache.timeoutMs),
   });
   return {
-    async limit(key, rule) {
-      const counter = `${cache.prefix}rl:${ruleKey(rule)}:${key}`;
-      const windowMs = rule.windowSeconds * 1000;
-      try {
-        const [, count, ttlMs] = await redis.multi().set(counter, 0, { px: windowMs, nx: true }).incr(counter).pttl(counter).exec<[unknown, number, number]>();
-        if (count <= rule.max) return { ok: true, retryAfterSeconds: 0 };
-        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((ttlMs > 0 ? ttlMs : windowMs) / 1000)) };
-      } catch {
-        return unavailable(rule);
-      }
+    async add(key, by, ttlMs) {
+      const [count] = await redis.multi().incrby(key, by).pexpire(key, ttlMs).exec<[number, unknown]>();
+      return count;
     },
   };
 }
 
-function createRedisLimiter(cache: Extract<CacheConfig, { kind: "redis" }>): RateLimiter {
+function redisCounters(cache: Extract<CacheConfig, { kind: "redis" }>): CounterStore {
   const client = new IORedis(cache.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: cache.timeoutMs, enableOfflineQueue: true });
   // Connection errors surface as failed commands (and so as refusals); no unhandled-error noise.
   client.on("error", () => {});
-  const limiters = new Map<string, RateLimiterRedis>();
   return {
+    async add(key, by, ttlMs) {
+      const replies = await client.multi().incrby(key, by).pexpire(key, ttlMs).exec();
+      const [error, count] = replies?.[0] ?? [new Error("no reply"), null];
+      if (error) throw error;
+      return Number(count);
+    },
     async close() {
       client.disconnect();
-    },
-    async limit(key, rule) {
-      let limiter = limiters.get(ruleKey(rule));
-      if (!limiter) {
-        limiter = new RateLimiterRedis({ storeClient: client, points: rule.max, duration: rule.windowSeconds, keyPrefix: `${cache.prefix}rl:${ruleKey(rule)}` });
-        limiters.set(ruleKey(rule), limiter);
-      }
-      try {
-        await limiter.consume(key);
-        return { ok: true, retryAfterSeconds: 0 };
-      } catch (error) {
-        if (error instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(error.msBeforeNext / 1000)) };
-        return unavailable(rule);
-      }
     },
   };
 }
 
 /** The cache is down: refuse rather than let guesses through unlimited. */
-function unavailable(rule: RateLimitRule): RateLimitDecision {
-  return { ok: false, retryAfterSeconds: Math.min(rule.windowSeconds, 5) };
+function unavailable(rule: RateLimitRule, windowStart: number): RateLimitDecision {
+  return { ok: false, count: 0, retryAfterSeconds: Math.min(rule.windowSeconds, 5), windowStart };
 }
 
-export function createRateLimiter(cache: CacheConfig): RateLimiter {
-  return cache.kind === "upstash" ? createUpstashLimiter(cache) : createRedisLimiter(cache);
+export function createRateLimiter(cache: CacheConfig, now: () => Date = () => new Date()): RateLimiter {
+  const store = cache.kind === "upstash" ? upstashCounters(cache) : redisCounters(cache);
+  const counterKey = (key: string, rule: RateLimitRule, windowStart: number) => `${cache.prefix}rl:${rule.max}/${rule.windowSeconds}:${key}:${windowStart}`;
+  return {
+    async limit(key, rule) {
+      const windowMs = rule.windowSeconds * 1000;
+      const at = now().getTime();
+      const windowStart = Math.floor(at / windowMs) * windowMs;
+      try {
+        const count = await store.add(counterKey(key, rule, windowStart), 1, 2 * windowMs);
+        const ok = count <= rule.max;
+        return { ok, count, retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil((windowStart + windowMs - at) / 1000)), windowStart };
+      } catch {
+        return unavailable(rule, windowStart);
+      }
+    },
+    async refund(key, rule, counted) {
+      if (counted.count === 0) return;
+      // Best effort: a refund that does not land only leaves one more attempt counted.
+      await store.add(counterKey(key, rule, counted.windowStart), -1, 2 * rule.windowSeconds * 1000).catch(() => undefined);
+    },
+    close: store.close,
+  };
 }

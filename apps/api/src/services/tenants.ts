@@ -35,6 +35,12 @@ export async function createTenant(deps: AppDeps, input: { code: string; name: s
   }
 }
 
+/** The id of the tenant with this code (upper-case), or null. */
+export async function tenantIdByCode(db: DbOrTx, code: string): Promise<string | null> {
+  const [row] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.code, code)).limit(1);
+  return row?.id ?? null;
+}
+
 export async function listTenants(deps: AppDeps) {
   const rows = await deps.db.select().from(tenants).orderBy(asc(tenants.createdAt));
   return rows.map(toPublicTenant);

@@ -7,16 +7,17 @@
  * in itself (auth.enroll or auth.login: auth-users.ts `activateUser`). A session an admin starts for
  * the user (`sessions.create`) does not count as the user joining.
  */
-import type { User, UserStatus } from "@sesame/core";
+import { usernameKey, type RevocationReceipt, type User, type UserStatus } from "@sesame/core";
 import type { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { Tx } from "../db/client.ts";
-import { users, type UserRow } from "../db/schema.ts";
+import { sessions, users, type UserRow } from "../db/schema.ts";
 import { apiError, notFound } from "../lib/errors.ts";
 import { hashPassword } from "./passwords.ts";
 import { isUniqueViolation, violatedConstraint } from "../lib/pg-errors.ts";
 import { recordEvent, type Actor } from "./events.ts";
+import { commitSessionChange } from "./session-changes.ts";
 import { toPublicUser } from "./mappers.ts";
 import { toPublicUserWithDerived, userByIdQuery } from "./user-queries.ts";
 
@@ -35,6 +36,9 @@ export interface CreateUserInput {
 export interface UpdateUserInput extends Partial<CreateUserInput> {
   userId: string;
 }
+
+/** `users.update`'s answer: the user, plus the sign-out receipt when a password was set. */
+export type UpdatedUser = User & { revocation?: RevocationReceipt };
 
 /** A duplicate username or email, named by the unique index Postgres reports. */
 function userConflict(error: unknown): TRPCError | null {
@@ -63,6 +67,7 @@ export async function createUser(deps: AppDeps, tenantId: string, input: CreateU
         .values({
           tenantId,
           username: input.username,
+          usernameKey: usernameKey(input.username),
           email: input.email ?? null,
           passwordHash,
           firstName: input.firstName ?? null,
@@ -89,31 +94,43 @@ export async function lockUserRow(tx: Tx, tenantId: string, userId: string): Pro
   return row;
 }
 
-export async function updateUser(deps: AppDeps, tenantId: string, input: UpdateUserInput, actor: Actor): Promise<User> {
+/**
+ * Changes a user. Setting a password is an admin reset: like `auth.changePassword` it signs out
+ * every session of the user (cause `password_change`), so whoever knew the old password is out,
+ * and the answer carries the receipt as `revocation` beside the user's fields.
+ */
+export async function updateUser(deps: AppDeps, tenantId: string, input: UpdateUserInput, actor: Actor): Promise<UpdatedUser> {
   const { userId, password, ...fields } = input;
   const passwordHash = password ? await hashPassword(password) : undefined;
-  const now = deps.now();
-  return withConflicts(() =>
-    deps.db.transaction(async (tx) => {
-      const current = await lockUserRow(tx, tenantId, userId);
-      const changed = [...Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined), ...(passwordHash ? ["password"] : [])];
-      if (changed.length === 0) return toPublicUserWithDerived(tx, current, now);
-      const [row] = await tx
-        .update(users)
-        .set({
-          ...fields,
-          ...(fields.groups ? { groups: dedupe(fields.groups) } : {}),
-          ...(passwordHash ? { passwordHash } : {}),
-          // Getting a password makes a pending user able to sign in, unless the caller set a status.
-          ...(passwordHash && !fields.status && current.status === "pendingJoin" ? { status: "active" as const } : {}),
-          updatedAt: now,
-        })
-        .where(eq(users.id, userId))
-        .returning();
-      await recordEvent(tx, { tenantId, type: "user.updated", actor, userId, data: { fields: changed } }, now);
-      return toPublicUserWithDerived(tx, row!, now);
+  const write = async (tx: Tx, now: Date): Promise<User> => {
+    const current = await lockUserRow(tx, tenantId, userId);
+    const changed = [...Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined), ...(passwordHash ? ["password"] : [])];
+    if (changed.length === 0) return toPublicUserWithDerived(tx, current, now);
+    const [row] = await tx
+      .update(users)
+      .set({
+        ...fields,
+        ...(fields.username !== undefined ? { usernameKey: usernameKey(fields.username) } : {}),
+        ...(fields.groups ? { groups: dedupe(fields.groups) } : {}),
+        ...(passwordHash ? { passwordHash } : {}),
+        // Getting a password makes a pending user able to sign in, unless the caller set a status.
+        ...(passwordHash && !fields.status && current.status === "pendingJoin" ? { status: "active" as const } : {}),
+        updatedAt: now,
+      })
+      .where(eq(users.id, userId))
+      .returning();
+    await recordEvent(tx, { tenantId, type: "user.updated", actor, userId, data: { fields: changed } }, now);
+    return toPublicUserWithDerived(tx, row!, now);
+  };
+  if (!passwordHash) return withConflicts(() => deps.db.transaction((tx) => write(tx, deps.now())));
+  const { value, receipt } = await withConflicts(() =>
+    commitSessionChange(deps, async (tx, change) => {
+      const user = await write(tx, change.now);
+      await change.apply(tenantId, eq(sessions.userId, userId), { type: "lock", cause: "password_change" }, actor);
+      return user;
     }),
   );
+  return { ...value, revocation: receipt };
 }
 
 /** Changes the user's default groups (those new sessions start with); existing sessions keep theirs. */
