@@ -3,13 +3,15 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
 import { CHANGE_PASSWORD_RULE } from "../src/services/auth-throttle.ts";
-import { DEFAULT_PASSWORD, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser } from "./auth-fixtures.ts";
+import { DEFAULT_PASSWORD, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser, testClock } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 
+const clock = testClock();
 let api: ApiHarness;
 beforeAll(async () => {
-  api = await startAuthApi();
+  api = await startAuthApi({ now: clock.now });
 });
+afterEach(() => clock.release());
 afterAll(async () => api?.stop());
 
 const isUnauthorized = (e: unknown) => errorCode(e) === "UNAUTHORIZED";
@@ -149,6 +151,7 @@ describe("auth.changePassword", () => {
   });
 
   it("throttles guesses at the current password", async () => {
+    clock.pin();
     const { a } = await threeDevices();
     const answers = [];
     for (let i = 0; i <= CHANGE_PASSWORD_RULE.max; i++) {

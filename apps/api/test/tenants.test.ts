@@ -49,6 +49,39 @@ describe("tenants.create", () => {
     expect(updated.settings).toMatchObject({ multipleDevicesPerUser: false, enrollmentUrl: "https://example.test/enroll", accessTokenTtlSeconds: 900 });
     expect(await admin.tenants.get.query()).toEqual(updated);
   });
+
+  it("changes only the settings a patch names, leaving every other one as it was", async () => {
+    const settings = { multipleDevicesPerUser: false, sessionTtlSeconds: 3600, accessTokenTtlSeconds: 300, enrollmentUrl: "https://example.test/enroll" };
+    const { key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Patch", settings });
+    const updated = await api.admin(key).tenants.update.mutate({ settings: { accessTokenTtlSeconds: 600 } });
+    expect(updated.settings).toEqual({ ...settings, accessTokenTtlSeconds: 600 });
+    expect((await api.admin(key).tenants.update.mutate({ name: "Renamed" })).settings).toEqual(updated.settings);
+  });
+
+  it("fills the defaults for the settings tenants.create leaves out", async () => {
+    const { tenant } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Defaults", settings: { multipleDevicesPerUser: false } });
+    expect(tenant.settings).toEqual({ multipleDevicesPerUser: false, sessionTtlSeconds: 2_592_000, accessTokenTtlSeconds: 900, enrollmentUrl: null });
+  });
+
+  it.each(["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "http://enroll.example.test/", "ftp://example.test/"])(
+    "refuses %s as enrollmentUrl, naming the field",
+    async (enrollmentUrl) => {
+      const { key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Links" });
+      const error = await api.admin(key).tenants.update.mutate({ settings: { enrollmentUrl } }).catch((e: unknown) => e);
+      expect(errorCode(error)).toBe("BAD_REQUEST");
+      expect(errorField(error)).toBe("settings.enrollmentUrl");
+      const created = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Links", settings: { enrollmentUrl } }).catch((e: unknown) => e);
+      expect(errorCode(created)).toBe("BAD_REQUEST");
+    },
+  );
+
+  it.each(["https://enroll.example.test/start", "http://localhost:5173/enroll", "http://127.0.0.1:8080/e", "http://[::1]:3000/"])(
+    "accepts %s as enrollmentUrl",
+    async (enrollmentUrl) => {
+      const { key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Links" });
+      expect((await api.admin(key).tenants.update.mutate({ settings: { enrollmentUrl } })).settings.enrollmentUrl).toBe(enrollmentUrl);
+    },
+  );
 });
 
 describe("apiKeys", () => {

@@ -1,3 +1,4 @@
+import { errorCode } from "@sesame/client";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
@@ -135,6 +136,31 @@ describe("users.update", () => {
     const updated = await admin.users.update.mutate({ userId: user.id, password: "a brand new secret" });
     expect(updated.status).toBe("active");
     expect((await storedUser(user.id)).passwordHash).toMatch(/^\$argon2id\$/);
+  });
+
+  it("signs out every session of the user when an admin sets the password, with the receipt beside the user", async () => {
+    const user = await newUser(admin, { password: "the old password" });
+    const states = await sessionsInEveryState(admin, user.id);
+    const second = await newSession(admin, user.id);
+    const updated = await admin.users.update.mutate({ userId: user.id, password: "a brand new secret" });
+    expect(updated).toMatchObject({ id: user.id, username: user.username, status: "active" });
+    expect(updated.revocation).toEqual(receiptShape([states.enrolled, second.session.id]));
+    expect(updated.revocation?.sessionIds).toHaveLength(2);
+    expect(await sessionStates(api, [states.enrolled, second.session.id])).toEqual({
+      [states.enrolled]: { state: "LOCKED", deleted: false },
+      [second.session.id]: { state: "LOCKED", deleted: false },
+    });
+    await expect(api.anonymous().auth.refresh.mutate({ refreshToken: second.refreshToken })).rejects.toSatisfy((e) => errorCode(e) === "UNAUTHORIZED");
+    const [locked] = (await admin.events.list.query({ sessionId: second.session.id, type: "session.locked" })).objects;
+    expect(locked).toMatchObject({ actor: { kind: "admin" }, data: { cause: "password_change" } });
+  });
+
+  it("leaves the sessions alone (and answers no receipt) for changes without a password", async () => {
+    const user = await newUser(admin);
+    const { session } = await newSession(admin, user.id);
+    const updated = await admin.users.update.mutate({ userId: user.id, firstName: "Same", groups: ["x"] });
+    expect(updated).not.toHaveProperty("revocation");
+    expect(await sessionStates(api, [session.id])).toEqual({ [session.id]: { state: "ENROLLED", deleted: false } });
   });
 
   it("answers CONFLICT naming username when renaming onto another user in another case", async () => {
