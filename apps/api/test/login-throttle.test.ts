@@ -22,19 +22,21 @@ afterEach(() => clock.release());
 afterAll(async () => api?.stop());
 
 /** One sign-in attempt from `ip`: "ok" or what the refusal said. */
-async function attempt(ip: string, tenant: string, identifier: string, password: string) {
+type Answer = "ok" | ReturnType<typeof failure>;
+
+async function attempt(ip: string, tenant: string, identifier: string, password: string): Promise<Answer> {
   return clientFrom(api, ip)
     .auth.login.mutate({ tenant, identifier, password })
-    .then(() => "ok" as const, failure);
+    .then((): Answer => "ok", failure);
 }
 
 async function wrongGuesses(count: number, ip: string, tenant: string, identifier: string) {
-  const answers = [];
+  const answers: Answer[] = [];
   for (let i = 0; i < count; i++) answers.push(await attempt(ip, tenant, identifier, "wrong password"));
   return answers;
 }
 
-const codes = (answers: Awaited<ReturnType<typeof attempt>>[]) => answers.map((a) => (a === "ok" ? "ok" : a.code));
+const codes = (answers: Answer[]) => answers.map((a) => (a === "ok" ? "ok" : a.code));
 
 describe("password guessing budget", () => {
   it("throttles a stranger's source for the account, while the real user still signs in from elsewhere", async () => {
@@ -117,7 +119,7 @@ describe("password guessing budget", () => {
     clock.pin();
     const { tenant } = await tenantWithUser(api);
     const ip = uniqueIp();
-    const answers = [];
+    const answers: Answer[] = [];
     for (let i = 0; i <= LOGIN_SOURCE_RULE.max; i++) answers.push(await attempt(ip, tenant.code, `spray-${i}`, "x"));
     expect(new Set(codes(answers.slice(0, -1)))).toEqual(new Set(["UNAUTHORIZED"]));
     expect(answers.at(-1)).toMatchObject({ code: "TOO_MANY_REQUESTS" });
