@@ -4,7 +4,6 @@
  */
 import { usernameKey } from "@sesame/core";
 import { eq } from "drizzle-orm";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
 import { backfillUsernameKeys } from "../src/db/backfill.ts";
@@ -90,12 +89,8 @@ describe("username keys of rows from before the normal form", () => {
     const newer = await insertUser(api, id, { username: "ZOE\u0308", email: "zoe.newer@example.test" });
     await api.deps.db.update(users).set({ usernameKey: null, createdAt: new Date("2025-06-01T00:00:00Z") }).where(eq(users.id, newer.id));
     const collisions: string[] = [];
-    const sql = postgres(api.config.database.url, { max: 1, onnotice: () => {} });
-    try {
-      await backfillUsernameKeys(sql, (userId) => collisions.push(userId));
-    } finally {
-      await sql.end();
-    }
+    // Over the API's own pool: embedded Postgres serves one connection.
+    await backfillUsernameKeys(api.deps.db.$client, (userId) => collisions.push(userId));
     const keyOf = async (userId: string) => (await api.deps.db.select({ key: users.usernameKey }).from(users).where(eq(users.id, userId)))[0]?.key;
     expect(await keyOf(older.id)).toBe(usernameKey("Zoë"));
     expect(await keyOf(newer.id)).toBeNull();
