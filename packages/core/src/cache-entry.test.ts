@@ -1,22 +1,35 @@
 import { describe, expect, it } from "vitest";
 import {
   TOMBSTONE_TTL_SECONDS,
+  activeCacheEntry,
   cacheEntryTtlMs,
   decodeCacheEntry,
   encodeCacheEntry,
-  evaluateCacheEntry,
   sessionCacheKey,
-  type ActiveCacheEntry,
-  type RevokedCacheEntry,
+  tombstoneCacheEntry,
 } from "./cache-entry.ts";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const t = now.getTime();
-const active: ActiveCacheEntry = {
-  f: 1, kind: "active", version: 7, sid: "s", uid: "u", tid: "t", gen: 2, groups: ["a"], expiresAt: t + 3_600_000, leaseUntil: t + 30_000,
+const session = {
+  id: "s", userId: "u", tenantId: "t", version: 7, generation: 2, accessGroups: ["a"], expiresAt: new Date(t + 3_600_000),
 };
-const revoked: RevokedCacheEntry = { f: 1, kind: "revoked", version: 8, sid: "s", reason: "session_revoked", revokedAt: t };
+const active = activeCacheEntry(session, { leaseSeconds: 30, now });
+const revoked = tombstoneCacheEntry({ id: "s", version: 8 }, "session_revoked", now);
+
+describe("cache entry constructors", () => {
+  it("builds an active entry from a session, leased from now", () => {
+    expect(active).toEqual({
+      f: 1, kind: "active", version: 7, sid: "s", uid: "u", tid: "t", gen: 2, groups: ["a"], expiresAt: t + 3_600_000, leaseUntil: t + 30_000,
+    });
+  });
+  it("builds a tombstone carrying the reason, at the session's version", () => {
+    expect(tombstoneCacheEntry({ id: "s", version: 9 }, "session_reset", now)).toEqual({
+      f: 1, kind: "revoked", version: 9, sid: "s", reason: "session_reset", revokedAt: t,
+    });
+  });
+});
 
 describe("cache entry encoding", () => {
   it("puts version first so the compare-and-set script can read it", () => {
@@ -27,9 +40,16 @@ describe("cache entry encoding", () => {
     expect(decodeCacheEntry(encodeCacheEntry(active))).toEqual(active);
     expect(decodeCacheEntry(JSON.parse(encodeCacheEntry(revoked)))).toEqual(revoked);
   });
+  it("round-trips every tombstone reason, session_reset included", () => {
+    for (const reason of ["session_revoked", "session_reset", "session_expired"] as const) {
+      const tombstone = tombstoneCacheEntry({ id: "s", version: 1 }, reason, now);
+      expect(decodeCacheEntry(encodeCacheEntry(tombstone))).toEqual(tombstone);
+    }
+  });
   it("treats malformed and foreign values as absent", () => {
     expect(decodeCacheEntry("{not json")).toBeNull();
     expect(decodeCacheEntry({ kind: "active" })).toBeNull();
+    expect(decodeCacheEntry({ ...revoked, reason: "something_else" })).toBeNull();
     expect(decodeCacheEntry(42)).toBeNull();
   });
   it("namespaces keys by prefix", () => {
@@ -45,27 +65,5 @@ describe("cacheEntryTtlMs", () => {
   it("expires active entries at the lease or the session's end, whichever is first", () => {
     expect(cacheEntryTtlMs(active, now)).toBe(30_000);
     expect(cacheEntryTtlMs({ ...active, expiresAt: t + 5_000 }, now)).toBe(5_000);
-  });
-});
-
-describe("evaluateCacheEntry", () => {
-  it("allows an active entry within its lease, with the cached groups", () => {
-    expect(evaluateCacheEntry(active, 2, now)).toEqual({ decision: "allow", groups: ["a"] });
-  });
-  it("asks for revalidation when absent or past the lease", () => {
-    expect(evaluateCacheEntry(null, 2, now)).toEqual({ decision: "revalidate" });
-    expect(evaluateCacheEntry(active, 2, new Date(t + 30_000))).toEqual({ decision: "revalidate" });
-  });
-  it("rejects a tombstone with its reason", () => {
-    expect(evaluateCacheEntry(revoked, 2, now)).toEqual({ decision: "reject", reason: "session_revoked" });
-  });
-  it("rejects a token from an older generation of the session", () => {
-    expect(evaluateCacheEntry(active, 1, now)).toEqual({ decision: "reject", reason: "session_revoked" });
-  });
-  it("revalidates a token from a newer generation than the cache knows", () => {
-    expect(evaluateCacheEntry(active, 3, now)).toEqual({ decision: "revalidate" });
-  });
-  it("rejects an active entry whose session has expired", () => {
-    expect(evaluateCacheEntry({ ...active, expiresAt: t }, 2, now)).toEqual({ decision: "reject", reason: "session_expired" });
   });
 });

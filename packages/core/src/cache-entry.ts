@@ -6,6 +6,7 @@
  * Tombstones outlive every access token that could name the session.
  */
 import { z } from "zod";
+import { SESSION_REJECTIONS, type SessionRejection } from "./errors.ts";
 import { CLOCK_TOLERANCE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
 export const CACHE_ENTRY_FORMAT = 1;
@@ -35,7 +36,7 @@ export const revokedCacheEntrySchema = z.object({
   kind: z.literal("revoked"),
   version: z.number().int().min(0),
   sid: z.string(),
-  reason: z.enum(["session_revoked", "session_expired"]),
+  reason: z.enum(SESSION_REJECTIONS),
   /** Epoch milliseconds. */
   revokedAt: z.number().int(),
 });
@@ -79,21 +80,42 @@ export function cacheEntryTtlMs(entry: CacheEntry, now: Date): number {
   return Math.max(1, Math.min(entry.leaseUntil, entry.expiresAt) - now.getTime());
 }
 
-export type CacheDecision =
-  | { decision: "allow"; groups: string[] }
-  | { decision: "reject"; reason: "session_revoked" | "session_expired" }
-  | { decision: "revalidate" };
+/** The session fields an active entry is built from (a Postgres session row has them all). */
+export interface ActiveEntrySource {
+  id: string;
+  userId: string;
+  tenantId: string;
+  version: number;
+  generation: number;
+  accessGroups: string[];
+  expiresAt: Date;
+}
 
 /**
- * What the edge does with an entry for a token of generation `tokenGeneration`.
- * A token from an older generation of the session (signed before it was signed out) is revoked.
+ * The entry that lets the edge accept the session until `leaseUntil` without asking the API.
+ *
+ * @example
+ * await store.put(activeCacheEntry(sessionRow, { leaseSeconds: 30, now }), now);
  */
-export function evaluateCacheEntry(entry: CacheEntry | null, tokenGeneration: number, now: Date): CacheDecision {
-  if (!entry) return { decision: "revalidate" };
-  if (entry.kind === "revoked") return { decision: "reject", reason: entry.reason };
-  if (tokenGeneration < entry.gen) return { decision: "reject", reason: "session_revoked" };
-  if (tokenGeneration > entry.gen) return { decision: "revalidate" };
-  if (entry.expiresAt <= now.getTime()) return { decision: "reject", reason: "session_expired" };
-  if (entry.leaseUntil <= now.getTime()) return { decision: "revalidate" };
-  return { decision: "allow", groups: entry.groups };
+export function activeCacheEntry(session: ActiveEntrySource, options: { leaseSeconds: number; now: Date }): ActiveCacheEntry {
+  return {
+    f: CACHE_ENTRY_FORMAT,
+    kind: "active",
+    version: session.version,
+    sid: session.id,
+    uid: session.userId,
+    tid: session.tenantId,
+    gen: session.generation,
+    groups: session.accessGroups,
+    expiresAt: session.expiresAt.getTime(),
+    leaseUntil: options.now.getTime() + options.leaseSeconds * 1000,
+  };
+}
+
+/**
+ * The entry that makes the edge refuse the session with `reason` (from `checkSessionAcceptance` or
+ * `signedOutReason`), written at the session's new `version` so no older active entry can replace it.
+ */
+export function tombstoneCacheEntry(session: { id: string; version: number }, reason: SessionRejection, now: Date): RevokedCacheEntry {
+  return { f: CACHE_ENTRY_FORMAT, kind: "revoked", version: session.version, sid: session.id, reason, revokedAt: now.getTime() };
 }

@@ -13,28 +13,27 @@ export const SESAME_ERROR_CODES = {
 } as const;
 export type SesameErrorCode = keyof typeof SESAME_ERROR_CODES;
 
-/** Reasons the edge names in a 401 body. */
-export const EDGE_TOKEN_REJECTIONS = ["invalid_token", "token_expired", "session_revoked", "session_expired"] as const;
+/**
+ * Why a session is not accepted (contract §6, §7). `session_reset` is the device's signal to wipe
+ * its local data; `session_revoked` means sign in again, data kept.
+ */
+export const SESSION_REJECTIONS = ["session_revoked", "session_reset", "session_expired"] as const;
+export type SessionRejection = (typeof SESSION_REJECTIONS)[number];
+
+/** Reasons the edge names in a 401 body, and the API in `data.reason` of an UNAUTHORIZED. */
+export const EDGE_TOKEN_REJECTIONS = ["invalid_token", "token_expired", ...SESSION_REJECTIONS] as const;
 export type EdgeTokenRejection = (typeof EDGE_TOKEN_REJECTIONS)[number];
+
+/** One wording per reason, so the edge's 401 and the API's error say the same thing. */
+export const REJECTION_DESCRIPTIONS: Record<EdgeTokenRejection, string> = {
+  invalid_token: "The access token is not valid for its session",
+  token_expired: "The access token has expired",
+  session_revoked: "The session has been signed out",
+  session_reset: "The session has been reset: the device must wipe its local data",
+  session_expired: "The session has expired",
+};
 
 export type EdgeRejection =
   | { status: 401; error: EdgeTokenRejection; description: string }
   | { status: 403; error: "insufficient_scope"; description: string; requiredGroups: string[] }
   | { status: 503; error: "temporarily_unavailable"; description: string; retryAfterSeconds: number };
-
-/** A failed result carrying a machine-readable code and a message for people. */
-export interface Failure<C extends string = SesameErrorCode> {
-  ok: false;
-  code: C;
-  message: string;
-  /** For BAD_REQUEST: the input field at fault, as a dotted path. */
-  field?: string;
-}
-export type Result<T, C extends string = SesameErrorCode> = { ok: true; value: T } | Failure<C>;
-
-export function ok<T>(value: T): { ok: true; value: T } {
-  return { ok: true, value };
-}
-export function fail<C extends string>(code: C, message: string, field?: string): Failure<C> {
-  return field === undefined ? { ok: false, code, message } : { ok: false, code, message, field };
-}

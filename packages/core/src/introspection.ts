@@ -3,6 +3,8 @@
  * `active: false` answers carry the reason so the edge can name it in its 401.
  */
 import { z } from "zod";
+import type { ActiveCacheEntry } from "./cache-entry.ts";
+import { SESSION_REJECTIONS } from "./errors.ts";
 
 export const INTROSPECTION_PATH = "/internal/introspect";
 
@@ -23,7 +25,22 @@ export const introspectionResponseSchema = z.discriminatedUnion("active", [
   }),
   z.object({
     active: z.literal(false),
-    reason: z.enum(["session_revoked", "session_expired", "session_not_found"]),
+    reason: z.enum([...SESSION_REJECTIONS, "session_not_found"]),
   }),
 ]);
 export type IntrospectionResponse = z.infer<typeof introspectionResponseSchema>;
+export type ActiveIntrospectionResponse = Extract<IntrospectionResponse, { active: true }>;
+
+/** The "active" answer for a session, from the entry the API re-fills the cache with: both say the same. */
+export function activeIntrospectionAnswer(entry: ActiveCacheEntry): ActiveIntrospectionResponse {
+  return {
+    active: true,
+    sid: entry.sid,
+    sub: entry.uid,
+    tid: entry.tid,
+    gen: entry.gen,
+    groups: entry.groups,
+    expiresAt: entry.expiresAt,
+    leaseUntil: entry.leaseUntil,
+  };
+}

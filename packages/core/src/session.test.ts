@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkSessionAcceptance, transitionSession, type SessionStateFields } from "./session.ts";
+import { transitionSession, type SessionStateFields } from "./session.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const later = new Date("2026-01-01T00:00:10Z");
@@ -11,7 +11,7 @@ function session(over: Partial<SessionStateFields> = {}): SessionStateFields {
 describe("transitionSession", () => {
   it("locks an enrolled session, records signedOutAt and bumps the version", () => {
     const r = transitionSession(session(), { type: "lock", cause: "lock" }, now);
-    expect(r).toEqual({ ok: true, changed: true, session: { ...session(), state: "LOCKED", signedOutAt: now, version: 4 } });
+    expect(r).toEqual({ ok: true, session: { ...session(), state: "LOCKED", signedOutAt: now, version: 4 } });
   });
 
   it("wipes an enrolled session to RESET", () => {
@@ -53,19 +53,5 @@ describe("transitionSession", () => {
         if (r.ok) expect(r.session.state).not.toBe("ENROLLED");
       }
     }
-  });
-});
-
-describe("checkSessionAcceptance", () => {
-  it("accepts an enrolled session before expiresAt", () => {
-    expect(checkSessionAcceptance(session(), now)).toEqual({ ok: true });
-  });
-  it("rejects at expiresAt as expired", () => {
-    expect(checkSessionAcceptance(session({ expiresAt: now }), now)).toEqual({ ok: false, reason: "session_expired" });
-  });
-  it("rejects LOCKED, RESET and deleted sessions as revoked", () => {
-    expect(checkSessionAcceptance(session({ state: "LOCKED" }), now)).toEqual({ ok: false, reason: "session_revoked" });
-    expect(checkSessionAcceptance(session({ state: "RESET" }), now)).toEqual({ ok: false, reason: "session_revoked" });
-    expect(checkSessionAcceptance(session({ deletedAt: now }), now)).toEqual({ ok: false, reason: "session_revoked" });
   });
 });

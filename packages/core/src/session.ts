@@ -37,7 +37,7 @@ export type SessionAction =
 export type TransitionRefusal = "SESSION_DELETED" | "ALREADY_IN_STATE";
 
 export type TransitionResult<S extends SessionStateFields> =
-  | { ok: true; session: S; changed: true }
+  | { ok: true; session: S }
   | { ok: false; reason: TransitionRefusal };
 
 const STRENGTH: Record<SessionState, number> = { ENROLLED: 0, LOCKED: 1, RESET: 2 };
@@ -59,7 +59,6 @@ export function transitionSession<S extends SessionStateFields>(
   if (action.type === "delete") {
     return {
       ok: true,
-      changed: true,
       session: {
         ...session,
         deletedAt: now,
@@ -72,7 +71,6 @@ export function transitionSession<S extends SessionStateFields>(
   if (STRENGTH[session.state] >= STRENGTH[target]) return { ok: false, reason: "ALREADY_IN_STATE" };
   return {
     ok: true,
-    changed: true,
     session: {
       ...session,
       state: target,
@@ -80,20 +78,4 @@ export function transitionSession<S extends SessionStateFields>(
       version: session.version + 1,
     },
   };
-}
-
-export type SessionAcceptance =
-  | { ok: true }
-  | { ok: false; reason: "session_revoked" | "session_expired" };
-
-/** Whether the edge may accept a request for this session at `now`. */
-export function checkSessionAcceptance(session: SessionStateFields, now: Date): SessionAcceptance {
-  if (session.deletedAt || session.state !== "ENROLLED") return { ok: false, reason: "session_revoked" };
-  if (session.expiresAt.getTime() <= now.getTime()) return { ok: false, reason: "session_expired" };
-  return { ok: true };
-}
-
-/** True for sessions that count as active (ENROLLED, not deleted, not expired). */
-export function isSessionActive(session: SessionStateFields, now: Date): boolean {
-  return checkSessionAcceptance(session, now).ok;
 }

@@ -5,16 +5,24 @@
 import { z } from "zod";
 import { enrollmentUrlSchema } from "./enrollment-url.ts";
 import type { SessionState } from "./session.ts";
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
 export const TENANT_CODE_PATTERN = /^[A-Z0-9]{2,16}$/;
 export const DEFAULT_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 900;
+/**
+ * Shortest idle timeout: twice the longest access token. A client in use refreshes at least once per
+ * access-token lifetime (refreshes are what mark a session as connected), so it never times out.
+ */
+export const MIN_SESSION_IDLE_TIMEOUT_SECONDS = 2 * MAX_ACCESS_TOKEN_TTL_SECONDS;
 
 export const tenantSettingsSchema = z.object({
   multipleDevicesPerUser: z.boolean().default(true),
   sessionTtlSeconds: z.number().int().min(60).max(366 * 24 * 3600).default(DEFAULT_SESSION_TTL_SECONDS),
   accessTokenTtlSeconds: z.number().int().min(30).max(900).default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
   enrollmentUrl: enrollmentUrlSchema.nullable().default(null),
+  /** Sessions not connected (refreshed) for this long are expired; null = no idle timeout. */
+  sessionIdleTimeoutSeconds: z.number().int().min(MIN_SESSION_IDLE_TIMEOUT_SECONDS).max(366 * 24 * 3600).nullable().default(null),
 });
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
