@@ -2,14 +2,13 @@
  * The API's HTTP surface as a Fetch handler (Hono): tRPC at /trpc, the JWKS, the edge's
  * introspection endpoint and health checks. Runtime-neutral; main.ts binds it to a Node server.
  */
-import { INTROSPECTION_PATH, introspectionRequestSchema } from "@sesame/core";
+import { INTROSPECTION_PATH, bearerToken, introspectionRequestSchema } from "@sesame/core";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Context as HonoContext } from "hono";
 import { createContext } from "./context.ts";
 import type { AppDeps } from "./deps.ts";
-import { bearerToken } from "./services/callers.ts";
 import { constantTimeEqual } from "./lib/crypto.ts";
 import { appRouter } from "./routers/_app.ts";
 import { introspectSession } from "./services/introspection.ts";

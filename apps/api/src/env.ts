@@ -3,11 +3,13 @@
  * secrets come from `.data/dev-secrets.json` (see @sesame/dev-services); in production
  * (`NODE_ENV=production`) every secret must be given or the process refuses to start.
  */
-import { DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS } from "@sesame/core";
+import { BEARER_TOKEN_PATTERN, DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS } from "@sesame/core";
 import { z } from "zod";
 
 const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
 const optionalString = z.preprocess((v) => (v === "" ? undefined : v), z.string().min(1).optional());
+/** Both secrets travel as `Authorization: Bearer`, whose grammar (RFC 6750 b64token) they must fit. */
+const BEARER_CHARACTERS = "must use only the characters A-Z a-z 0-9 - . _ ~ + / (then optional trailing =)";
 const bool = z.preprocess((v) => (v === undefined || v === "" ? undefined : String(v).toLowerCase()), z.enum(["true", "false", "1", "0"]).optional())
   .transform((v) => v === "true" || v === "1");
 
@@ -21,7 +23,9 @@ export const apiEnvSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: optionalString,
   REDIS_URL: optionalUrl,
   SESAME_CACHE_PREFIX: z.string().default("sesame:"),
-  SESAME_ROOT_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
+  SESAME_ROOT_KEY: optionalString
+    .refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters")
+    .refine((v) => v === undefined || BEARER_TOKEN_PATTERN.test(v), BEARER_CHARACTERS),
   SESAME_ISSUER: optionalUrl,
   SESAME_AUDIENCE: z.string().min(1).default("sesame"),
   /** JSON key set (see README, "Signing keys"); dev keeps one under .data/. */
@@ -31,7 +35,9 @@ export const apiEnvSchema = z.object({
     (v) => v === undefined || base64Bytes(v) === 32,
     "must be 32 bytes, base64-encoded",
   ),
-  SESAME_INTROSPECTION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters"),
+  SESAME_INTROSPECTION_SECRET: optionalString
+    .refine((v) => v === undefined || v.length >= 32, "must be at least 32 characters")
+    .refine((v) => v === undefined || BEARER_TOKEN_PATTERN.test(v), BEARER_CHARACTERS),
   SESAME_LEASE_SECONDS: z.coerce.number().int().min(1).max(MAX_LEASE_SECONDS).default(DEFAULT_LEASE_SECONDS),
   SESAME_REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(30).default(10),
   SESAME_TRUST_PROXY: bool,

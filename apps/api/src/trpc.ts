@@ -5,7 +5,7 @@
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
-import { FieldError, RetryAfterError } from "./lib/errors.ts";
+import { FieldError, RejectionReasonError, RetryAfterError } from "./lib/errors.ts";
 import { authenticateAdmin, authenticateRoot, authenticateUser } from "./services/callers.ts";
 
 const t = initTRPC.context<Context>().create({
@@ -26,6 +26,7 @@ const t = initTRPC.context<Context>().create({
     }
     if (cause instanceof FieldError) return { ...shape, data: { ...shape.data, field: cause.field } };
     if (cause instanceof RetryAfterError) return { ...shape, data: { ...shape.data, field: null, retryAfterSeconds: cause.retryAfterSeconds } };
+    if (cause instanceof RejectionReasonError) return { ...shape, data: { ...shape.data, field: null, reason: cause.reason } };
     // Unexpected failures are logged by app.ts; callers get no driver or SQL text.
     if (error.code === "INTERNAL_SERVER_ERROR") return { ...shape, message: "Internal error", data: { ...shape.data, field: null } };
     return { ...shape, data: { ...shape.data, field: null } };

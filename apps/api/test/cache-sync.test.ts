@@ -40,7 +40,8 @@ describe("cache sync", () => {
     expect(await reader().get(session.id)).toMatchObject({ kind: "active", sid: session.id });
     const { revocation } = await admin.users.lock.mutate({ userId: user.id, wipe: true });
     expect(revocation.effectiveAt).not.toBeNull();
-    expect(await reader().get(session.id)).toMatchObject({ kind: "revoked", sid: session.id, reason: "session_revoked" });
+    // A wipe: the tombstone tells the device to wipe, not just to sign in again.
+    expect(await reader().get(session.id)).toMatchObject({ kind: "revoked", sid: session.id, reason: "session_reset" });
     expect(await pending(session.id)).toBe(0);
   });
 

@@ -303,11 +303,11 @@ describe("users.delete", () => {
     expect((await storedUser(user.id)).deletedAt).not.toBeNull();
   });
 
-  it("revokes the sessions in the cache before it returns", async () => {
+  it("revokes the sessions in the cache before it returns, telling the devices to wipe", async () => {
     const user = await newUser(admin);
     const { session } = await newSession(admin, user.id);
     await admin.users.delete.mutate({ userId: user.id });
-    expect(await api.deps.cache.get(session.id)).toMatchObject({ kind: "revoked", reason: "session_revoked" });
+    expect(await api.deps.cache.get(session.id)).toMatchObject({ kind: "revoked", reason: "session_reset" });
   });
 
   it("answers NOT_FOUND for a random id, another tenant's user and an already deleted user", async () => {

@@ -10,7 +10,7 @@ import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache
 import { createIoredisSessionStore } from "@sesame/cache/ioredis";
 import { createEdgeApp } from "../src/app.ts";
 import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
-import { createAccessTokenVerifier } from "../src/verify/verify-token.ts";
+import { createAccessTokenVerifier } from "@sesame/core";
 import { listen } from "../test/support/listen.ts";
 
 interface Services {

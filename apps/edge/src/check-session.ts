@@ -1,8 +1,9 @@
 /**
- * The session half of the edge's check, after the token is verified: the cache entry decides when
- * it can; otherwise the API does. Fails closed: when neither can answer, the request gets a 503.
+ * The session half of the edge's check, after the token is verified: I/O around core's
+ * `decideEdgeAccess`. The cache entry decides when it can; otherwise the API does. Fails closed:
+ * when neither can answer, the request gets a 503.
  */
-import { evaluateCacheEntry, type AccessTokenClaims, type CacheEntry, type EdgeRejection } from "@sesame/core";
+import { REJECTION_DESCRIPTIONS, decideEdgeAccess, type AccessTokenClaims, type EdgeAccessDecision, type EdgeRejection, type SessionEvidence } from "@sesame/core";
 import { CacheUnavailableError, type SessionCacheStore } from "@sesame/cache";
 import type { Introspect } from "./introspect.ts";
 
@@ -29,31 +30,17 @@ export interface SessionCheckDeps {
   onEvent?: (event: SessionCheckEvent) => void;
 }
 
-const revoked = (description: string): SessionCheck => ({ ok: false, rejection: { status: 401, error: "session_revoked", description } });
-const expired = (description: string): SessionCheck => ({ ok: false, rejection: { status: 401, error: "session_expired", description } });
-const mismatch: SessionCheck = {
-  ok: false,
-  rejection: { status: 401, error: "invalid_token", description: "The access token does not match its session" },
-};
-
 export async function checkSession(claims: AccessTokenClaims, deps: SessionCheckDeps, now: Date): Promise<SessionCheck> {
-  const identity = { userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid };
-  let entry: CacheEntry | null | undefined;
+  let evidence: SessionEvidence = { source: "none" };
   try {
-    entry = await deps.store.get(claims.sid);
+    const entry = await deps.store.get(claims.sid);
+    if (entry) evidence = { source: "cache", entry };
   } catch (error) {
     if (!(error instanceof CacheUnavailableError)) throw error;
     deps.onEvent?.({ type: "cache_unavailable", sessionId: claims.sid, error });
   }
-
-  if (entry !== undefined) {
-    if (entry?.kind === "active" && (entry.uid !== claims.sub || entry.tid !== claims.tid)) return mismatch;
-    const decision = evaluateCacheEntry(entry, claims.gen, now);
-    if (decision.decision === "allow") return { ok: true, session: { ...identity, groups: decision.groups } };
-    if (decision.decision === "reject") {
-      return decision.reason === "session_expired" ? expired("The session has expired") : revoked("The session has been signed out");
-    }
-  }
+  const fromCache = decideEdgeAccess(evidence, claims, now);
+  if (fromCache.decision !== "ask_api") return outcome(fromCache, claims);
 
   deps.onEvent?.({ type: "introspection", sessionId: claims.sid });
   let answer;
@@ -62,25 +49,24 @@ export async function checkSession(claims: AccessTokenClaims, deps: SessionCheck
     answer = await deps.introspect(claims.sid, now.getTime());
   } catch (error) {
     deps.onEvent?.({ type: "introspection_unavailable", sessionId: claims.sid, error });
-    return {
-      ok: false,
-      rejection: {
-        status: 503,
-        error: "temporarily_unavailable",
-        description: "The session cannot be checked right now",
-        retryAfterSeconds: deps.retryAfterSeconds,
-      },
-    };
+    return unavailable(deps.retryAfterSeconds);
   }
+  const fromApi = decideEdgeAccess({ source: "introspection", answer }, claims, now);
+  // An API answer never defers to the API; should it ever, refusing is the safe reading.
+  if (fromApi.decision === "ask_api") return unavailable(deps.retryAfterSeconds);
+  return outcome(fromApi, claims);
+}
 
-  if (!answer.active) {
-    if (answer.reason === "session_expired") return expired("The session has expired");
-    return revoked(answer.reason === "session_not_found" ? "The session does not exist" : "The session has been signed out");
+function outcome(decision: Exclude<EdgeAccessDecision, { decision: "ask_api" }>, claims: AccessTokenClaims): SessionCheck {
+  if (decision.decision === "allow") {
+    return { ok: true, session: { userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid, groups: decision.groups } };
   }
-  if (answer.sid !== claims.sid || answer.sub !== claims.sub || answer.tid !== claims.tid) return mismatch;
-  // A token from an older generation was issued before the session was signed out and enrolled again.
-  if (claims.gen < answer.gen) return revoked("The session has been signed out");
-  if (claims.gen > answer.gen) return mismatch;
-  if (answer.expiresAt <= now.getTime()) return expired("The session has expired");
-  return { ok: true, session: { ...identity, groups: answer.groups } };
+  return { ok: false, rejection: { status: 401, error: decision.reason, description: REJECTION_DESCRIPTIONS[decision.reason] } };
+}
+
+function unavailable(retryAfterSeconds: number): SessionCheck {
+  return {
+    ok: false,
+    rejection: { status: 503, error: "temporarily_unavailable", description: "The session cannot be checked right now", retryAfterSeconds },
+  };
 }

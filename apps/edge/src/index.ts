@@ -11,4 +11,3 @@ export { sessionAuth, requireGroups, type SessionAuthOptions, type SessionAuthEv
 export { createEdgeApp, type EdgeAppConfig } from "./app.ts";
 export { parseEdgeEnv, EdgeEnvError, type EdgeEnv, type EdgeStoreConfig } from "./env.ts";
 export { IDENTITY_HEADERS } from "./proxy.ts";
-export { createAccessTokenVerifier, type TokenVerification, type AccessTokenVerifierOptions } from "./verify/verify-token.ts";

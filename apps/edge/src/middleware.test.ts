@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
@@ -104,7 +105,7 @@ for (const backend of storeBackends(process.env)) {
       const token = await api.signToken(session);
       expect((await app.request("/api/me", bearer(token))).status).toBe(200);
       // Only the cache knows: the edge must act on the tombstone, not on the API.
-      await store.put({ f: 1, kind: "revoked", version: session.version + 1, sid: session.sid, reason: "session_revoked", revokedAt: Date.now() }, new Date());
+      await store.put(tombstoneCacheEntry({ id: session.sid, version: session.version + 1 }, "session_revoked", new Date()), new Date());
       const before = api.counters.introspections;
       const res = await app.request("/api/me", bearer(token));
       expect(api.counters.introspections).toBe(before);

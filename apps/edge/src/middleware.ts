@@ -3,14 +3,13 @@
  * active session, and `requireGroups` to guard routes by the session's access groups.
  */
 import type { MiddlewareHandler } from "hono";
-import { CLOCK_TOLERANCE_SECONDS, type AccessTokenClaims } from "@sesame/core";
+import { CLOCK_TOLERANCE_SECONDS, createAccessTokenVerifier, parseBearerAuthorization, type AccessTokenClaims } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
 import { checkSession, type EdgeSession, type SessionCheckEvent } from "./check-session.ts";
 import { createIntrospector } from "./introspect.ts";
 import { missingTokenException, rejectionException } from "./responses.ts";
-import { createJwksKeySet } from "./verify/jwks.ts";
+import { KeySetUnavailableError, createJwksKeySet } from "./verify/jwks.ts";
 import { createTokenCache } from "./verify/token-cache.ts";
-import { createAccessTokenVerifier } from "./verify/verify-token.ts";
 
 export type { EdgeSession } from "./check-session.ts";
 
@@ -35,14 +34,14 @@ export interface SessionAuthOptions {
     /** The API's introspection URL (`INTROSPECTION_PATH`). */
     url: string;
     secret: string;
-    /** Default 1 500 ms. */
+    /** Default DEFAULT_INTROSPECTION_TIMEOUT_MS (800 ms). */
     timeoutMs?: number;
   };
   /** Clock skew on `exp`/`nbf`/`iat`, 0–60 s; default CLOCK_TOLERANCE_SECONDS (5). */
   leewaySeconds?: number;
   /** Verified tokens kept in memory; default 10 000. 0 disables the cache. */
   tokenCacheSize?: number;
-  /** JWKS fetching; defaults: 2 s timeout, 30 s cooldown between unknown-kid refetches, 5 min max age. */
+  /** JWKS fetching; defaults: 800 ms timeout, 30 s cooldown between unknown-kid refetches, 5 min max age. */
   jwks?: { timeoutMs?: number; cooldownMs?: number; cacheMaxAgeMs?: number };
   /** `Retry-After` on 503; default 2 s. */
   retryAfterSeconds?: number;
@@ -50,10 +49,9 @@ export interface SessionAuthOptions {
   fetch?: typeof fetch;
   /** Observability: verifications, introspections, outages. Must not throw. */
   onEvent?: (event: SessionAuthEvent) => void;
+  /** The clock every check reads; default the system clock. */
+  now?: () => Date;
 }
-
-/** RFC 6750 §2.1 b64token, after a case-insensitive "Bearer". */
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 function requireUrl(name: string, value: string): void {
   try {
@@ -88,6 +86,7 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
   const leewaySeconds = options.leewaySeconds ?? CLOCK_TOLERANCE_SECONDS;
   const tokenCacheSize = options.tokenCacheSize ?? 10_000;
   const onEvent = options.onEvent;
+  const clock = options.now ?? (() => new Date());
   const tokenCache = tokenCacheSize > 0 ? createTokenCache({ max: tokenCacheSize, clockToleranceSeconds: leewaySeconds }) : undefined;
   let keysGeneration = 0;
   const keySet = createJwksKeySet({
@@ -106,12 +105,14 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
     audience: options.audience,
     getKey: keySet.getKey,
     clockToleranceSeconds: leewaySeconds,
+    isKeySetUnavailable: (error) => error instanceof KeySetUnavailableError,
   });
   const introspect = createIntrospector({
     url: options.introspection.url,
     secret: options.introspection.secret,
     ...(options.introspection.timeoutMs ? { timeoutMs: options.introspection.timeoutMs } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    now: clock,
   });
   const sessionDeps = {
     store: options.store,
@@ -143,15 +144,11 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
   }
 
   return async function sessionAuthMiddleware(c, next) {
-    const match = BEARER.exec(c.req.header("authorization") ?? "");
-    if (!match) {
-      if (/^Bearer\b/i.test(c.req.header("authorization") ?? "")) {
-        throw rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" });
-      }
-      throw missingTokenException();
-    }
-    const now = new Date();
-    const claims = await claimsFor(match[1]!, now, (promise) => {
+    const bearer = parseBearerAuthorization(c.req.header("authorization"));
+    if (bearer.kind === "absent") throw missingTokenException();
+    if (bearer.kind === "malformed") throw rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" });
+    const now = clock();
+    const claims = await claimsFor(bearer.token, now, (promise) => {
       // On Workers, background work must be handed to waitUntil or it is cut off with the response.
       try {
         c.executionCtx.waitUntil(promise);

@@ -4,6 +4,7 @@
  */
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
+import { tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
@@ -103,7 +104,7 @@ describe("the edge on workerd (Miniflare)", () => {
     expect(ok.status).toBe(200);
     await ok.arrayBuffer();
     // Only the cache says so (the fake API still thinks it active): the worker read the tombstone.
-    await store.put({ f: 1, kind: "revoked", version: session.version + 1, sid: session.sid, reason: "session_revoked", revokedAt: Date.now() }, new Date());
+    await store.put(tombstoneCacheEntry({ id: session.sid, version: session.version + 1 }, "session_revoked", new Date()), new Date());
     const before = upstream.requests.length;
     const res = await mf.dispatchFetch("http://edge.test/api/x", { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);

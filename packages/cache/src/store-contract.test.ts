@@ -7,7 +7,9 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   TOMBSTONE_TTL_SECONDS,
+  activeCacheEntry,
   sessionCacheKey,
+  tombstoneCacheEntry,
   type ActiveCacheEntry,
   type CacheEntry,
   type RevokedCacheEntry,
@@ -24,13 +26,14 @@ let counter = 0;
 const newSid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`;
 
 function active(sid: string, version: number, overrides: Partial<ActiveCacheEntry> = {}): ActiveCacheEntry {
-  return {
-    f: 1, kind: "active", version, sid, uid: "11111111-1111-4111-8111-111111111111", tid: "22222222-2222-4222-8222-222222222222",
-    gen: 1, groups: ["staff"], expiresAt: t + 3_600_000, leaseUntil: t + 30_000, ...overrides,
+  const session = {
+    id: sid, userId: "11111111-1111-4111-8111-111111111111", tenantId: "22222222-2222-4222-8222-222222222222",
+    version, generation: 1, accessGroups: ["staff"], expiresAt: new Date(t + 3_600_000),
   };
+  return { ...activeCacheEntry(session, { leaseSeconds: 30, now }), ...overrides };
 }
 function revoked(sid: string, version: number): RevokedCacheEntry {
-  return { f: 1, kind: "revoked", version, sid, reason: "session_revoked", revokedAt: t };
+  return tombstoneCacheEntry({ id: sid, version }, "session_revoked", now);
 }
 
 for (const backend of availableBackends(process.env)) {

@@ -130,7 +130,9 @@ export const sessions = pgTable(
   (t) => [
     index("sessions_user_created_idx").on(t.userId, t.createdAt),
     index("sessions_tenant_idx").on(t.tenantId),
-    uniqueIndex("sessions_user_device_idx").on(t.userId, t.deviceId).where(sql`${t.deviceId} is not null and ${t.deletedAt} is null`),
+    // One live session per device, not counting RESET ones: they stay to deliver their wipe while
+    // the device signs in again under a new session.
+    uniqueIndex("sessions_user_device_idx").on(t.userId, t.deviceId).where(sql`${t.deviceId} is not null and ${t.deletedAt} is null and ${t.state} <> 'RESET'`),
   ],
 );
 

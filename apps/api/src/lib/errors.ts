@@ -1,5 +1,5 @@
 /** Maps expected failures to tRPC errors. `field` names the input at fault for BAD_REQUEST. */
-import type { SesameErrorCode } from "@sesame/core";
+import { REJECTION_DESCRIPTIONS, type EdgeTokenRejection, type SesameErrorCode } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 
 export class FieldError extends Error {
@@ -29,3 +29,19 @@ export function tooManyRequests(what: string, retryAfterSeconds: number): TRPCEr
 }
 
 export const notFound = (what: string) => apiError("NOT_FOUND", `${what} not found`);
+
+/**
+ * Carried as the cause of an UNAUTHORIZED that names why, in the edge's words; the error formatter
+ * exposes it as `data.reason`. `session_reset` is how a device learns it must wipe its data.
+ */
+export class RejectionReasonError extends Error {
+  constructor(readonly reason: EdgeTokenRejection, message: string) {
+    super(message);
+    this.name = "RejectionReasonError";
+  }
+}
+
+/** UNAUTHORIZED with `data.reason`; the message defaults to the edge's wording for the reason. */
+export function unauthorizedBecause(reason: EdgeTokenRejection, message = REJECTION_DESCRIPTIONS[reason]): TRPCError {
+  return new TRPCError({ code: "UNAUTHORIZED", message, cause: new RejectionReasonError(reason, message) });
+}

@@ -1,13 +1,6 @@
 /** Signs and verifies access tokens (contract §4): EdDSA, `typ: at+jwt`, `kid` in the header. */
-import {
-  ACCESS_TOKEN_ALGORITHMS,
-  ACCESS_TOKEN_TYPE,
-  CLOCK_TOLERANCE_SECONDS,
-  buildAccessTokenClaims,
-  parseAccessTokenClaims,
-  type AccessTokenClaims,
-} from "@sesame/core";
-import { SignJWT, createLocalJWKSet, jwtVerify, type JWK } from "jose";
+import { ACCESS_TOKEN_TYPE, buildAccessTokenClaims, createAccessTokenVerifier, type AccessTokenVerification } from "@sesame/core";
+import { SignJWT, createLocalJWKSet, type JWK } from "jose";
 import type { AppDeps } from "../deps.ts";
 import { randomSecret } from "../lib/crypto.ts";
 
@@ -33,31 +26,18 @@ export async function issueAccessToken(deps: Pick<AppDeps, "config" | "keys">, i
   return { token, claims, expiresAt: new Date(claims.exp * 1000) };
 }
 
-/** The published keys as a jose key set, rebuilt only when the set of kids changes. */
-let cachedKeySet: { kids: string; keySet: ReturnType<typeof createLocalJWKSet> } | null = null;
-function localKeySet(keys: JWK[]) {
-  const kids = keys.map((k) => k.kid ?? "").join(",");
-  if (cachedKeySet?.kids !== kids) cachedKeySet = { kids, keySet: createLocalJWKSet({ keys }) };
-  return cachedKeySet.keySet;
+/** A verifier over the published keys, rebuilt only when the set of kids (or the issuer) changes. */
+let cachedVerifier: { fingerprint: string; verify: ReturnType<typeof createAccessTokenVerifier> } | null = null;
+function verifierFor(deps: Pick<AppDeps, "config" | "keys">, keys: JWK[]) {
+  const fingerprint = JSON.stringify([deps.config.issuer, deps.config.audience, ...keys.map((k) => k.kid ?? "")]);
+  if (cachedVerifier?.fingerprint !== fingerprint) {
+    const getKey = createLocalJWKSet({ keys });
+    cachedVerifier = { fingerprint, verify: createAccessTokenVerifier({ issuer: deps.config.issuer, audience: deps.config.audience, getKey }) };
+  }
+  return cachedVerifier.verify;
 }
 
-export type VerifyResult = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: "invalid_token" | "token_expired" };
-
-/** Verifies a token against the published keys, with the algorithm, type, issuer and audience pinned. */
-export async function verifyAccessToken(deps: Pick<AppDeps, "config" | "keys">, token: string, now: Date): Promise<VerifyResult> {
-  try {
-    const { payload } = await jwtVerify(token, localKeySet(deps.keys.publicJwks(now)), {
-      algorithms: [...ACCESS_TOKEN_ALGORITHMS],
-      typ: ACCESS_TOKEN_TYPE,
-      issuer: deps.config.issuer,
-      audience: deps.config.audience,
-      clockTolerance: CLOCK_TOLERANCE_SECONDS,
-      currentDate: now,
-    });
-    const claims = parseAccessTokenClaims(payload);
-    return claims ? { ok: true, claims } : { ok: false, reason: "invalid_token" };
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    return { ok: false, reason: code === "ERR_JWT_EXPIRED" ? "token_expired" : "invalid_token" };
-  }
+/** Core's access-token verification (the edge's too) over the keys this API publishes. */
+export function verifyAccessToken(deps: Pick<AppDeps, "config" | "keys">, token: string, now: Date): Promise<AccessTokenVerification> {
+  return verifierFor(deps, deps.keys.publicJwks(now))(token, now);
 }

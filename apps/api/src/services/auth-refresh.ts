@@ -9,15 +9,19 @@
  *   window) instead of signing the user out.
  * - The token row is read `FOR UPDATE` (after its session, the lock order of every sign-out), so
  *   concurrent refreshes with one token serialise and yield exactly one child.
- * - Unknown, expired, revoked and reused tokens all get the same UNAUTHORIZED answer.
+ * - Unknown, expired, revoked and reused tokens all get the same UNAUTHORIZED answer — except a
+ *   token of a RESET session, which answers `data.reason: "session_reset"` whatever became of the
+ *   token: that is how a device that missed the edge's 401 still learns it must wipe.
+ * - Whether the session is still accepted (state, user, generation, expiry, idle timeout) is core's
+ *   `checkCredentialAcceptance`; a refresh is what marks the session as connected (`lastConnectedAt`).
  */
-import { checkSessionAcceptance, type SessionTokens } from "@sesame/core";
+import { checkCredentialAcceptance, type SessionTokens } from "@sesame/core";
 import { and, eq, isNotNull, lt } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { Tx } from "../db/client.ts";
 import { refreshTokens, sessions, tenants, users, type RefreshTokenRow, type SessionRow } from "../db/schema.ts";
 import { decryptString, encryptString } from "../lib/crypto.ts";
-import { apiError } from "../lib/errors.ts";
+import { apiError, unauthorizedBecause } from "../lib/errors.ts";
 import { issueAccessToken } from "./access-tokens.ts";
 import { cacheActiveSession } from "./cache-sync.ts";
 import { toPublicSession } from "./mappers.ts";
@@ -29,6 +33,7 @@ const REFRESH_TOKEN_PATTERN = new RegExp(`^${REFRESH_TOKEN_PREFIX}[A-Za-z0-9_-]{
 
 type RefreshOutcome =
   | { kind: "invalid" }
+  | { kind: "reset" }
   | { kind: "reused"; sessionId: string }
   | { kind: "issued"; session: SessionRow; refreshToken: string; accessTokenTtlSeconds: number };
 
@@ -56,10 +61,16 @@ export async function refreshSession(deps: AppDeps, refreshToken: string): Promi
       .where(eq(sessions.id, found.sessionId))
       .for("update", { of: sessions });
     const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.id, found.id)).for("update");
-    if (!current || !row || row.revokedAt || current.userLocked || current.userDeletedAt) return INVALID;
-    const { session } = current;
-    const accessTokenTtlSeconds = current.settings.accessTokenTtlSeconds;
-    if (row.generation !== session.generation || !checkSessionAcceptance(session, now).ok) return INVALID;
+    if (!current || !row) return INVALID;
+    const { session, settings } = current;
+    const verdict = checkCredentialAcceptance(
+      { session, user: { locked: current.userLocked, deletedAt: current.userDeletedAt }, idleTimeoutSeconds: settings.sessionIdleTimeoutSeconds },
+      row.generation,
+      now,
+    );
+    if (!verdict.ok) return verdict.reason === "session_reset" ? { kind: "reset" } : INVALID;
+    if (row.revokedAt) return INVALID;
+    const accessTokenTtlSeconds = settings.accessTokenTtlSeconds;
 
     if (row.rotatedAt) {
       const replay = await graceReplay(tx, deps, row, now);
@@ -89,6 +100,7 @@ export async function refreshSession(deps: AppDeps, refreshToken: string): Promi
     throw invalidRefreshToken();
   }
   if (outcome.kind === "invalid") throw invalidRefreshToken();
+  if (outcome.kind === "reset") throw unauthorizedBecause("session_reset");
 
   const { session } = outcome;
   const access = await issueAccessToken(

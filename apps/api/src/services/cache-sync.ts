@@ -4,38 +4,11 @@
  * worker retries whatever could not be delivered until it lands. The cache's compare-and-set by
  * `version` makes redelivery and out-of-order delivery harmless.
  */
-import { CACHE_ENTRY_FORMAT, encodeCacheEntry, decodeCacheEntry, type ActiveCacheEntry, type CacheEntry, type RevokedCacheEntry } from "@sesame/core";
+import { activeCacheEntry, encodeCacheEntry, decodeCacheEntry, type CacheEntry } from "@sesame/core";
 import { and, asc, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { DbOrTx } from "../db/client.ts";
 import { cacheOutbox, type SessionRow } from "../db/schema.ts";
-
-export function activeEntryFor(session: SessionRow, leaseSeconds: number, now: Date): ActiveCacheEntry {
-  return {
-    f: CACHE_ENTRY_FORMAT,
-    kind: "active",
-    version: session.version,
-    sid: session.id,
-    uid: session.userId,
-    tid: session.tenantId,
-    gen: session.generation,
-    groups: session.accessGroups,
-    expiresAt: session.expiresAt.getTime(),
-    leaseUntil: now.getTime() + leaseSeconds * 1000,
-  };
-}
-
-export function tombstoneFor(session: Pick<SessionRow, "id" | "version" | "expiresAt" | "state" | "deletedAt">, now: Date): RevokedCacheEntry {
-  const expired = session.state === "ENROLLED" && !session.deletedAt && session.expiresAt.getTime() <= now.getTime();
-  return {
-    f: CACHE_ENTRY_FORMAT,
-    kind: "revoked",
-    version: session.version,
-    sid: session.id,
-    reason: expired ? "session_expired" : "session_revoked",
-    revokedAt: now.getTime(),
-  };
-}
 
 /** Queues entries in the caller's transaction; returns the outbox ids to deliver after commit. */
 export async function enqueueCacheEntries(tx: DbOrTx, entries: CacheEntry[]): Promise<number[]> {
@@ -122,7 +95,8 @@ export function startCacheOutboxWorker(deps: AppDeps, intervalMs = 1000): { stop
 /** Best-effort write of an active entry (session created or refreshed); a miss falls back to introspection. */
 export async function cacheActiveSession(deps: AppDeps, session: SessionRow): Promise<void> {
   try {
-    await deps.cache.put(activeEntryFor(session, deps.config.leaseSeconds, deps.now()), deps.now());
+    const now = deps.now();
+    await deps.cache.put(activeCacheEntry(session, { leaseSeconds: deps.config.leaseSeconds, now }), now);
   } catch (error) {
     deps.logger.debug({ err: error, sessionId: session.id }, "active cache entry not written");
   }

@@ -4,23 +4,17 @@
  */
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
-import { apiKeys, sessions, users } from "../db/schema.ts";
+import { apiKeys, sessions, tenants, users } from "../db/schema.ts";
 import { constantTimeEqual, sha256Hex } from "../lib/crypto.ts";
-import { apiError } from "../lib/errors.ts";
+import { apiError, unauthorizedBecause } from "../lib/errors.ts";
 import { verifyAccessToken } from "./access-tokens.ts";
 import type { Actor } from "./events.ts";
-import { checkSessionAcceptance } from "@sesame/core";
+import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 
 /** API keys look like `sk_<43 base64url chars>`; the prefix lets secret scanners find leaked ones. */
 export const API_KEY_PREFIX = "sk_";
 /** lastUsedAt is refreshed at most this often, so reads do not turn into a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
-
-export function bearerToken(authorization: string | null): string | null {
-  if (!authorization) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match?.[1] ?? null;
-}
 
 const unauthorized = (message = "Missing or invalid credentials") => apiError("UNAUTHORIZED", message);
 
@@ -58,21 +52,33 @@ export interface UserCaller {
   actor: Actor;
 }
 
-/** A user caller: a valid access token whose session is still accepted and whose user is not locked. */
+/**
+ * A user caller: a valid access token whose session core's policy still accepts. Refusals carry
+ * `data.reason` in the edge's words, so a device tells `session_reset` (wipe) from the rest.
+ */
 export async function authenticateUser(deps: AppDeps, authorization: string | null): Promise<UserCaller> {
   const token = bearerToken(authorization);
   if (!token) throw unauthorized();
   const now = deps.now();
   const verified = await verifyAccessToken(deps, token, now);
-  if (!verified.ok) throw unauthorized(verified.reason === "token_expired" ? "Access token expired" : "Invalid access token");
+  if (!verified.ok) {
+    throw verified.reason === "token_expired" ? unauthorizedBecause("token_expired", "Access token expired") : unauthorizedBecause("invalid_token", "Invalid access token");
+  }
   const { claims } = verified;
   const [row] = await deps.db
-    .select({ session: sessions, locked: users.locked, userDeletedAt: users.deletedAt })
+    .select({ session: sessions, locked: users.locked, userDeletedAt: users.deletedAt, settings: tenants.settings })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
     .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub), eq(sessions.tenantId, claims.tid)))
     .limit(1);
-  if (!row || row.locked || row.userDeletedAt || row.session.generation !== claims.gen) throw unauthorized("Session is no longer valid");
-  if (!checkSessionAcceptance(row.session, now).ok) throw unauthorized("Session is no longer valid");
+  // A token signed by us for a session we do not have: the edge calls that revoked too.
+  if (!row) throw unauthorizedBecause("session_revoked");
+  const verdict = checkCredentialAcceptance(
+    { session: row.session, user: { locked: row.locked, deletedAt: row.userDeletedAt }, idleTimeoutSeconds: row.settings.sessionIdleTimeoutSeconds },
+    claims.gen,
+    now,
+  );
+  if (!verdict.ok) throw unauthorizedBecause(verdict.reason);
   return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub } };
 }

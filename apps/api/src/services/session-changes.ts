@@ -5,12 +5,21 @@
  * queues cache entries in the caller's transaction; `commitSessionChange` then delivers the
  * entries and returns the revocation receipt.
  */
-import { transitionSession, type RevocationCause, type RevocationReceipt, type SessionAction, type CacheEntry } from "@sesame/core";
+import {
+  activeCacheEntry,
+  signedOutReason,
+  tombstoneCacheEntry,
+  transitionSession,
+  type CacheEntry,
+  type RevocationCause,
+  type RevocationReceipt,
+  type SessionAction,
+} from "@sesame/core";
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { Tx } from "../db/client.ts";
 import { refreshTokens, sessions, type SessionRow } from "../db/schema.ts";
-import { activeEntryFor, deliverCacheEntries, enqueueCacheEntries, tombstoneFor } from "./cache-sync.ts";
+import { deliverCacheEntries, enqueueCacheEntries } from "./cache-sync.ts";
 import { recordEvents, type Actor } from "./events.ts";
 
 const EVENT_FOR_STATE = { LOCKED: "session.locked", RESET: "session.reset" } as const;
@@ -79,7 +88,7 @@ export class SessionChange {
       })),
       this.now,
     );
-    await this.queue(changed.map((s) => tombstoneFor(s, this.now)));
+    await this.queue(changed.map((s) => tombstoneCacheEntry(s, signedOutReason(s.state), this.now)));
     for (const id of ids) this.sessionIds.add(id);
     return changed;
   }
@@ -113,14 +122,18 @@ export class SessionChange {
       })),
       this.now,
     );
-    await this.queue(changed.map((s) => activeEntryFor(s, this.deps.config.leaseSeconds, this.now)));
+    await this.queue(changed.map((s) => this.activeEntry(s)));
     for (const s of changed) this.sessionIds.add(s.id);
     return changed;
   }
 
   /** Queues the active entry of a session created, re-enrolled or refreshed in this transaction. */
   async queueActive(session: SessionRow) {
-    await this.queue([activeEntryFor(session, this.deps.config.leaseSeconds, this.now)]);
+    await this.queue([this.activeEntry(session)]);
+  }
+
+  private activeEntry(session: SessionRow) {
+    return activeCacheEntry(session, { leaseSeconds: this.deps.config.leaseSeconds, now: this.now });
   }
 
   private async queue(entries: CacheEntry[]) {

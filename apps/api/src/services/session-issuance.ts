@@ -70,11 +70,13 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
     };
     // The same device enrolling again gets its session back (JourneyApps' behaviour); a session
     // that had been signed out comes back under a new generation so its old tokens stay dead.
+    // Except a RESET one: it owes the device a wipe, which it delivers (`session_reset`) to the old
+    // tokens; reviving it would swallow that, so the device gets a new session beside it.
     const [existing] = fields.deviceId
       ? await tx
           .select()
           .from(sessions)
-          .where(and(eq(sessions.userId, user.id), eq(sessions.deviceId, fields.deviceId), isNull(sessions.deletedAt)))
+          .where(and(eq(sessions.userId, user.id), eq(sessions.deviceId, fields.deviceId), isNull(sessions.deletedAt), ne(sessions.state, "RESET")))
           .for("update")
           .limit(1)
       : [];

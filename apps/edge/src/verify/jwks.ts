@@ -7,7 +7,7 @@ import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey } from "j
 export interface JwksKeySetOptions {
   url: string;
   fetch?: typeof fetch;
-  /** Per fetch; default 2 s. */
+  /** Per fetch; default DEFAULT_JWKS_TIMEOUT_MS. */
   timeoutMs?: number;
   /** Minimum time between refetches triggered by unknown `kid`s; default 30 s (bounds what forged kids can cost). */
   cooldownMs?: number;
@@ -24,6 +24,9 @@ export interface JwksKeySet {
   refreshIfStale(): Promise<void> | undefined;
 }
 
+/** Per fetch: a cold edge facing an unreachable API answers 503 within a second (see introspect.ts). */
+export const DEFAULT_JWKS_TIMEOUT_MS = 800;
+
 /** The key set could not be fetched (API down, timeout, not a JWKS): nothing can be verified. */
 export class KeySetUnavailableError extends Error {
   override readonly name = "KeySetUnavailableError";
@@ -33,7 +36,7 @@ export class KeySetUnavailableError extends Error {
 const keyMismatchErrors = [errors.JWKSNoMatchingKey, errors.JWKSMultipleMatchingKeys, errors.JOSENotSupported];
 
 export function createJwksKeySet(options: JwksKeySetOptions): JwksKeySet {
-  const { url, timeoutMs = 2_000, cooldownMs = 30_000, cacheMaxAgeMs = 300_000, onChange } = options;
+  const { url, timeoutMs = DEFAULT_JWKS_TIMEOUT_MS, cooldownMs = 30_000, cacheMaxAgeMs = 300_000, onChange } = options;
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   let fetches = 0;
   let seenFetches = 0;

@@ -9,6 +9,9 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "j
 import {
   DEFAULT_LEASE_SECONDS,
   INTROSPECTION_PATH,
+  activeCacheEntry,
+  activeIntrospectionAnswer,
+  tombstoneCacheEntry,
   type ActiveCacheEntry,
   type IntrospectionResponse,
 } from "@sesame/core";
@@ -25,7 +28,8 @@ export interface FakeSession {
   groups: string[];
   expiresAt: number;
   version: number;
-  state: "active" | "revoked";
+  /** `reset`: signed out with a wipe (a RESET session). */
+  state: "active" | "revoked" | "reset";
 }
 
 export interface SigningKey {
@@ -71,13 +75,13 @@ export async function startFakeApi(options: FakeApiOptions) {
     const session = sessions.get(sessionId);
     let answer: IntrospectionResponse;
     if (!session) answer = { active: false, reason: "session_not_found" };
-    else if (session.state === "revoked") answer = { active: false, reason: "session_revoked" };
+    else if (session.state !== "active") answer = { active: false, reason: session.state === "reset" ? "session_reset" : "session_revoked" };
     else if (session.expiresAt <= Date.now()) answer = { active: false, reason: "session_expired" };
     else {
       const entry = activeEntry(session);
       // Like the API: re-fill the cache first, then answer.
       await store.put(entry, new Date());
-      answer = { active: true, sid: session.sid, sub: session.uid, tid: session.tid, gen: session.gen, groups: session.groups, expiresAt: session.expiresAt, leaseUntil: entry.leaseUntil };
+      answer = activeIntrospectionAnswer(entry);
     }
     return c.json(answer);
   });
@@ -86,10 +90,8 @@ export async function startFakeApi(options: FakeApiOptions) {
   const issuer = server.url;
 
   function activeEntry(session: FakeSession, leaseSeconds = DEFAULT_LEASE_SECONDS): ActiveCacheEntry {
-    return {
-      f: 1, kind: "active", version: session.version, sid: session.sid, uid: session.uid, tid: session.tid,
-      gen: session.gen, groups: session.groups, expiresAt: session.expiresAt, leaseUntil: Date.now() + leaseSeconds * 1000,
-    };
+    const { sid: id, uid: userId, tid: tenantId, gen: generation, groups: accessGroups, version } = session;
+    return activeCacheEntry({ id, userId, tenantId, generation, accessGroups, version, expiresAt: new Date(session.expiresAt) }, { leaseSeconds, now: new Date() });
   }
 
   return {
@@ -142,11 +144,11 @@ export async function startFakeApi(options: FakeApiOptions) {
       await store.put(activeEntry(session, leaseSeconds), new Date());
     },
 
-    /** Signs the session out, as the API does: state, version, then the tombstone. */
-    async revoke(session: FakeSession): Promise<void> {
-      session.state = "revoked";
+    /** Signs the session out (with a wipe: `reset`), as the API does: state, version, then the tombstone. */
+    async revoke(session: FakeSession, how: "revoked" | "reset" = "revoked"): Promise<void> {
+      session.state = how;
       session.version += 1;
-      await store.put({ f: 1, kind: "revoked", version: session.version, sid: session.sid, reason: "session_revoked", revokedAt: Date.now() }, new Date());
+      await store.put(tombstoneCacheEntry({ id: session.sid, version: session.version }, how === "reset" ? "session_reset" : "session_revoked", new Date()), new Date());
     },
 
     /** Replaces the published keys: the old key is withdrawn. */
