@@ -2,11 +2,13 @@
  * The standalone edge service: checks every request with `sessionAuth`, then proxies it to the
  * upstream with the identity headers. Fetch API only: the same app runs on Node and on workerd.
  */
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { nodePeerAddress } from "./forwarding.ts";
 import { sessionAuth, requireGroups, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
-import { compilePathPattern, isPublicPath, requiredGroupsFor } from "./paths.ts";
+import { compilePathPattern, isPublicPath, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
 import { createUpstreamProxy } from "./proxy.ts";
+import { invalidPathResponse } from "./responses.ts";
 
 export interface EdgeAppConfig extends SessionAuthOptions {
   /** Where checked requests go. */
@@ -17,9 +19,15 @@ export interface EdgeAppConfig extends SessionAuthOptions {
   routeGroups?: Record<string, string[]>;
   /** Budget for each `/readyz` probe; default 2 s. */
   readinessTimeoutMs?: number;
+  /**
+   * The client's address for `X-Forwarded-For`, `X-Real-IP` and `Forwarded` (see forwarding.ts).
+   * Default: the TCP peer under @hono/node-server, unknown elsewhere.
+   */
+  peerAddress?: (c: Context) => string | null;
 }
 
-
+/** The edge's own routes; never proxied, whatever spelling reaches them. */
+const EDGE_NAMESPACE = "/_sesame";
 
 /**
  * @example
@@ -30,7 +38,11 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
   const publicPatterns = (config.publicPaths ?? []).map(compilePathPattern);
   const groupRules = Object.entries(config.routeGroups ?? {}).map(([pattern, groups]) => ({ pattern: compilePathPattern(pattern), groups }));
   const auth = sessionAuth(config);
-  const proxyToUpstream = createUpstreamProxy({ upstreamUrl: config.upstreamUrl, ...(config.fetch ? { fetch: config.fetch } : {}) });
+  const proxyToUpstream = createUpstreamProxy({
+    upstreamUrl: config.upstreamUrl,
+    peerAddress: config.peerAddress ?? ((c) => nodePeerAddress(c.env)),
+    ...(config.fetch ? { fetch: config.fetch } : {}),
+  });
   const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const readinessTimeoutMs = config.readinessTimeoutMs ?? 2_000;
   // One guard per distinct group set, built once rather than per request.
@@ -42,12 +54,14 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     return guard;
   };
 
-  async function probe(run: () => Promise<void>): Promise<string> {
+  /** "ok" or "unavailable": the reason goes to the log, never to a public endpoint. */
+  async function probe(name: string, run: () => Promise<void>): Promise<"ok" | "unavailable"> {
     try {
       await run();
       return "ok";
     } catch (error) {
-      return error instanceof Error ? error.message : String(error);
+      console.warn(`[sesame edge] readiness: ${name} unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      return "unavailable";
     }
   }
 
@@ -57,8 +71,8 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
 
   app.get("/readyz", async (c) => {
     const [cache, jwks] = await Promise.all([
-      probe(() => config.store.ping()),
-      probe(async () => {
+      probe("cache", () => config.store.ping()),
+      probe("jwks", async () => {
         const response = await fetchImpl(config.jwksUrl, { signal: AbortSignal.timeout(readinessTimeoutMs), redirect: "manual" });
         const body = (await response.json().catch(() => null)) as { keys?: unknown } | null;
         if (response.status !== 200 || !Array.isArray(body?.keys)) throw new Error(`JWKS answered ${response.status}`);
@@ -74,13 +88,16 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
   app.all("/_sesame/*", (c) => c.json({ error: "not_found" }, 404));
 
   app.all("*", async (c, next) => {
-    // The path as the URL parser left it (not decoded): paths.ts matches both spellings from it.
-    const path = new URL(c.req.url).pathname;
-    if (isPublicPath(publicPatterns, path)) return proxyToUpstream(c, null);
+    // One normalisation: what is matched below is exactly what the upstream receives.
+    const normalized = normalizeRequestPath(new URL(c.req.url).pathname);
+    if (!normalized.ok) return invalidPathResponse(normalized.problem);
+    const { path, encoded } = normalized;
+    if (path === EDGE_NAMESPACE || path.startsWith(`${EDGE_NAMESPACE}/`)) return c.json({ error: "not_found" }, 404);
+    if (isPublicPath(publicPatterns, path)) return proxyToUpstream(c, null, encoded);
     const required = requiredGroupsFor(groupRules, path);
     let response: Response | undefined;
     const forward = async () => {
-      response = await proxyToUpstream(c, c.var.session);
+      response = await proxyToUpstream(c, c.var.session, encoded);
     };
     await auth(c, required.length === 0 ? forward : async () => void (await guardFor(required)(c, forward)));
     return response ?? next();

@@ -150,6 +150,41 @@ for (const backend of storeBackends(process.env)) {
       expect(await res3.json()).toMatchObject({ error: "session_revoked" });
     });
 
+    it("tells a wiped session's device session_reset, from a tombstone and from the API", async () => {
+      const wiped = api.createSession();
+      await api.cacheActive(wiped);
+      const token = await api.signToken(wiped);
+      expect((await app.request("/api/me", bearer(token))).status).toBe(200);
+      await api.revoke(wiped, "reset");
+      const before = api.counters.introspections;
+      const res = await app.request("/api/me", bearer(token));
+      expect(api.counters.introspections).toBe(before);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer error="invalid_token", error_description="[^"]*wipe[^"]*"$/);
+      expect(await res.json()).toMatchObject({ error: "session_reset" });
+
+      const uncached = api.createSession({ state: "reset" });
+      const fromApi = await app.request("/api/me", bearer(await api.signToken(uncached)));
+      expect(api.counters.introspections).toBe(before + 1);
+      expect(await fromApi.json()).toMatchObject({ error: "session_reset" });
+    });
+
+    it("reads every time from the injected clock: token expiry and the cache lease", async () => {
+      const session = api.createSession();
+      await api.cacheActive(session, 30);
+      const token = await api.signToken(session);
+      const start = Date.now();
+      const inAnHour = buildApp({ ...api.authOptions(), now: () => new Date(start + 3_600_000) });
+      const expired = await inAnHour.request("/api/me", bearer(token));
+      expect(expired.status).toBe(401);
+      expect(await expired.json()).toMatchObject({ error: "token_expired" });
+
+      const afterLease = buildApp({ ...api.authOptions(), now: () => new Date(start + 31_000) });
+      const before = api.counters.introspections;
+      expect((await afterLease.request("/api/me", bearer(token))).status).toBe(200);
+      expect(api.counters.introspections - before).toBe(1);
+    });
+
     it("applies group changes from the cache on the next request (403 ↔ 200)", async () => {
       const session = api.createSession({ groups: ["staff"] });
       await api.cacheActive(session);

@@ -1,10 +1,13 @@
 /**
- * Path patterns for public paths and per-path groups: `/status` (exact) or `/public/*` (the
- * prefix itself and everything under it).
+ * Request paths, normalised once: public paths and route groups are matched against the normalised
+ * path, and exactly that path (re-encoded) is what the upstream receives. Nothing the edge checked
+ * can be read differently further on.
  *
- * Requests are matched on two spellings of their path, the raw one and the canonical one (percent-
- * decoded, `\` as `/`, dot segments resolved), because the upstream may decode what we forward:
- * `/public/..%2Fadmin` must not count as public when the upstream serves it as `/admin`.
+ * Refused (400) rather than guessed at: `;` path parameters (`/public/..;/admin` is `/admin` to a
+ * Java upstream), encoded separators `%2F` `%5C`, encoded or raw NUL and control characters, `%25`
+ * (a second decoding upstream would see another path), and escapes that do not decode to UTF-8.
+ *
+ * Patterns: `/status` (exact) or `/public/*` (the prefix itself and everything under it).
  */
 
 export interface PathPattern {
@@ -12,6 +15,11 @@ export interface PathPattern {
   exact: string;
   prefix: boolean;
 }
+
+export type NormalizedPath =
+  /** `path` decoded (what patterns match), `encoded` the same path as forwarded. */
+  | { ok: true; path: string; encoded: string }
+  | { ok: false; problem: string };
 
 /** Throws on a pattern that does not start with `/` or has a `*` anywhere but a final `/*`. */
 export function compilePathPattern(source: string): PathPattern {
@@ -22,6 +30,54 @@ export function compilePathPattern(source: string): PathPattern {
   return { source, exact, prefix };
 }
 
+const ENCODED_HAZARD = /%(?:2f|5c|00|25)/i;
+const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Decodes percent-escapes, resolves `.` and `..` (never above the root) and collapses repeated
+ * slashes. Takes the path as the URL parser left it (`new URL(request.url).pathname`).
+ *
+ * @example
+ * normalizeRequestPath("/a//b/./c/../d%20e") // { ok: true, path: "/a/b/d e", encoded: "/a/b/d%20e" }
+ * normalizeRequestPath("/public/..;/admin")  // { ok: false, problem: "…" }
+ */
+export function normalizeRequestPath(pathname: string): NormalizedPath {
+  if (!pathname.startsWith("/")) return { ok: false, problem: "The path must start with /" };
+  if (pathname.includes(";")) return { ok: false, problem: "Path parameters (;) are not accepted" };
+  if (ENCODED_HAZARD.test(pathname)) return { ok: false, problem: "Encoded /, \\, NUL or % are not accepted in the path" };
+  if (MALFORMED_ESCAPE.test(pathname)) return { ok: false, problem: "The path has a malformed percent-escape" };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return { ok: false, problem: "The path does not decode to UTF-8" };
+  }
+  if (CONTROL_CHARACTER.test(decoded)) return { ok: false, problem: "Control characters are not accepted in the path" };
+  if (decoded.includes("\\")) return { ok: false, problem: "Backslashes are not accepted in the path" };
+
+  const raw = decoded.split("/");
+  const segments: string[] = [];
+  for (const segment of raw) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") segments.pop();
+    else segments.push(segment);
+  }
+  const last = raw.at(-1);
+  const trailing = segments.length > 0 && (last === "" || last === "." || last === "..") ? "/" : "";
+  return {
+    ok: true,
+    path: `/${segments.join("/")}${trailing}`,
+    encoded: `/${segments.map(encodePathSegment).join("/")}${trailing}`,
+  };
+}
+
+/** RFC 3986 pchar stays as it is; everything else is percent-encoded (UTF-8). */
+function encodePathSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(/%(?:3A|40|24|26|2B|2C|3D)/g, (escape) => decodeURIComponent(escape));
+}
+
 function matchesOne(pattern: PathPattern, path: string, caseInsensitive: boolean): boolean {
   const exact = caseInsensitive ? pattern.exact.toLowerCase() : pattern.exact;
   const candidate = caseInsensitive ? path.toLowerCase() : path;
@@ -30,39 +86,16 @@ function matchesOne(pattern: PathPattern, path: string, caseInsensitive: boolean
   return exact === "/" || candidate.startsWith(`${exact}/`);
 }
 
-/** The path as an upstream that decodes and normalises it would see it; null when undecodable. */
-export function canonicalPath(path: string): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return null;
-  }
-  const segments: string[] = [];
-  for (const segment of decoded.replaceAll("\\", "/").split("/")) {
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") segments.pop();
-    else segments.push(segment);
-  }
-  const trailing = decoded.endsWith("/") && segments.length > 0 ? "/" : "";
-  return `/${segments.join("/")}${trailing}`;
+/** Public only with the exact letter case: a case-folding upstream must not widen what is public. */
+export function isPublicPath(patterns: readonly PathPattern[], normalizedPath: string): boolean {
+  return patterns.some((p) => matchesOne(p, normalizedPath, false));
 }
 
-/** Public only when both spellings are public (case-sensitively): the strict direction. */
-export function isPublicPath(patterns: readonly PathPattern[], path: string): boolean {
-  if (patterns.length === 0) return false;
-  const canonical = canonicalPath(path);
-  if (canonical === null) return false;
-  return patterns.some((p) => matchesOne(p, path, false)) && patterns.some((p) => matchesOne(p, canonical, false));
-}
-
-/** Groups required by every rule either spelling matches, case-insensitively: the strict direction. */
-export function requiredGroupsFor(rules: readonly { pattern: PathPattern; groups: readonly string[] }[], path: string): string[] {
-  if (rules.length === 0) return [];
-  const canonical = canonicalPath(path) ?? path;
+/** Groups required by every rule the path matches in any letter case: a case-folding upstream cannot dodge one. */
+export function requiredGroupsFor(rules: readonly { pattern: PathPattern; groups: readonly string[] }[], normalizedPath: string): string[] {
   const required = new Set<string>();
   for (const rule of rules) {
-    if (matchesOne(rule.pattern, path, true) || matchesOne(rule.pattern, canonical, true)) {
+    if (matchesOne(rule.pattern, normalizedPath, true)) {
       for (const group of rule.groups) required.add(group);
     }
   }

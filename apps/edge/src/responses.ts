@@ -52,3 +52,8 @@ export function missingTokenException(): HTTPException {
     message,
   });
 }
+
+/** A path the edge will not normalise (paths.ts): refused before any check or upstream sees it. */
+export function invalidPathResponse(problem: string): Response {
+  return jsonResponse(400, { error: "invalid_path", message: problem }, {});
+}

@@ -27,7 +27,13 @@ function appFor(bindings: Bindings): Hono<{ Variables: SessionVariables }> {
   }
   const env = parseEdgeEnv(strings);
   if (!env.upstreamUrl) throw new Error("UPSTREAM_URL is required on Workers");
-  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: createUpstashStoreFromEnv(env), upstreamUrl: env.upstreamUrl });
+  const app = createEdgeApp({
+    ...authOptionsFromEnv(env),
+    store: createUpstashStoreFromEnv(env),
+    upstreamUrl: env.upstreamUrl,
+    // Cloudflare sets this on every request to a Worker, replacing any value the client sent.
+    peerAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
+  });
   built = { bindings, fingerprint, app };
   return app;
 }

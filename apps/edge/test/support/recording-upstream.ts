@@ -1,11 +1,16 @@
 /** A real upstream server that records what the edge forwarded to it. */
+import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
 import { listen, type Listening } from "./listen.ts";
 
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The request target exactly as it arrived on the wire. */
+  rawTarget: string;
   headers: Record<string, string>;
+  /** Header names as they arrived on the wire (node's `req.rawHeaders`), in order. */
+  rawHeaderNames: string[];
   body: string;
 }
 
@@ -18,10 +23,14 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   const app = new Hono();
   app.all("*", async (c) => {
     const url = new URL(c.req.url);
+    // Served by @hono/node-server: the bindings carry node's IncomingMessage, unparsed.
+    const incoming = (c.env as { incoming: IncomingMessage }).incoming;
     requests.push({
       method: c.req.method,
       path: `${url.pathname}${url.search}`,
+      rawTarget: incoming.url ?? "",
       headers: Object.fromEntries(c.req.raw.headers),
+      rawHeaderNames: incoming.rawHeaders.filter((_, index) => index % 2 === 0),
       body: await c.req.text(),
     });
     if (url.pathname === "/redirect") return c.redirect("http://127.0.0.1:1/elsewhere", 302);

@@ -1,0 +1,42 @@
+/**
+ * The proxy headers the upstream may rely on. The edge vouches only for what it saw itself: the TCP
+ * peer (or the platform's word for it), the Host asked for and the scheme.
+ *
+ * - `X-Forwarded-For`: the client's list with the peer appended (the right-most entry is the edge's).
+ * - `Forwarded` (RFC 7239): likewise, the edge's element appended.
+ * - `X-Real-IP`: a single value, so the edge's own: the peer.
+ * - Peer unknown: all three are removed, since none of what the client sent could be told apart
+ *   from what a proxy in front added.
+ * - `X-Forwarded-Host` / `X-Forwarded-Proto`: always set by the edge.
+ */
+
+export function setForwardingHeaders(headers: Headers, incoming: URL, peerAddress: string | null): void {
+  const clientForwardedFor = headers.get("x-forwarded-for");
+  const clientForwarded = headers.get("forwarded");
+  for (const name of ["x-forwarded-for", "forwarded", "x-real-ip"]) headers.delete(name);
+  const proto = incoming.protocol.slice(0, -1);
+  headers.set("x-forwarded-host", incoming.host);
+  headers.set("x-forwarded-proto", proto);
+  if (!peerAddress) return;
+  headers.set("x-forwarded-for", clientForwardedFor ? `${clientForwardedFor}, ${peerAddress}` : peerAddress);
+  headers.set("x-real-ip", peerAddress);
+  const element = `for=${forwardedNode(peerAddress)};host=${quoted(incoming.host)};proto=${proto}`;
+  headers.set("forwarded", clientForwarded ? `${clientForwarded}, ${element}` : element);
+}
+
+/** RFC 7239 §6: IPv6 nodes are bracketed and, like anything with a colon, quoted. */
+function forwardedNode(address: string): string {
+  return address.includes(":") ? `"[${address}]"` : address;
+}
+
+function quoted(value: string): string {
+  return `"${value.replace(/["\\]/g, "\\$&")}"`;
+}
+
+/** The TCP peer under @hono/node-server, whose bindings carry Node's request; null on other runtimes. */
+export function nodePeerAddress(bindings: unknown): string | null {
+  const socket = (bindings as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)?.incoming?.socket;
+  const address = typeof socket?.remoteAddress === "string" ? socket.remoteAddress : null;
+  // An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d.
+  return address?.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
