@@ -47,9 +47,22 @@ for (const variant of stores) {
         const res = await stack.get("/orders", accessToken);
         expect(res.status).toBe(401);
         expect(res.headers.get("www-authenticate")).toContain('error="invalid_token"');
-        expect(await res.json()).toMatchObject({ error: "session_revoked" });
+        // A wipe is the one sign-out the device must act on: it is told apart (contract §7).
+        expect(await res.json()).toMatchObject({ error: action === "sessions.wipe" ? "session_reset" : "session_revoked" });
       });
     }
+
+    it("tells every device of a user locked with wipe, or deleted, to wipe (session_reset)", async () => {
+      for (const revoke of ["lock", "delete"] as const) {
+        const { accessToken, user } = await stack.newSession();
+        expect((await stack.get("/orders", accessToken)).status).toBe(200);
+        if (revoke === "lock") await stack.admin.users.lock.mutate({ userId: user.id, wipe: true });
+        else await stack.admin.users.delete.mutate({ userId: user.id });
+        const res = await stack.get("/orders", accessToken);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({ error: "session_reset" });
+      }
+    });
 
     it("applies a group added or removed through the API on the next request (403 ↔ 200)", async () => {
       const { accessToken, user } = await stack.newSession();
@@ -68,16 +81,19 @@ for (const variant of stores) {
       expect(await res.json()).toEqual({ userId: user.id, sessionId: session.id, tenantId: stack.tenant.id, groups: ["a", "b"] });
     });
 
-    it("refuses a revoked session even after its cache entry is gone (the API answers from Postgres)", async () => {
-      const { accessToken, session, user } = await stack.newSession();
-      await stack.admin.sessions.wipe.mutate({ userId: user.id, sessionId: session.id });
+    it("refuses a revoked session even after its cache entry is gone (the API answers from Postgres), with the same reason", async () => {
       const redis = new Redis({ url: backends.upstash.url, token: backends.upstash.token });
-      const key = `${stack.api.config.cache.prefix}session:${session.id}`;
-      expect(await redis.del(key)).toBe(1);
-      expect(await stack.api.deps.cache.get(session.id)).toBeNull();
-      const res = await stack.get("/orders", accessToken);
-      expect(res.status).toBe(401);
-      expect(await res.json()).toMatchObject({ error: "session_revoked" });
+      for (const [revoke, reason] of [["wipe", "session_reset"], ["reauthenticate", "session_revoked"]] as const) {
+        const { accessToken, session, user } = await stack.newSession();
+        await stack.admin.sessions[revoke].mutate({ userId: user.id, sessionId: session.id });
+        expect(await redis.del(`${stack.api.config.cache.prefix}session:${session.id}`)).toBe(1);
+        expect(await stack.api.deps.cache.get(session.id)).toBeNull();
+        const res = await stack.get("/orders", accessToken);
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({ error: reason });
+        // The introspection re-filled the cache with a tombstone carrying the same reason.
+        expect(await stack.api.deps.cache.get(session.id)).toMatchObject({ kind: "revoked", reason });
+      }
     });
 
     it("locks the session when a rotated-away refresh token is replayed, and the edge refuses it next", async () => {

@@ -1,4 +1,4 @@
-import { errorCode } from "@sesame/client";
+import { errorCode, errorReason } from "@sesame/client";
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, startAuthApi, tenantWithUser } from "./auth-fixtures.ts";
@@ -78,11 +78,40 @@ describe("access tokens", () => {
     const error = await me(await signWithServerKey({ ...claims, iat: now - 1000, exp: now - 60 })).catch((e: unknown) => e);
     expect(errorCode(error)).toBe("UNAUTHORIZED");
     expect((error as Error).message).toBe("Access token expired");
+    expect(errorReason(error)).toBe("token_expired");
   });
 
   it("refuses a token whose session generation is stale, and one naming another session", async () => {
     await expect(me(await signWithServerKey({ ...claims, gen: (claims.gen as number) + 1 }))).rejects.toSatisfy(isUnauthorized);
     await expect(me(await signWithServerKey({ ...claims, sid: crypto.randomUUID() }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  // The edge's checks, now the API's too (one verifier in core): each token below is signed with the
+  // API's real key and differs from a genuine one in the named part only.
+  it("refuses a genuine token with padding appended", async () => {
+    for (const padded of [`${token}=`, `${token}==`]) {
+      const error = await me(padded).catch((e: unknown) => e);
+      expect(errorCode(error)).toBe("UNAUTHORIZED");
+      expect(errorReason(error)).toBe("invalid_token");
+    }
+  });
+
+  it("refuses a token without a kid", async () => {
+    await expect(me(await signWithServerKey({ ...claims }, { kid: undefined }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a token naming a key URL (jku), even one signed with the API's key", async () => {
+    await expect(me(await signWithServerKey({ ...claims }, { jku: `${api.url}/.well-known/jwks.json` }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a token issued in the future", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expect(me(await signWithServerKey({ ...claims, iat: now + 300, exp: now + 900 }))).rejects.toSatisfy(isUnauthorized);
+  });
+
+  it("refuses a token living longer than 15 minutes", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expect(me(await signWithServerKey({ ...claims, iat: now, exp: now + 3_600 }))).rejects.toSatisfy(isUnauthorized);
   });
 
   it("refuses garbage and a missing token", async () => {

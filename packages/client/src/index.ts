@@ -51,3 +51,11 @@ export function errorCode(error: unknown): string | null {
 export function errorField(error: unknown): string | null {
   return error instanceof TRPCClientError ? ((error.data as { field?: string | null } | undefined)?.field ?? null) : null;
 }
+
+/**
+ * For UNAUTHORIZED: why, in the edge's words (`invalid_token`, `token_expired`, `session_revoked`,
+ * `session_expired`, or `session_reset` — the device must wipe its local data); null when unnamed.
+ */
+export function errorReason(error: unknown): string | null {
+  return error instanceof TRPCClientError ? ((error.data as { reason?: string | null } | undefined)?.reason ?? null) : null;
+}
