@@ -33,6 +33,17 @@ describe("parseApiEnv", () => {
     }
   });
 
+  it("refuses a root key or introspection secret that cannot travel as a bearer token", () => {
+    const spaced = "a root key with spaces in it, 40 characters";
+    try {
+      parseApiEnv({ SESAME_ROOT_KEY: spaced, SESAME_INTROSPECTION_SECRET: spaced });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).problems.map((p) => p.split(":")[0]).sort()).toEqual(["SESAME_INTROSPECTION_SECRET", "SESAME_ROOT_KEY"]);
+    }
+    expect(() => parseApiEnv({ SESAME_ROOT_KEY: `sesame_root_${"A".repeat(43)}` })).not.toThrow();
+  });
+
   it("requires the Upstash token with the Upstash URL", () => {
     expect(() => parseApiEnv({ UPSTASH_REDIS_REST_URL: "https://example.upstash.io" })).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
   });

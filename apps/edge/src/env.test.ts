@@ -94,6 +94,10 @@ describe("parseEdgeEnv", () => {
     expect(env.production).toBe(true);
   });
 
+  it("refuses an introspection secret that cannot travel as a bearer token", () => {
+    expect(problemsOf({ ...minimal, SESAME_INTROSPECTION_SECRET: "secret with spaces in it" })).toEqual([expect.stringMatching(/^SESAME_INTROSPECTION_SECRET: .*bearer/)]);
+  });
+
   it("treats empty variables as unset", () => {
     expect(parseEdgeEnv({ ...minimal, PORT: "", SESAME_API_URL: "" }).port).toBe(8787);
     expect(problemsOf({ ...minimal, SESAME_INTROSPECTION_SECRET: "" })).toEqual([expect.stringMatching(/SESAME_INTROSPECTION_SECRET is required/)]);

@@ -4,7 +4,7 @@
  * address must be given explicitly.
  */
 import { z } from "zod";
-import { INTROSPECTION_PATH } from "@sesame/core";
+import { BEARER_TOKEN_PATTERN, INTROSPECTION_PATH } from "@sesame/core";
 import { compilePathPattern } from "./paths.ts";
 
 export type EdgeStoreConfig =
@@ -48,7 +48,11 @@ const schema = z.object({
   SESAME_JWKS_URL: httpUrl.optional(),
   SESAME_ISSUER: z.string().min(1).optional(),
   SESAME_AUDIENCE: z.string().min(1).default("sesame"),
-  SESAME_INTROSPECTION_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  SESAME_INTROSPECTION_SECRET: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .regex(BEARER_TOKEN_PATTERN, "must use only the characters A-Z a-z 0-9 - . _ ~ + / (then optional trailing =): it is sent as a bearer token")
+    .optional(),
   UPSTASH_REDIS_REST_URL: httpUrl.optional(),
   UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
   REDIS_URL: redisUrl.optional(),
