@@ -35,7 +35,7 @@ async function startSilentServer() {
 let stopStore: () => Promise<void>;
 let api: FakeApi;
 let silent: Awaited<ReturnType<typeof startSilentServer>>;
-let baseOptions: ReturnType<FakeApi["authOptions"]>;
+let baseOptions: Omit<ReturnType<FakeApi["authOptions"]>, "introspection"> & { introspection: { url: string; secret: string } };
 
 beforeAll(async () => {
   const backend = await storeBackends(process.env)[0]!.start();
