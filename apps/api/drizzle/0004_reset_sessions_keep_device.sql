@@ -1,0 +1,2 @@
+DROP INDEX "sessions_user_device_idx";--> statement-breakpoint
+CREATE UNIQUE INDEX "sessions_user_device_idx" ON "sessions" USING btree ("user_id","device_id") WHERE "sessions"."device_id" is not null and "sessions"."deleted_at" is null and "sessions"."state" <> 'RESET';
