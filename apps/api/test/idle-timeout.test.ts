@@ -45,6 +45,14 @@ describe("sessionIdleTimeoutSeconds", () => {
     expect(strict.settings.sessionIdleTimeoutSeconds).toBe(IDLE);
   });
 
+  it("is turned on and off by tenants.update, leaving the other settings as they were", async () => {
+    const { admin, tenant } = await tenantWithUser(api, { accessTokenTtlSeconds: 300 });
+    const on = await admin.tenants.update.mutate({ settings: { sessionIdleTimeoutSeconds: IDLE } });
+    expect(on.settings).toEqual({ ...tenant.settings, sessionIdleTimeoutSeconds: IDLE });
+    const off = await admin.tenants.update.mutate({ settings: { sessionIdleTimeoutSeconds: null } });
+    expect(off.settings).toEqual(tenant.settings);
+  });
+
   it("refuses a value shorter than twice the longest access token, naming the field", async () => {
     const error = await tenantWithUser(api, { sessionIdleTimeoutSeconds: 600 }).catch((e: unknown) => e);
     expect(errorCode(error)).toBe("BAD_REQUEST");
