@@ -3,16 +3,27 @@
  * introspection endpoint and health checks. Runtime-neutral; main.ts binds it to a Node server.
  */
 import { INTROSPECTION_PATH, bearerToken, introspectionRequestSchema } from "@sesame/core";
+import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { Context as HonoContext } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { createContext } from "./context.ts";
 import type { AppDeps } from "./deps.ts";
 import { constantTimeEqual } from "./lib/crypto.ts";
 import { appRouter } from "./routers/_app.ts";
 import { introspectSession } from "./services/introspection.ts";
-import { RetryAfterError } from "./lib/errors.ts";
+import { OUTAGE_RETRY_AFTER_SECONDS, RetryAfterError } from "./lib/errors.ts";
+import { mapKnownFailure } from "./lib/known-failures.ts";
+import { trpcErrorResponse, trpcPathOf } from "./trpc-error-response.ts";
+
+const TRPC_ENDPOINT = "/trpc";
+/**
+ * The most calls one tRPC batch may carry (the typed client splits larger ones). Each call is still
+ * a unit of work; the cap keeps one request from queueing thousands of them.
+ */
+export const MAX_BATCH_SIZE = 50;
 
 export interface CreateApiAppOptions {
   /** The TCP peer address, from the server adapter. */
@@ -23,12 +34,43 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
   const app = new Hono();
   const remoteAddress = options.remoteAddress ?? (() => null);
 
+  // Before anything reads a body: refused on Content-Length alone, or counted while streaming
+  // (chunked) and cut off at the limit, so an oversized body is never held in memory.
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: (c) => {
+        const message = `Request body larger than ${deps.config.maxBodyBytes} bytes`;
+        // The rest of the body is not wanted: close instead of draining it for keep-alive.
+        const headers = { connection: "close" };
+        const url = new URL(c.req.url);
+        if (url.pathname.startsWith(`${TRPC_ENDPOINT}/`)) {
+          return trpcErrorResponse(appRouter, new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), trpcPathOf(url, TRPC_ENDPOINT), headers);
+        }
+        return c.json({ error: "payload_too_large", message }, 413, headers);
+      },
+    }),
+  );
+
+  // Anything else that escapes a route: an outage is a 503 with Retry-After, never a 500.
+  app.onError((error, c) => {
+    const known = mapKnownFailure(error);
+    if (known?.code === "SERVICE_UNAVAILABLE") {
+      deps.logger.warn({ err: error, path: c.req.path }, "dependency unavailable");
+      return c.json({ error: "unavailable", message: known.message }, 503, { "Retry-After": String(OUTAGE_RETRY_AFTER_SECONDS) });
+    }
+    deps.logger.error({ err: error, path: c.req.path }, "request failed");
+    return c.json({ error: "internal_error", message: "Internal error" }, 500);
+  });
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
+  // Public: names and status only. Why a dependency failed goes to the log, not to strangers.
   app.get("/readyz", async (c) => {
     const [database, cache] = await Promise.all([
-      check(() => deps.db.execute(sql`select 1`)),
-      check(() => deps.cache.ping()),
+      check(deps, "database", () => deps.db.execute(sql`select 1`)),
+      check(deps, "cache", () => deps.cache.ping()),
     ]);
     const ready = database === "ok" && cache === "ok";
     return c.json({ status: ready ? "ready" : "unavailable", checks: { database, cache } }, ready ? 200 : 503);
@@ -51,14 +93,21 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     return c.json(await introspectSession(deps, body.data.sessionId));
   });
 
-  app.all("/trpc/*", (c) =>
-    fetchRequestHandler({
-      endpoint: "/trpc",
+  app.all(`${TRPC_ENDPOINT}/*`, (c) => {
+    const url = new URL(c.req.url);
+    // Inputs (sessions.get's token, emails, search terms) must never sit in a URL, where access
+    // logs, proxies and browser history keep them: a GET carrying an input is refused outright.
+    if (c.req.method === "GET" && url.searchParams.has("input")) {
+      const message = "Inputs are not accepted in URLs: send this call as POST with the input in the body";
+      return trpcErrorResponse(appRouter, new TRPCError({ code: "METHOD_NOT_SUPPORTED", message }), trpcPathOf(url, TRPC_ENDPOINT), { allow: "POST" });
+    }
+    return fetchRequestHandler({
+      endpoint: TRPC_ENDPOINT,
       req: c.req.raw,
       router: appRouter,
       allowBatching: true,
-      // The typed client sends queries as POST too, so inputs such as sessions.get's token never
-      // land in a URL (and so in access logs).
+      maxBatchSize: MAX_BATCH_SIZE,
+      // Queries may be sent as POST (the typed client sends every call so).
       allowMethodOverride: true,
       responseMeta: ({ errors }) => {
         const retry = errors.map((e) => (e.cause instanceof RetryAfterError ? e.cause.retryAfterSeconds : 0)).reduce((a, b) => Math.max(a, b), 0);
@@ -67,18 +116,20 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
       createContext: () => createContext(deps, c.req.raw, remoteAddress(c)),
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error, path }, "procedure failed");
+        if (error.code === "SERVICE_UNAVAILABLE") deps.logger.warn({ err: error, path }, "dependency unavailable");
       },
-    }),
-  );
+    });
+  });
 
   return app;
 }
 
-async function check(probe: () => Promise<unknown>): Promise<string> {
+async function check(deps: AppDeps, name: string, probe: () => Promise<unknown>): Promise<"ok" | "unavailable"> {
   try {
     await probe();
     return "ok";
   } catch (error) {
-    return `unavailable: ${(error as Error).message}`;
+    deps.logger.warn({ err: error, dependency: name }, "readiness check failed");
+    return "unavailable";
   }
 }

@@ -28,6 +28,8 @@ export interface ApiConfig {
   refreshGraceSeconds: number;
   trustProxy: boolean;
   countryHeader: string | null;
+  /** Larger request bodies are refused with 413 before they are read. */
+  maxBodyBytes: number;
   logLevel: ApiEnv["LOG_LEVEL"];
 }
 
@@ -71,6 +73,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     refreshGraceSeconds: env.SESAME_REFRESH_GRACE_SECONDS,
     trustProxy: env.SESAME_TRUST_PROXY,
     countryHeader: env.SESAME_COUNTRY_HEADER?.toLowerCase() ?? null,
+    maxBodyBytes: env.SESAME_MAX_BODY_BYTES,
     logLevel: env.LOG_LEVEL,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { AppDeps } from "./deps.ts";
 import { clientIp } from "./lib/client-ip.ts";
+import { requestCallers } from "./services/request-callers.ts";
 
 export interface RequestInfo {
   authorization: string | null;
@@ -13,7 +14,8 @@ export interface RequestInfo {
 }
 
 export function createContextInner(deps: AppDeps, request: RequestInfo) {
-  return { deps, request };
+  // One context per HTTP request (a whole tRPC batch shares it), so the caller is looked up once.
+  return { deps, request, callers: requestCallers(deps, request.authorization) };
 }
 export type Context = ReturnType<typeof createContextInner>;
 

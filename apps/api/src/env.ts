@@ -13,6 +13,12 @@ const BEARER_CHARACTERS = "must use only the characters A-Z a-z 0-9 - . _ ~ + / 
 const bool = z.preprocess((v) => (v === undefined || v === "" ? undefined : String(v).toLowerCase()), z.enum(["true", "false", "1", "0"]).optional())
   .transform((v) => v === "true" || v === "1");
 
+/**
+ * 1 MiB: the largest legitimate body is a 50-call batch or a user with 64 KiB profile and config
+ * objects, far below it; an unauthenticated stranger cannot make the API hold more than this.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
 export const apiEnvSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   HOST: z.string().default("127.0.0.1"),
@@ -43,6 +49,7 @@ export const apiEnvSchema = z.object({
   SESAME_TRUST_PROXY: bool,
   SESAME_COUNTRY_HEADER: optionalString,
   SESAME_CACHE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
+  SESAME_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

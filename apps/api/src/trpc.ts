@@ -5,8 +5,9 @@
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
 import type { Context } from "./context.ts";
-import { FieldError, RejectionReasonError, RetryAfterError } from "./lib/errors.ts";
-import { authenticateAdmin, authenticateRoot, authenticateUser } from "./services/callers.ts";
+import { FieldError, RejectionReasonError, RetryAfterError, apiError } from "./lib/errors.ts";
+import { findNulCharacter } from "./lib/find-nul.ts";
+import { mapKnownFailure } from "./lib/known-failures.ts";
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces to callers, whatever NODE_ENV says.
@@ -35,19 +36,37 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
 
-export const rootProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const actor = authenticateRoot(ctx.deps, ctx.request.authorization);
+/**
+ * Every procedure starts here. NUL characters are refused in any string of the input before
+ * anything reads it (one rule instead of one per field); failures that are not bugs (outages,
+ * values Postgres refused) become 503 and 400 instead of 500.
+ */
+const baseProcedure = t.procedure.use(async ({ getRawInput, next }) => {
+  const nulAt = findNulCharacter(await getRawInput());
+  if (nulAt !== null) throw apiError("BAD_REQUEST", `${nulAt || "input"}: must not contain NUL characters`, nulAt || "input");
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR") {
+    const mapped = mapKnownFailure(result.error);
+    if (mapped) throw mapped;
+  }
+  return result;
+});
+
+export const publicProcedure = baseProcedure;
+
+// The callers are memoised per HTTP request (context.ts): a batch authenticates once.
+export const rootProcedure = baseProcedure.use(async ({ ctx, next }) => {
+  const actor = ctx.callers.root();
   return next({ ctx: { ...ctx, actor } });
 });
 
-export const adminProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const admin = await authenticateAdmin(ctx.deps, ctx.request.authorization);
+export const adminProcedure = baseProcedure.use(async ({ ctx, next }) => {
+  const admin = await ctx.callers.admin();
   return next({ ctx: { ...ctx, tenantId: admin.tenantId, actor: admin.actor } });
 });
 
-export const userProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const user = await authenticateUser(ctx.deps, ctx.request.authorization);
+export const userProcedure = baseProcedure.use(async ({ ctx, next }) => {
+  const user = await ctx.callers.user();
   return next({ ctx: { ...ctx, ...user } });
 });

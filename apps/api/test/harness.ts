@@ -10,7 +10,9 @@ import type { SesameBackends } from "@sesame/dev-services";
 import { inject } from "vitest";
 import { createApiApp } from "../src/app.ts";
 import type { ApiConfig } from "../src/config.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "../src/env.ts";
 import { createDeps } from "../src/create-deps.ts";
+import { createDb } from "../src/db/client.ts";
 import type { AppDeps } from "../src/deps.ts";
 import { startCacheOutboxWorker } from "../src/services/cache-sync.ts";
 
@@ -25,6 +27,8 @@ export interface HarnessOptions {
   port?: number;
   /** Run the cache outbox retry worker, as main.ts does (off by default so tests stay deterministic). */
   outboxWorker?: boolean;
+  /** Sees every statement the API sends to Postgres, as sent (to count the work a request does). */
+  onQuery?: (statement: string) => void;
 }
 
 /** Config for a test API over the run's backends (from vitest's inject, or given explicitly). */
@@ -48,6 +52,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
     refreshGraceSeconds: 10,
     trustProxy: true,
     countryHeader: "x-test-country",
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     logLevel: "silent",
     ...overrides,
   };
@@ -55,7 +60,8 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
 
 export async function startApi(options: HarnessOptions = {}) {
   const config = testConfig(options.config, options.backends);
-  const deps = await createDeps(config, { ...(options.now ? { now: options.now } : {}), ...options.deps });
+  const observed = options.onQuery ? createDb({ url: config.database.url, max: config.database.poolMax, onQuery: options.onQuery }) : null;
+  const deps = await createDeps(config, { ...(options.now ? { now: options.now } : {}), ...(observed ? { db: observed.db } : {}), ...options.deps });
   const app = createApiApp(deps, { remoteAddress: () => "127.0.0.1" });
   const worker = options.outboxWorker ? startCacheOutboxWorker(deps, 250) : null;
   const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: options.port ?? 0 });
@@ -77,6 +83,7 @@ export async function startApi(options: HarnessOptions = {}) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.stop();
       await deps.close();
+      await observed?.close();
     },
   };
 }

@@ -33,6 +33,8 @@ export function createSesameClient(options: SesameClientOptions) {
         url: `${options.url.replace(/\/+$/, "")}/trpc`,
         // Queries go as POST as well: inputs (sessions.get's token, search terms) stay out of URLs.
         methodOverride: "POST",
+        // The API refuses batches of more than MAX_BATCH_SIZE (50, apps/api/src/app.ts) calls; larger ones are split.
+        maxItems: 50,
         headers: () => headers,
         ...(options.fetch ? { fetch: options.fetch } : {}),
       }),

@@ -6,11 +6,19 @@ export interface CreateDbOptions {
   url: string;
   /** Pool size. Embedded Postgres (PGlite) serves exactly one connection: use 1 there. */
   max?: number;
+  /** Called with each statement as it is sent (tests count queries with it; postgres.js `debug`). */
+  onQuery?: (statement: string) => void;
 }
 
 /** A postgres.js pool and drizzle over it. Call `close()` on shutdown. */
-export function createDb({ url, max = 10 }: CreateDbOptions) {
-  const sql = postgres(url, { max, onnotice: () => {}, idle_timeout: 30, connect_timeout: 10 });
+export function createDb({ url, max = 10, onQuery }: CreateDbOptions) {
+  const sql = postgres(url, {
+    max,
+    onnotice: () => {},
+    idle_timeout: 30,
+    connect_timeout: 10,
+    ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}),
+  });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }

@@ -13,10 +13,14 @@ export function apiError(code: SesameErrorCode, message: string, field?: string)
   return new TRPCError({ code, message, cause: field === undefined ? undefined : new FieldError(field, message) });
 }
 
-/** Carried as the cause of TOO_MANY_REQUESTS; the error formatter exposes it as `data.retryAfterSeconds`. */
+/**
+ * Carried as the cause of TOO_MANY_REQUESTS and SERVICE_UNAVAILABLE; the error formatter exposes it
+ * as `data.retryAfterSeconds` and app.ts as the `Retry-After` header. Its own `cause`, if any, is the
+ * failure behind it, for the logs only.
+ */
 export class RetryAfterError extends Error {
-  constructor(readonly retryAfterSeconds: number, message: string) {
-    super(message);
+  constructor(readonly retryAfterSeconds: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "RetryAfterError";
   }
 }
@@ -26,6 +30,30 @@ export function tooManyRequests(what: string, retryAfterSeconds: number): TRPCEr
   const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
   const message = `${what}; try again in ${seconds} second${seconds === 1 ? "" : "s"}`;
   return new TRPCError({ code: "TOO_MANY_REQUESTS", message, cause: new RetryAfterError(seconds, message) });
+}
+
+/** A backing service the API cannot work without. */
+export type Dependency = "database" | "cache";
+
+/** How long a caller should wait after an outage answer: long enough not to hammer a restarting server. */
+export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Thrown by the API's own adapters (the rate limiter) when a dependency cannot answer. Mapped to
+ * SERVICE_UNAVAILABLE by `mapKnownFailure` wherever it surfaces.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(readonly dependency: Dependency, options?: { cause?: unknown }) {
+    super(`${dependency} unavailable`, options);
+    this.name = "DependencyUnavailableError";
+  }
+}
+
+/** SERVICE_UNAVAILABLE (HTTP 503) with `Retry-After`: an outage, not the caller's fault, and no change was made. */
+export function serviceUnavailable(dependency: Dependency, cause?: unknown): TRPCError {
+  const seconds = OUTAGE_RETRY_AFTER_SECONDS;
+  const message = `Service temporarily unavailable (${dependency}); try again in ${seconds} seconds`;
+  return new TRPCError({ code: "SERVICE_UNAVAILABLE", message, cause: new RetryAfterError(seconds, message, { cause }) });
 }
 
 export const notFound = (what: string) => apiError("NOT_FOUND", `${what} not found`);

@@ -1,4 +1,5 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
+import { serializeError } from "./error-serializer.ts";
 
 /** Secrets never reach the logs: these paths are replaced wherever they appear. */
 export const REDACTED_PATHS = [
@@ -24,6 +25,16 @@ export const REDACTED_PATHS = [
   "*.rootKey",
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: "sesame-api" }, redact: { paths: REDACTED_PATHS, censor: "[redacted]" } });
+/** `destination` defaults to stdout (tests pass their own to read what was logged). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: "sesame-api" },
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      // Errors of failed queries carry the statement's values; see error-serializer.ts.
+      serializers: { err: serializeError, error: serializeError },
+    },
+    destination,
+  );
 }

@@ -16,7 +16,7 @@
  *   `checkCredentialAcceptance`; a refresh is what marks the session as connected (`lastConnectedAt`).
  */
 import { checkCredentialAcceptance, type SessionTokens } from "@sesame/core";
-import { and, eq, isNotNull, lt } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
 import type { AppDeps } from "../deps.ts";
 import type { Tx } from "../db/client.ts";
 import { refreshTokens, sessions, tenants, users, type RefreshTokenRow, type SessionRow } from "../db/schema.ts";
@@ -46,21 +46,17 @@ export async function refreshSession(deps: AppDeps, refreshToken: string): Promi
 
   const { value: outcome } = await commitSessionChange(deps, async (tx, change): Promise<RefreshOutcome> => {
     const now = change.now;
-    const [found] = await tx
-      .select({ id: refreshTokens.id, sessionId: refreshTokens.sessionId })
-      .from(refreshTokens)
-      .where(eq(refreshTokens.tokenHash, tokenHash))
-      .limit(1);
-    if (!found) return INVALID;
-    // Session first, then the token: the order sign-outs lock them in, so the two cannot deadlock.
+    // The same two statements run for every token, known or not, so the time taken cannot tell a
+    // token that never existed from a revoked one. Session first, then the token: the order
+    // sign-outs lock them in, so the two cannot deadlock.
     const [current] = await tx
       .select({ session: sessions, userLocked: users.locked, userDeletedAt: users.deletedAt, settings: tenants.settings })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
-      .where(eq(sessions.id, found.sessionId))
+      .where(inArray(sessions.id, tx.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash))))
       .for("update", { of: sessions });
-    const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.id, found.id)).for("update");
+    const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).for("update");
     if (!current || !row) return INVALID;
     const { session, settings } = current;
     const verdict = checkCredentialAcceptance(

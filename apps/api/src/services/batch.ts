@@ -10,6 +10,7 @@ import type { RevocationReceipt, Session, User } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import type { AppDeps } from "../deps.ts";
 import type { Tx } from "../db/client.ts";
+import { mapKnownFailure } from "../lib/known-failures.ts";
 import { createEnrollmentTokenIn } from "./enrollment-tokens.ts";
 import type { Actor } from "./events.ts";
 import { commitSessionChange, type SessionChange } from "./session-changes.ts";
@@ -62,6 +63,8 @@ async function runOperation(deps: AppDeps, tx: Tx, change: SessionChange, tenant
 
 function toFailure(deps: AppDeps, error: unknown): BatchResult {
   if (error instanceof TRPCError) return { ok: false, error: { code: error.code, message: error.message } };
+  const known = mapKnownFailure(error);
+  if (known) return { ok: false, error: { code: known.code, message: known.message } };
   deps.logger.error({ err: error }, "batch operation failed");
   return { ok: false, error: { code: "INTERNAL_SERVER_ERROR", message: "Internal error" } };
 }

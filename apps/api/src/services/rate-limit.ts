@@ -16,7 +16,11 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimiter {
-  /** Counts one attempt against `key` and says whether it is within `rule`. */
+  /**
+   * Counts one attempt against `key` and says whether it is within `rule`. Rejects with
+   * DependencyUnavailableError when the cache cannot count it: the caller must then refuse the
+   * attempt (fail closed) and say it is an outage, not a throttle.
+   */
   limit(key: string, rule: RateLimitRule): Promise<RateLimitDecision>;
   /** Takes back an attempt `limit` counted (a sign-in that turned out right is not a guess). */
   refund(key: string, rule: RateLimitRule, counted: RateLimitDecision): Promise<void>;

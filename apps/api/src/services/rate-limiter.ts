@@ -6,12 +6,14 @@
  * decisions on a busy machine as on an idle one, and a refund lands in the window it was counted in.
  * Each window is one counter (`INCR` + `PEXPIRE` in one transaction), kept two windows long so a
  * clock a little behind Redis's never sees it vanish early. If the cache cannot answer, the attempt
- * is refused (fail closed).
+ * is refused (fail closed) with DependencyUnavailableError, which callers see as 503
+ * SERVICE_UNAVAILABLE with Retry-After: an outage said as one, not a throttle.
  */
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis as IORedis } from "ioredis";
 import type { CacheConfig } from "../config.ts";
-import type { RateLimitDecision, RateLimitRule, RateLimiter } from "./rate-limit.ts";
+import { DependencyUnavailableError } from "../lib/errors.ts";
+import type { RateLimitRule, RateLimiter } from "./rate-limit.ts";
 
 /** The two commands the limiter needs from a backend. */
 interface CounterStore {
@@ -37,7 +39,7 @@ function upstashCounters(cache: Extract<CacheConfig, { kind: "upstash" }>): Coun
 
 function redisCounters(cache: Extract<CacheConfig, { kind: "redis" }>): CounterStore {
   const client = new IORedis(cache.url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: cache.timeoutMs, enableOfflineQueue: true });
-  // Connection errors surface as failed commands (and so as refusals); no unhandled-error noise.
+  // Connection errors surface as failed commands (and so as DependencyUnavailableError); no unhandled-error noise.
   client.on("error", () => {});
   return {
     async add(key, by, ttlMs) {
@@ -52,11 +54,6 @@ function redisCounters(cache: Extract<CacheConfig, { kind: "redis" }>): CounterS
   };
 }
 
-/** The cache is down: refuse rather than let guesses through unlimited. */
-function unavailable(rule: RateLimitRule, windowStart: number): RateLimitDecision {
-  return { ok: false, count: 0, retryAfterSeconds: Math.min(rule.windowSeconds, 5), windowStart };
-}
-
 export function createRateLimiter(cache: CacheConfig, now: () => Date = () => new Date()): RateLimiter {
   const store = cache.kind === "upstash" ? upstashCounters(cache) : redisCounters(cache);
   const counterKey = (key: string, rule: RateLimitRule, windowStart: number) => `${cache.prefix}rl:${rule.max}/${rule.windowSeconds}:${key}:${windowStart}`;
@@ -69,8 +66,8 @@ export function createRateLimiter(cache: CacheConfig, now: () => Date = () => ne
         const count = await store.add(counterKey(key, rule, windowStart), 1, 2 * windowMs);
         const ok = count <= rule.max;
         return { ok, count, retryAfterSeconds: ok ? 0 : Math.max(1, Math.ceil((windowStart + windowMs - at) / 1000)), windowStart };
-      } catch {
-        return unavailable(rule, windowStart);
+      } catch (error) {
+        throw new DependencyUnavailableError("cache", { cause: error });
       }
     },
     async refund(key, rule, counted) {

@@ -1,0 +1,28 @@
+/**
+ * Postgres text cannot hold U+0000 (it fails with a data exception), and a NUL that reaches a C
+ * string elsewhere truncates it. Inputs are refused before anything reads them.
+ */
+
+/**
+ * The dotted path (as zod names fields, e.g. `client.device.id`, `operations.1.params`) of the first
+ * string holding a NUL character, or of the object with such a key; `""` for a bare string input;
+ * `null` when there is none. Iterative, so a deeply nested body cannot overflow the stack.
+ */
+export function findNulCharacter(input: unknown): string | null {
+  const pending: [unknown, string][] = [[input, ""]];
+  while (pending.length > 0) {
+    const [value, path] = pending.pop()!;
+    if (typeof value === "string") {
+      if (value.includes("\u0000")) return path;
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) pending.push([value[i], join(path, String(i))]);
+    } else if (value !== null && typeof value === "object") {
+      const entries = Object.entries(value);
+      if (entries.some(([key]) => key.includes("\u0000"))) return path;
+      for (let i = entries.length - 1; i >= 0; i--) pending.push([entries[i]![1], join(path, entries[i]![0])]);
+    }
+  }
+  return null;
+}
+
+const join = (path: string, key: string) => (path === "" ? key : `${path}.${key}`);
