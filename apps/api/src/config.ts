@@ -3,7 +3,7 @@
  * Postgres and the local cache endpoint from @sesame/dev-services, and secrets kept under `.data/`.
  */
 import { join } from "node:path";
-import { DEV_PORTS, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
+import { DEV_PORTS, embeddedPostgresUrl, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
 import type { ApiEnv } from "./env.ts";
 
 export type CacheConfig =
@@ -54,7 +54,8 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     host: env.HOST,
     port: env.PORT,
     database: {
-      url: env.DATABASE_URL ?? `postgres://postgres@127.0.0.1:${DEV_PORTS.postgres}/postgres`,
+      // The embedded server admits only the generated dev credentials.
+      url: env.DATABASE_URL ?? embeddedPostgresUrl("127.0.0.1", DEV_PORTS.postgres, need(undefined, secrets?.postgresPassword, "DATABASE_URL")),
       embedded,
       // PGlite serves one connection and resets extra ones instead of queueing them.
       poolMax: embedded ? 1 : (env.DATABASE_POOL_MAX ?? 10),

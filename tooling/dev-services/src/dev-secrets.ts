@@ -7,7 +7,7 @@
  * process wins, nobody reads a half-written file, and the losers read the winner's secrets.
  * Synchronous on purpose: configuration is resolved synchronously at startup.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -20,8 +20,15 @@ export interface DevSecrets {
   introspectionSecret: string;
   /** `SESAME_ENCRYPTION_KEY`: 32 random bytes, base64. */
   encryptionKey: string;
+  /**
+   * Password of the embedded Postgres (user `postgres`): 24 random bytes, base64url. A file written
+   * before this field existed is not rewritten (the API, the edge and dev-services read it at the
+   * same moment and could race); for it the password is derived from its root key instead.
+   */
+  postgresPassword: string;
 }
 
+/** The fields every file has; `postgresPassword` came later (see DevSecrets). */
 const FIELDS = ["rootKey", "cacheToken", "introspectionSecret", "encryptionKey"] as const;
 
 /** The monorepo root: the nearest directory, from `start` up, whose package.json has `workspaces`. */
@@ -61,6 +68,7 @@ function generateDevSecrets(): DevSecrets {
     cacheToken: randomBytes(32).toString("base64url"),
     introspectionSecret: randomBytes(32).toString("base64url"),
     encryptionKey: randomBytes(32).toString("base64"),
+    postgresPassword: randomBytes(24).toString("base64url"),
   };
 }
 
@@ -76,7 +84,11 @@ function readDevSecrets(file: string): DevSecrets | null {
   if (!FIELDS.every((field) => typeof parsed?.[field] === "string" && parsed[field] !== "")) {
     throw new Error(`loadDevSecrets: ${file} is not valid; delete it to generate new development secrets`);
   }
-  return Object.fromEntries(FIELDS.map((field) => [field, parsed?.[field]])) as unknown as DevSecrets;
+  const secrets = Object.fromEntries(FIELDS.map((field) => [field, parsed?.[field]])) as Omit<DevSecrets, "postgresPassword">;
+  const stored = parsed?.postgresPassword;
+  const postgresPassword =
+    typeof stored === "string" && stored !== "" ? stored : createHmac("sha256", secrets.rootKey).update("sesame dev postgres password").digest("base64url");
+  return { ...secrets, postgresPassword };
 }
 
 function safeParse(text: string): Record<string, unknown> | null {

@@ -1,6 +1,12 @@
 export { createUpstashShim, type UpstashShimOptions } from "./upstash-shim.ts";
 export { startUpstashShim, type StartUpstashShimOptions, type UpstashShimHandle } from "./start-upstash-shim.ts";
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from "./embedded-postgres.ts";
+export {
+  EMBEDDED_POSTGRES_USER,
+  embeddedPostgresUrl,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+} from "./embedded-postgres.ts";
 export { findRepoRoot, loadDevSecrets, type DevSecrets } from "./dev-secrets.ts";
 export { DEV_PORTS } from "./dev-ports.ts";
 export { waitForHttp, waitForTcp } from "./wait.ts";

@@ -22,9 +22,11 @@ async function startServices(): Promise<void> {
     log(`postgres: not started, DATABASE_URL is set (${redactUrl(process.env.DATABASE_URL)})`);
   } else {
     const dataDir = join(root, ".data", "pglite");
-    const pg = await startEmbeddedPostgres({ dataDir, host: HOST, port: DEV_PORTS.postgres }).catch(explainPortInUse(DEV_PORTS.postgres));
+    const pg = await startEmbeddedPostgres({ dataDir, host: HOST, port: DEV_PORTS.postgres, password: secrets.postgresPassword }).catch(
+      explainPortInUse(DEV_PORTS.postgres),
+    );
     closers.push(pg.close);
-    log(`postgres: embedded PGlite at ${pg.url} (data in ${dataDir}; one connection at a time)`);
+    log(`postgres: embedded PGlite at ${redactUrl(pg.url)} (data in ${dataDir}; one connection at a time; user postgres, password: postgresPassword in .data/dev-secrets.json)`);
   }
 
   if (process.env.UPSTASH_REDIS_REST_URL) {

@@ -52,6 +52,18 @@ describe("loadDevSecrets", () => {
     expect(secrets.rootKey).toMatch(/^sesame_root_[A-Za-z0-9_-]{43}$/);
     expect(Buffer.from(secrets.encryptionKey, "base64")).toHaveLength(32);
     expect(secrets.cacheToken).not.toBe(secrets.introspectionSecret);
+    expect(secrets.postgresPassword).toMatch(/^[A-Za-z0-9_-]{32}$/);
+  });
+
+  it("gives a file written before postgresPassword existed a stable password of its own", () => {
+    const root = makeRoot();
+    mkdirSync(join(root, ".data"));
+    const old = { rootKey: `sesame_root_${"a".repeat(43)}`, cacheToken: "c", introspectionSecret: "i", encryptionKey: Buffer.alloc(32).toString("base64") };
+    writeFileSync(join(root, ".data", "dev-secrets.json"), JSON.stringify(old));
+    const first = loadDevSecrets(root);
+    expect(first).toMatchObject(old);
+    expect(first.postgresPassword).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(loadDevSecrets(root).postgresPassword).toBe(first.postgresPassword);
   });
 
   it("refuses a damaged file instead of silently replacing it", () => {
