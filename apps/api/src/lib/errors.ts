@@ -49,7 +49,10 @@ export class DependencyUnavailableError extends Error {
   }
 }
 
-/** SERVICE_UNAVAILABLE (HTTP 503) with `Retry-After`: an outage, not the caller's fault, and no change was made. */
+/**
+ * SERVICE_UNAVAILABLE (HTTP 503) with `Retry-After`: an outage, not the caller's fault. A write
+ * that failed so was rolled back with its transaction, so the caller can simply retry.
+ */
 export function serviceUnavailable(dependency: Dependency, cause?: unknown): TRPCError {
   const seconds = OUTAGE_RETRY_AFTER_SECONDS;
   const message = `Service temporarily unavailable (${dependency}); try again in ${seconds} seconds`;
