@@ -10,5 +10,12 @@ export function trpcErrorResponse(router: AnyTRPCRouter, error: TRPCError, path:
   return Response.json({ error: shape }, { status: getHTTPStatusCodeFromError(error), headers });
 }
 
-/** The procedure path(s) of a `/trpc/<path>` URL, as tRPC reports them. */
-export const trpcPathOf = (url: URL, endpoint: string) => decodeURIComponent(url.pathname.slice(endpoint.length + 1));
+/** The procedure path(s) of a `/trpc/<path>` URL, as tRPC reports them (raw when it cannot be decoded). */
+export function trpcPathOf(url: URL, endpoint: string): string {
+  const raw = url.pathname.slice(endpoint.length + 1);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

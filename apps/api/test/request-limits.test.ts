@@ -151,6 +151,11 @@ describe("inputs in URLs", () => {
     expect(res.status).toBe(405);
   });
 
+  it("refuses it even when the path cannot be decoded (400-class, never a 500)", async () => {
+    const res = await fetch(`${api.url}/trpc/%zz?input=%7B%7D`);
+    expect(res.status).toBe(405);
+  });
+
   it("still answers a GET query that takes no input", async () => {
     const { key, tenant } = await createTenantWithAdmin(api);
     const res = await fetch(`${api.url}/trpc/tenants.get`, { headers: { authorization: `Bearer ${key}` } });
