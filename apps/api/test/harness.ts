@@ -28,7 +28,7 @@ export interface HarnessOptions {
   /** Run the cache outbox retry worker, as main.ts does (off by default so tests stay deterministic). */
   outboxWorker?: boolean;
   /** Sees every statement the API sends to Postgres, as sent (to count the work a request does). */
-  onQuery?: (statement: string) => void;
+  onQuery?: (statement: string, connection: number) => void;
 }
 
 /** Config for a test API over the run's backends (from vitest's inject, or given explicitly). */

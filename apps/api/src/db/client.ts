@@ -6,8 +6,8 @@ export interface CreateDbOptions {
   url: string;
   /** Pool size. Embedded Postgres (PGlite) serves exactly one connection: use 1 there. */
   max?: number;
-  /** Called with each statement as it is sent (tests count queries with it; postgres.js `debug`). */
-  onQuery?: (statement: string) => void;
+  /** Called with each statement as it is sent, and the pool connection's number (tests count queries with it; postgres.js `debug`). */
+  onQuery?: (statement: string, connection: number) => void;
 }
 
 /** A postgres.js pool and drizzle over it. Call `close()` on shutdown. */
@@ -17,7 +17,7 @@ export function createDb({ url, max = 10, onQuery }: CreateDbOptions) {
     onnotice: () => {},
     idle_timeout: 30,
     connect_timeout: 10,
-    ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}),
+    ...(onQuery ? { debug: (connection: number, statement: string) => onQuery(statement, connection) } : {}),
   });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
