@@ -50,7 +50,7 @@ describe("with the cache down", () => {
   });
 
   it("answers auth.enroll with 503 SERVICE_UNAVAILABLE and Retry-After, not a 429", async () => {
-    expectOutage(await postTrpc(api, "auth.enroll", { token: "12345678" }), "cache");
+    expectOutage(await postTrpc(api, "auth.enroll", { tenant: "ACME", token: "12345678" }), "cache");
   });
 
   it("reports the cache as unavailable in /readyz, by name only", async () => {
