@@ -99,22 +99,31 @@ describe(`admin reads over ${USERS.toLocaleString("en")} users and ${(USERS * SE
   const note = (name: string, plan: Awaited<ReturnType<typeof planOf>>) => findings.push(`${name}: ${plan.summary.join(" > ")} (${plan.ms.toFixed(2)} ms)`);
 
   it("users.list pages by index on (tenant_id, created_at, id)", async () => {
-    const plan = await planOf(usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 50_000 }));
+    const plan = await planOf(usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 50_000 }, new Date()));
     note("users.list page (skip 50,000)", plan);
     expectIndexedPlan(plan, ["users_tenant_created_idx"]);
   });
 
   it("users.list counts the tenant's live users from an index alone", async () => {
-    const plan = await planOf(usersCountQuery(api.deps.db, tenantId, undefined));
+    const plan = await planOf(usersCountQuery(api.deps.db, tenantId, {}, new Date()));
     note("users.list total", plan);
     expectIndexedPlan(plan, ["users_tenant_live_idx"]);
   });
 
   it("users.list derives enrolled and lastConnectedAt for a page in one indexed grouped query", async () => {
-    const page = await usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 50_000 });
+    const page = await usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 50_000 }, new Date());
     const plan = await planOf(userDerivedQuery(api.deps.db, tenantId, page.map((u) => u.id), new Date()));
     note("users.list derived (50 users)", plan);
     expectIndexedPlan(plan, ["sessions_user_created_idx"]);
+  });
+
+  it("users.list filtered by enrolled walks the users index and probes each user's sessions by index", async () => {
+    const plan = await planOf(usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, enrolled: true, locked: false }, new Date()));
+    note("users.list page (enrolled, not locked)", plan);
+    expectIndexedPlan(plan, ["users_tenant_created_idx"]);
+    expectIndexedPlan(plan, ["sessions_user_created_idx"]);
+    // Reported, not asserted: a filtered total has to look at every user of the tenant.
+    note("users.list total (enrolled)", await planOf(usersCountQuery(api.deps.db, tenantId, { enrolled: true }, new Date())));
   });
 
   it("users.get reads the user by primary key", async () => {
@@ -142,12 +151,12 @@ describe(`admin reads over ${USERS.toLocaleString("en")} users and ${(USERS * SE
   });
 
   it("users.list with a search finds the matching users among 100,000 (substring search scans the tenant)", async () => {
-    const plan = await planOf(usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, query: "scale-9999" }));
-    const count = await planOf(usersCountQuery(api.deps.db, tenantId, "scale-9999"));
+    const plan = await planOf(usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, query: "scale-9999" }, new Date()));
+    const count = await planOf(usersCountQuery(api.deps.db, tenantId, { query: "scale-9999" }, new Date()));
     // Reported, not asserted: without pg_trgm a substring search reads every user of the tenant.
     note("users.list search page", plan);
     note("users.list search total", count);
-    const rows = await usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, query: "scale-9999" });
+    const rows = await usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, query: "scale-9999" }, new Date());
     // scale-9999 and scale-99990 … scale-99999
     expect(rows.map((r) => r.username).sort()).toEqual(["scale-9999", ...Array.from({ length: 10 }, (_, i) => `scale-9999${i}`)].sort());
   });

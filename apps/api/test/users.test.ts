@@ -284,6 +284,73 @@ describe("users.list", () => {
     expect(await failureOf(lister.users.list.query({ limit: 1001 }))).toEqual({ code: "BAD_REQUEST", field: "limit" });
     expect(await failureOf(lister.users.list.query({ skip: -1 }))).toEqual({ code: "BAD_REQUEST", field: "skip" });
   });
+
+  it("answers BAD_REQUEST naming locked or enrolled when they are not booleans", async () => {
+    expect(await failureOf(lister.users.list.query({ locked: "yes" as never }))).toEqual({ code: "BAD_REQUEST", field: "locked" });
+    expect(await failureOf(lister.users.list.query({ enrolled: 1 as never }))).toEqual({ code: "BAD_REQUEST", field: "enrolled" });
+  });
+});
+
+describe("users.list filters", () => {
+  let filtered: AdminClient;
+  /** plain, enrolled, locked, wiped (RESET), expired session, deleted session, locked and searched. */
+  let u: Record<"plain" | "enrolled" | "locked" | "wiped" | "expired" | "deletedSession" | "lockedZed", string>;
+  const ids = async (input: Parameters<AdminClient["users"]["list"]["query"]>[0]) => {
+    const page = await filtered.users.list.query(input);
+    return { total: page.total, ids: page.objects.map((x) => x.id) };
+  };
+  beforeAll(async () => {
+    filtered = (await createTenantWithAdmin(api)).admin;
+    const make = async (name: string) => (await newUser(filtered, { username: `${name}-${randomId().slice(0, 6)}` })).id;
+    u = {
+      plain: await make("plain"),
+      enrolled: await make("enrolled"),
+      locked: await make("locked"),
+      wiped: await make("wiped"),
+      expired: await make("expired"),
+      deletedSession: await make("deleted"),
+      lockedZed: await make("zed"),
+    };
+    await newSession(filtered, u.enrolled);
+    await newSession(filtered, u.locked);
+    await filtered.users.lock.mutate({ userId: u.locked, wipe: false });
+    await filtered.users.lock.mutate({ userId: u.lockedZed, wipe: true });
+    const wiped = await newSession(filtered, u.wiped);
+    await filtered.sessions.wipe.mutate({ userId: u.wiped, sessionId: wiped.session.id });
+    const expired = await newSession(filtered, u.expired);
+    await api.deps.db.execute(sql`update sessions set expires_at = now() - interval '1 minute' where id = ${expired.session.id}`);
+    const deleted = await newSession(filtered, u.deletedSession);
+    await filtered.sessions.delete.mutate({ userId: u.deletedSession, sessionId: deleted.session.id });
+  });
+
+  it("locked: true lists only locked users, with the filtered total", async () => {
+    expect(await ids({ locked: true })).toEqual({ total: 2, ids: [u.locked, u.lockedZed] });
+  });
+
+  it("locked: false lists only users who are not locked", async () => {
+    expect(await ids({ locked: false })).toEqual({ total: 5, ids: [u.plain, u.enrolled, u.wiped, u.expired, u.deletedSession] });
+  });
+
+  it("enrolled: true lists only users with an ENROLLED, unexpired, undeleted session", async () => {
+    expect(await ids({ enrolled: true })).toEqual({ total: 1, ids: [u.enrolled] });
+  });
+
+  it("enrolled: false lists users whose sessions are all signed out, expired or deleted, or who have none", async () => {
+    expect(await ids({ enrolled: false })).toEqual({ total: 6, ids: [u.plain, u.locked, u.wiped, u.expired, u.deletedSession, u.lockedZed] });
+  });
+
+  it("agrees with each user's derived enrolled field", async () => {
+    const all = await filtered.users.list.query({ limit: 1000 });
+    const enrolled = await filtered.users.list.query({ enrolled: true, limit: 1000 });
+    expect(enrolled.objects.map((x) => x.id)).toEqual(all.objects.filter((x) => x.enrolled).map((x) => x.id));
+  });
+
+  it("combines filters with the search and pages within the filtered set", async () => {
+    expect(await ids({ locked: true, query: "zed" })).toEqual({ total: 1, ids: [u.lockedZed] });
+    expect(await ids({ locked: false, enrolled: false, limit: 2, skip: 1 })).toEqual({ total: 4, ids: [u.wiped, u.expired] });
+    const page = await filtered.users.list.query({ locked: false, enrolled: false, limit: 2, skip: 2 });
+    expect(page).toMatchObject({ total: 4, count: 2, more: false });
+  });
 });
 
 describe("users.delete", () => {

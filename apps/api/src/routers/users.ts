@@ -36,6 +36,8 @@ export const usersRouter = router({
           limit: pageLimit(1000).default(50),
           skip: z.number().int().min(0).max(10_000_000).default(0),
           query: z.string().trim().min(1).max(200).optional(),
+          locked: z.boolean().optional(),
+          enrolled: z.boolean().optional(),
         })
         .strict()
         .default({ limit: 50, skip: 0 }),

@@ -3,44 +3,70 @@
  * exactly the SQL the procedures run.
  */
 import type { Session, User } from "@sesame/core";
-import { and, asc, count, desc, eq, gt, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, exists, gt, inArray, isNull, not, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../db/client.ts";
 import { sessions, users, type UserRow } from "../db/schema.ts";
 import { notFound } from "../lib/errors.ts";
 import { toPublicSession, toPublicUser, type UserDerived } from "./mappers.ts";
 
-export interface ListUsersOptions {
+/** Which of a tenant's users users.list counts and pages through. */
+export interface UsersFilter {
+  query?: string;
+  locked?: boolean;
+  /** Has a session the edge accepts now (ENROLLED, unexpired, not deleted), as `User.enrolled`. */
+  enrolled?: boolean;
+}
+
+export interface ListUsersOptions extends UsersFilter {
   limit: number;
   skip: number;
-  query?: string;
 }
 
 /** `%`, `_` and `\` in a search are literal characters, not LIKE wildcards. */
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, "\\$&")}%`;
 
-function usersWhere(tenantId: string, query: string | undefined): SQL | undefined {
-  const pattern = query ? likeContains(query) : null;
+/** The sessions that make a user `enrolled` at `now`; the same rule as userDerivedQuery's bool_or. */
+const enrolledSessionOf = (db: DbOrTx, now: Date) =>
+  db
+    .select({ one: sql`1` })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, users.id),
+        eq(sessions.tenantId, users.tenantId),
+        eq(sessions.state, "ENROLLED"),
+        isNull(sessions.deletedAt),
+        gt(sessions.expiresAt, now),
+      ),
+    );
+
+/** The one `where` of users.list's page and total, so both always agree. */
+function usersWhere(db: DbOrTx, tenantId: string, filter: UsersFilter, now: Date): SQL | undefined {
+  const pattern = filter.query ? likeContains(filter.query) : null;
   return and(
     eq(users.tenantId, tenantId),
     isNull(users.deletedAt),
     // One lower-cased haystack per row: a single LIKE costs half of three ILIKEs. Still a scan of the
     // tenant's users; a pg_trgm index would make it indexable once embedded Postgres loads pg_trgm.
     pattern ? sql`lower(concat_ws(' ', ${users.username}, ${users.email}, ${users.firstName}, ${users.lastName})) like lower(${pattern})` : undefined,
+    filter.locked === undefined ? undefined : eq(users.locked, filter.locked),
+    // EXISTS stops at the first accepted session, probing sessions_user_created_idx per user.
+    filter.enrolled === undefined ? undefined : filter.enrolled ? exists(enrolledSessionOf(db, now)) : not(exists(enrolledSessionOf(db, now))),
   );
 }
 
 /** One page of a tenant's users, oldest first; walks users_tenant_created_idx. */
-export const usersPageQuery = (db: DbOrTx, tenantId: string, options: ListUsersOptions) =>
+export const usersPageQuery = (db: DbOrTx, tenantId: string, options: ListUsersOptions, now: Date) =>
   db
     .select()
     .from(users)
-    .where(usersWhere(tenantId, options.query))
+    .where(usersWhere(db, tenantId, options, now))
     .orderBy(asc(users.createdAt), asc(users.id))
     .limit(options.limit)
     .offset(options.skip);
 
-export const usersCountQuery = (db: DbOrTx, tenantId: string, query: string | undefined) =>
-  db.select({ total: count() }).from(users).where(usersWhere(tenantId, query));
+export const usersCountQuery = (db: DbOrTx, tenantId: string, filter: UsersFilter, now: Date) =>
+  db.select({ total: count() }).from(users).where(usersWhere(db, tenantId, filter, now));
 
 /**
  * `enrolled` and `lastConnectedAt` for a page of users in one grouped query over
@@ -119,7 +145,7 @@ export async function findUser(db: DbOrTx, tenantId: string, userId: string): Pr
 }
 
 export async function listUsers(db: DbOrTx, tenantId: string, options: ListUsersOptions, now: Date) {
-  const [rows, [counted]] = await Promise.all([usersPageQuery(db, tenantId, options), usersCountQuery(db, tenantId, options.query)]);
+  const [rows, [counted]] = await Promise.all([usersPageQuery(db, tenantId, options, now), usersCountQuery(db, tenantId, options, now)]);
   const total = counted?.total ?? 0;
   const objects = await toPublicUsers(db, tenantId, rows, now);
   return { total, count: objects.length, more: options.skip + objects.length < total, objects };
