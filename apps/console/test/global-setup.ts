@@ -1,0 +1,1 @@
+export { default } from "@sesame/api/testing/global-setup";
