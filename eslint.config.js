@@ -1,5 +1,6 @@
 // One flat config for the whole repo; each workspace runs `eslint src` against it.
 import js from "@eslint/js";
+import reactHooks from "eslint-plugin-react-hooks";
 import tseslint from "typescript-eslint";
 
 const noNodeBuiltins = {
@@ -29,6 +30,12 @@ export default tseslint.config(
     files: ["apps/edge/src/**/*.ts"],
     ignores: ["apps/edge/src/node.ts", "apps/edge/src/**/*.test.ts", "apps/edge/src/stores/ioredis.ts"],
     rules: noNodeBuiltins,
+  },
+  // The console's SPA runs in the browser: hooks by the rules, no Node built-ins.
+  {
+    files: ["apps/console/src/web/**/*.{ts,tsx}"],
+    plugins: { "react-hooks": reactHooks },
+    rules: { ...reactHooks.configs.recommended.rules, ...noNodeBuiltins },
   },
   // Only env.ts reads process.env; everything else takes config as arguments.
   {

@@ -5,7 +5,7 @@
 import { createTenantWithAdmin, startApi, type ApiHarness } from "@sesame/api/testing";
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from "../src/shared/protocol.ts";
 import { createConsoleApp, type ConsoleAppOptions } from "../src/server/app.ts";
-import type { ConsoleConfig } from "../src/server/env.ts";
+import type { ConsoleConfig } from "../src/env.ts";
 
 export const ORIGIN = "http://console.test";
 export const SPA_HEADERS = { [CSRF_HEADER]: CSRF_HEADER_VALUE, origin: ORIGIN, "sec-fetch-site": "same-origin" };

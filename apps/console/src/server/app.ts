@@ -17,7 +17,7 @@ import {
   type SignInError,
 } from "../shared/protocol.ts";
 import { createApiFetch, type ApiFetch } from "./api-fetch.ts";
-import type { ConsoleConfig } from "./env.ts";
+import type { ConsoleConfig } from "../env.ts";
 import { identifyKey } from "./identify-key.ts";
 import { sameOriginGuard, type CsrfRefusal } from "./same-origin.ts";
 import { CONTENT_SECURITY_POLICY, serveWeb } from "./serve-web.ts";

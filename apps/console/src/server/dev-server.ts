@@ -5,7 +5,7 @@
 import { getRequestListener } from "@hono/node-server";
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
-import type { ConsoleConfig } from "./env.ts";
+import type { ConsoleConfig } from "../env.ts";
 
 const CONSOLE_ROUTES = /^\/(console\/|healthz$|readyz$)/;
 

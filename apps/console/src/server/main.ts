@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { createConsoleApp } from "./app.ts";
-import { ConsoleConfigError, readConsoleEnv } from "./env.ts";
+import { ConsoleConfigError, readConsoleEnv } from "../env.ts";
 
 async function main() {
   const config = readConsoleEnv();

@@ -4,7 +4,7 @@
  * whatever the operator had typed is still there after signing in again.
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Redirect, Route, Switch, useLocation } from "wouter";
 import { END_MESSAGES, type ConsoleSessionInfo, type SessionStatus } from "../shared/protocol.ts";
 import { Header } from "./components/header.tsx";
@@ -24,9 +24,7 @@ export function App() {
   const session = status.data?.session ?? null;
   // The session whose page stays on screen (inert) while the operator signs in again.
   const [kept, setKept] = useState<ConsoleSessionInfo | null>(null);
-  useEffect(() => {
-    if (session) setKept(session);
-  }, [session]);
+  if (session && session !== kept) setKept(session);
 
   if (status.isPending) return <Shell />;
   if (status.isError) {

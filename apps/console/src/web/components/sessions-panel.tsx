@@ -202,10 +202,10 @@ function AccessGroupsForm({ userId, onReceipt }: { userId: string; onReceipt: (r
         hint="Comma-separated; applies at the edge on the next request"
       />
       <button type="submit" disabled={change.isPending}>
-        Add
+        Add to active sessions
       </button>
       <button type="button" disabled={change.isPending} onClick={() => submit("remove")()}>
-        Remove
+        Remove from active sessions
       </button>
       <FormError problem={problem} fields={["groups"]} />
     </form>

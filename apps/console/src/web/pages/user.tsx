@@ -112,11 +112,11 @@ export function UserPage({ userId }: { userId: string }) {
       {receipt ? <ReceiptNote title={receipt.title} receipt={receipt.receipt} onDismiss={() => setReceipt(null)} /> : null}
 
       <div className="columns">
+        <SessionsPanel userId={u.id} sessions={u.sessions} onReceipt={setReceipt} />
         <div>
           <ProfileForm user={u} />
           <GroupsEditor userId={u.id} groups={u.groups} />
         </div>
-        <SessionsPanel userId={u.id} sessions={u.sessions} onReceipt={setReceipt} />
       </div>
 
       {dialog === "lock" ? (

@@ -62,6 +62,12 @@ export function UsersPage() {
   const data = list.data;
   const pages = data ? Math.max(1, Math.ceil(data.total / size)) : 1;
 
+  // A page past the end (the list shrank under a filter, or a stale link): go to the last one.
+  useEffect(() => {
+    if (data && data.total > 0 && page > pages) update({ page: String(pages) }, false);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [data, page, pages]);
+
   // The benchmark's "interactive" point: the first page of users is on screen and usable.
   const marked = useRef(false);
   useEffect(() => {
@@ -203,10 +209,12 @@ export function UsersPage() {
                     </td>
                     <td data-label="Name">{orDash([u.firstName, u.lastName].filter(Boolean).join(" "))}</td>
                     <td data-label="Email">{orDash(u.email)}</td>
-                    <td data-label="State" className="flags">
-                      <Flag on={u.locked} label="Locked" kind="danger" />
-                      <Flag on={u.enrolled} label="Enrolled" kind="ok" />
-                      {u.status === "pendingJoin" ? <span className="badge">Pending join</span> : null}
+                    <td data-label="State">
+                      <span className="flags">
+                        <Flag on={u.locked} label="Locked" kind="danger" />
+                        <Flag on={u.enrolled} label="Enrolled" kind="ok" />
+                        {u.status === "pendingJoin" ? <span className="badge">Pending join</span> : null}
+                      </span>
                     </td>
                     <td data-label="Last connected">
                       <Time value={u.lastConnectedAt} empty="never" />
@@ -229,7 +237,11 @@ export function UsersPage() {
 
 function Pager({ page, pages, disabled, onPage }: { page: number; pages: number; disabled: boolean; onPage: (page: number) => void }) {
   const [typed, setTyped] = useState(String(page));
-  useEffect(() => setTyped(String(page)), [page]);
+  const [shown, setShown] = useState(page);
+  if (page !== shown) {
+    setShown(page);
+    setTyped(String(page));
+  }
   const go = () => {
     const n = Math.min(pages, Math.max(1, Math.floor(Number(typed)) || 1));
     setTyped(String(n));
