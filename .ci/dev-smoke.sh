@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Clones the repo into a temp folder, runs `npm install && npm run dev` there with no Sesame
-# environment, waits for the API's and the edge's /healthz, sends Ctrl-C (SIGINT to the process
+# environment, waits for the API's, the edge's and the console's /healthz (and the console's page), sends Ctrl-C (SIGINT to the process
 # group, as a terminal does) and fails if any process of the clone is still alive afterwards.
 set -Eeuo pipefail
 SRC=${1:?usage: dev-smoke.sh <repo>}
@@ -9,7 +9,7 @@ LOG="$WORK/dev.log"
 cleanup() { pkill -KILL -f "$WORK/clone" 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-for port in 4000 8787 8079 54329; do
+for port in 4000 8787 8079 54329 5173; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is already in use; cannot run the dev smoke test" >&2; exit 1; fi
 done
 
@@ -23,14 +23,18 @@ DEV_PID=$!
 
 ok=0
 for _ in $(seq 1 180); do
-  if curl -fsS http://127.0.0.1:4000/healthz >/dev/null 2>&1 && curl -fsS http://127.0.0.1:8787/healthz >/dev/null 2>&1; then ok=1; break; fi
+  if curl -fsS http://127.0.0.1:4000/healthz >/dev/null 2>&1 && curl -fsS http://127.0.0.1:8787/healthz >/dev/null 2>&1 \
+    && curl -fsS http://127.0.0.1:5173/healthz >/dev/null 2>&1; then ok=1; break; fi
   if ! kill -0 "$DEV_PID" 2>/dev/null; then break; fi
   sleep 1
 done
-if [ "$ok" != 1 ]; then echo "npm run dev did not serve both /healthz within 180 s; log:" >&2; tail -80 "$LOG" >&2; exit 1; fi
+if [ "$ok" != 1 ]; then echo "npm run dev did not serve every /healthz within 180 s; log:" >&2; tail -80 "$LOG" >&2; exit 1; fi
 echo "API  /healthz: $(curl -fsS http://127.0.0.1:4000/healthz)"
 echo "edge /healthz: $(curl -fsS http://127.0.0.1:8787/healthz)"
 echo "API  /readyz:  $(curl -sS http://127.0.0.1:4000/readyz)"
+echo "console /healthz: $(curl -fsS http://127.0.0.1:5173/healthz)"
+curl -fsS http://127.0.0.1:5173/users | grep -q '<div id="root">' || { echo "the console did not serve its page at 127.0.0.1:5173" >&2; exit 1; }
+echo "console page: served"
 
 kill -INT -- "-$DEV_PID"
 for _ in $(seq 1 30); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 1; done
@@ -39,7 +43,7 @@ left=$(pgrep -af "$WORK/clone" || true)
 if kill -0 "$DEV_PID" 2>/dev/null || [ -n "$left" ]; then
   echo "processes left behind after Ctrl-C:" >&2; echo "$left" >&2; tail -40 "$LOG" >&2; exit 1
 fi
-for port in 4000 8787 8079 54329; do
+for port in 4000 8787 8079 54329 5173; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port still open after Ctrl-C" >&2; exit 1; fi
 done
 echo "dev stopped cleanly; no process left"

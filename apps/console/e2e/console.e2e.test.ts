@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
-import { browserTest, CONSOLE_IDLE_SECONDS, launchBrowser, signInWithKey, startConsoleStack, type ConsoleStack } from "./harness.ts";
+import { browserTest, CONSOLE_IDLE_SECONDS, launchBrowser, readmeScreenshot, signInWithKey, startConsoleStack, type ConsoleStack } from "./harness.ts";
 
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1";
 const ANDROID = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36";
@@ -68,6 +68,7 @@ describe("operator console in Chromium", () => {
     expect(await receipt.textContent()).toMatch(/Committed at/);
     expect(await page.getByTestId("receipt-effective").textContent()).not.toMatch(/pending/);
     await card.getByText("RESET", { exact: true }).waitFor();
+    await readmeScreenshot(page, "console-user-locked");
 
     // The very next request with the user's token is refused at the edge.
     const refused = await env.stack.get("/orders", started.accessToken);

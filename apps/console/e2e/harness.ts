@@ -120,6 +120,14 @@ export function browserTest(name: string, getContext: () => BrowserContext, body
   );
 }
 
+/** With CONSOLE_SCREENSHOTS=1, saves the viewport as docs/<name>.png for the README. */
+export async function readmeScreenshot(page: Page, name: string) {
+  if (process.env.CONSOLE_SCREENSHOTS !== "1") return;
+  const docs = join(APP_ROOT, "..", "..", "docs");
+  mkdirSync(docs, { recursive: true });
+  await page.screenshot({ path: join(docs, `${name}.png`) });
+}
+
 export async function signInWithKey(page: Page, consoleUrl: string, key: string, path = "/") {
   await page.goto(`${consoleUrl}${path}`);
   await page.getByLabel("API key or root key").fill(key);
