@@ -1,7 +1,8 @@
 /**
- * The console process. Production (NODE_ENV=production, after `npm run build`): serves the built
- * SPA from dist/web. Development (`npm run dev`): Vite's dev middleware serves the SPA with hot
- * reload on the same port, so the cookie, the API routes and the pages share one origin.
+ * The console process. Built (`npm run build`, then `npm start`: dist/server/main.js) it serves the
+ * built SPA from dist/web. From source (`npm run dev`: tsx) Vite's dev middleware serves the SPA with
+ * hot reload on the same port, so the cookie, the API routes and the pages share one origin.
+ * NODE_ENV=production decides the cookie's security and the required settings, not what is served.
  */
 import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
@@ -9,11 +10,14 @@ import { fileURLToPath } from "node:url";
 import { createConsoleApp } from "./app.ts";
 import { ConsoleConfigError, readConsoleEnv } from "../env.ts";
 
+/** Vite replaces `import.meta.env.PROD` with true in the server bundle; under tsx there is no `import.meta.env`. */
+const RUNS_FROM_BUILD = import.meta.env?.PROD === true;
+
 async function main() {
   const config = readConsoleEnv();
   let server: Server;
   let closeDev: (() => Promise<void>) | null = null;
-  if (config.production) {
+  if (RUNS_FROM_BUILD) {
     const staticRoot = fileURLToPath(new URL("../web", import.meta.url));
     const { app } = createConsoleApp(config, { staticRoot });
     server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
