@@ -105,6 +105,21 @@ describe("CSRF", () => {
     expect(found.total).toBe(0);
   });
 
+  it("answers a refused batch with one error per call, as tRPC expects", async () => {
+    const { cookie } = await console_.signIn(key);
+    const res = await console_.request("/console/trpc/tenants.get,users.list?batch=1", {
+      method: "POST",
+      cookie,
+      headers: { "content-type": "application/json", origin: "https://evil.example", [CSRF_HEADER]: "1" },
+      body: JSON.stringify({ 0: undefined, 1: {} }),
+    });
+    const body = (await res.json()) as { error: { data: { path: string; reason: string } } }[];
+    expect(body.map((b) => [b.error.data.path, b.error.data.reason])).toEqual([
+      ["tenants.get", "csrf"],
+      ["users.list", "csrf"],
+    ]);
+  });
+
   it("refuses a call without the request header even from the same origin", async () => {
     const { cookie } = await console_.signIn(key);
     const res = await console_.trpc(cookie, "users.create", { username: `csrf-${Date.now()}` }, { origin: ORIGIN });

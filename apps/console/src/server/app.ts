@@ -37,6 +37,9 @@ export interface ConsoleAppOptions {
   staticRoot?: string | null;
 }
 
+/** `users.list,users.get` from `/console/trpc/users.list,users.get`. */
+const trpcProcedurePath = (path: string) => path.slice(CONSOLE_TRPC_PATH.length + 1);
+
 const signInBody = z.object({ key: z.string().trim().min(1, "Enter a key").max(4096, "A key is at most 4096 characters") });
 
 const CSRF_MESSAGES: Record<CsrfRefusal, string> = {
@@ -86,7 +89,7 @@ export function createConsoleApp(config: ConsoleConfig, options: ConsoleAppOptio
       refuse: (reason, c) => {
         const message = CSRF_MESSAGES[reason];
         if (c.req.path.startsWith(`${CONSOLE_TRPC_PATH}/`)) {
-          return trpcErrorResponse({ code: "FORBIDDEN", reason: "csrf", message }, procedurePaths(c.req.param("*") ?? ""), c.req.query("batch") === "1");
+          return trpcErrorResponse({ code: "FORBIDDEN", reason: "csrf", message }, procedurePaths(trpcProcedurePath(c.req.path)), c.req.query("batch") === "1");
         }
         return c.json({ error: "csrf", message, field: null } satisfies SignInError, 403);
       },
@@ -182,12 +185,12 @@ export function createConsoleApp(config: ConsoleConfig, options: ConsoleAppOptio
       onError: (c) =>
         trpcErrorResponse(
           { code: "PAYLOAD_TOO_LARGE", reason: "too_large", message: `The request is larger than ${MAX_TRPC_BODY_BYTES / 1024} KiB; send fewer rows at once.` },
-          procedurePaths(c.req.path.slice(CONSOLE_TRPC_PATH.length + 1)),
+          procedurePaths(trpcProcedurePath(c.req.path)),
           c.req.query("batch") === "1",
         ),
     }),
     async (c) => {
-      const procedurePath = c.req.path.slice(CONSOLE_TRPC_PATH.length + 1);
+      const procedurePath = trpcProcedurePath(c.req.path);
       const paths = procedurePaths(procedurePath);
       const batched = c.req.query("batch") === "1";
       const current = currentSession(c);
