@@ -167,6 +167,36 @@ describe("operator console in Chromium", () => {
     expect(left[0]!.accessGroups).toEqual(["beta", "support"]);
   });
 
+  browserTest("profile and default groups: a taken username is named under its field, the rest kept; then delete the user", context, async (page) => {
+    const taken = unique("taken");
+    await admin().users.create.mutate({ username: taken });
+    const username = unique("profile");
+    const user = await admin().users.create.mutate({ username });
+    await signInWithKey(page, env.consoleUrl, key, `/users/${user.id}`);
+    await page.getByLabel("First name").fill("Ada");
+    await page.getByLabel("Username").fill(taken);
+    await page.getByRole("button", { name: "Save profile" }).click();
+    expect(await fieldError(page, "Username")).toMatch(/already|taken|exists/i);
+    expect(await page.getByLabel("First name").inputValue()).toBe("Ada");
+    await page.getByLabel("Username").fill(username);
+    await page.getByRole("button", { name: "Save profile" }).click();
+    await page.getByText("Saved.").waitFor();
+    expect((await admin().users.get.query({ userId: user.id })).firstName).toBe("Ada");
+
+    await page.getByLabel("Add groups").fill("sales, ops");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByRole("button", { name: "Remove group ops" }).click();
+    await page.getByRole("list", { name: "Default groups" }).getByText("sales").waitFor();
+    await page.getByRole("button", { name: "Remove group ops" }).waitFor({ state: "detached" });
+    expect((await admin().users.get.query({ userId: user.id })).groups).toEqual(["sales"]);
+
+    await page.getByRole("button", { name: "Delete…", exact: true }).click();
+    await page.getByRole("dialog", { name: `Delete ${username}` }).getByRole("button", { name: "Delete user" }).click();
+    await page.getByRole("heading", { name: "User deleted" }).waitFor();
+    await page.getByRole("status").filter({ hasText: `Deleted ${username}` }).waitFor();
+    await expect(admin().users.get.query({ userId: user.id })).rejects.toThrow(/not found/i);
+  });
+
   browserTest("batch: selects users and locks them without a wipe, with a result per user; the locked filter finds them", context, async (page) => {
     const prefix = unique("batch");
     const made = [];
