@@ -33,8 +33,6 @@ export function TenantPage() {
 }
 
 type Settings = Tenant["settings"];
-/** Settings this API may not have yet (the contract's idle timeout); shown only when the tenant has it. */
-type OptionalSettings = { sessionIdleTimeoutSeconds?: number | null };
 
 const FIELDS = ["name", "settings.multipleDevicesPerUser", "settings.sessionTtlSeconds", "settings.accessTokenTtlSeconds", "settings.enrollmentUrl", "settings.sessionIdleTimeoutSeconds"];
 
@@ -48,7 +46,7 @@ interface Draft {
 }
 
 const draftOf = (t: Tenant): Draft => {
-  const s = t.settings as Settings & OptionalSettings;
+  const s = t.settings;
   return {
     name: t.name,
     multipleDevicesPerUser: s.multipleDevicesPerUser,
@@ -64,7 +62,6 @@ const asNumber = (text: string) => (/^\s*\d+\s*$/.test(text) ? Number(text) : (t
 
 function SettingsForm({ tenant }: { tenant: Tenant }) {
   const queryClient = useQueryClient();
-  const hasIdleTimeout = "sessionIdleTimeoutSeconds" in tenant.settings;
   const [draft, setDraft] = useState<Draft>(() => draftOf(tenant));
   const [saved, setSaved] = useState(false);
   const mutation = useMutation({
@@ -76,8 +73,8 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
           sessionTtlSeconds: asNumber(d.sessionTtlSeconds),
           accessTokenTtlSeconds: asNumber(d.accessTokenTtlSeconds),
           enrollmentUrl: d.enrollmentUrl.trim() ? d.enrollmentUrl.trim() : null,
-          ...(hasIdleTimeout ? { sessionIdleTimeoutSeconds: d.sessionIdleTimeoutSeconds.trim() ? asNumber(d.sessionIdleTimeoutSeconds) : null } : {}),
-        } as Settings,
+          sessionIdleTimeoutSeconds: d.sessionIdleTimeoutSeconds.trim() ? asNumber(d.sessionIdleTimeoutSeconds) : null,
+        } satisfies Settings,
       }),
     onSuccess: (updated) => {
       setSaved(true);
@@ -129,17 +126,15 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
           onChange={set("accessTokenTtlSeconds")}
           hint="30 to 900"
         />
-        {hasIdleTimeout ? (
-          <TextField
-            label="Idle timeout (seconds)"
-            field="settings.sessionIdleTimeoutSeconds"
-            problem={problem}
-            inputMode="numeric"
-            value={draft.sessionIdleTimeoutSeconds}
-            onChange={set("sessionIdleTimeoutSeconds")}
-            hint="Empty = off"
-          />
-        ) : null}
+        <TextField
+          label="Idle timeout (seconds)"
+          field="settings.sessionIdleTimeoutSeconds"
+          problem={problem}
+          inputMode="numeric"
+          value={draft.sessionIdleTimeoutSeconds}
+          onChange={set("sessionIdleTimeoutSeconds")}
+          hint="Empty = off: a session is refused after this long without a request"
+        />
         <TextField
           label="Enrollment URL"
           field="settings.enrollmentUrl"
