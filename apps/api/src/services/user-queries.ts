@@ -25,20 +25,16 @@ export interface ListUsersOptions extends UsersFilter {
 /** `%`, `_` and `\` in a search are literal characters, not LIKE wildcards. */
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, "\\$&")}%`;
 
-/** The sessions that make a user `enrolled` at `now`; the same rule as userDerivedQuery's bool_or. */
-const enrolledSessionOf = (db: DbOrTx, now: Date) =>
+/** A session that makes its user `enrolled` at `now`: ENROLLED, not deleted, not expired. */
+const isEnrollingSession = (now: Date) =>
+  sql`(${sessions.state} = 'ENROLLED' and ${sessions.deletedAt} is null and ${sessions.expiresAt} > ${now.toISOString()}::timestamptz)`;
+
+/** Any of the user's sessions that makes them `enrolled` (users.list's filter). */
+const enrollingSessionOf = (db: DbOrTx, now: Date) =>
   db
     .select({ one: sql`1` })
     .from(sessions)
-    .where(
-      and(
-        eq(sessions.userId, users.id),
-        eq(sessions.tenantId, users.tenantId),
-        eq(sessions.state, "ENROLLED"),
-        isNull(sessions.deletedAt),
-        gt(sessions.expiresAt, now),
-      ),
-    );
+    .where(and(eq(sessions.userId, users.id), eq(sessions.tenantId, users.tenantId), isEnrollingSession(now)));
 
 /** The one `where` of users.list's page and total, so both always agree. */
 function usersWhere(db: DbOrTx, tenantId: string, filter: UsersFilter, now: Date): SQL | undefined {
@@ -51,7 +47,7 @@ function usersWhere(db: DbOrTx, tenantId: string, filter: UsersFilter, now: Date
     pattern ? sql`lower(concat_ws(' ', ${users.username}, ${users.email}, ${users.firstName}, ${users.lastName})) like lower(${pattern})` : undefined,
     filter.locked === undefined ? undefined : eq(users.locked, filter.locked),
     // EXISTS stops at the first accepted session, probing sessions_user_created_idx per user.
-    filter.enrolled === undefined ? undefined : filter.enrolled ? exists(enrolledSessionOf(db, now)) : not(exists(enrolledSessionOf(db, now))),
+    filter.enrolled === undefined ? undefined : filter.enrolled ? exists(enrollingSessionOf(db, now)) : not(exists(enrollingSessionOf(db, now))),
   );
 }
 
@@ -76,7 +72,7 @@ export const userDerivedQuery = (db: DbOrTx, tenantId: string, userIds: string[]
   db
     .select({
       userId: sessions.userId,
-      enrolled: sql<boolean>`bool_or(${sessions.state} = 'ENROLLED' and ${sessions.deletedAt} is null and ${sessions.expiresAt} > ${now.toISOString()}::timestamptz)`,
+      enrolled: sql<boolean>`bool_or(${isEnrollingSession(now)})`,
       lastConnectedAt: sql<Date | null>`max(${sessions.lastConnectedAt})`.mapWith(sessions.lastConnectedAt),
     })
     .from(sessions)
