@@ -25,7 +25,7 @@ import { createSessionStore, type ConsoleSession, type SessionStore } from "./se
 import { forwardTrpc, isProcedureAllowed } from "./trpc-forward.ts";
 import { procedurePaths, trpcErrorResponse } from "./trpc-errors.ts";
 
-/** The API refuses bigger bodies too; the console stops them before they cross the network. */
+/** The API's default limit (SESAME_MAX_BODY_BYTES, 1 MiB); the console stops bigger bodies before they cross the network. */
 export const MAX_TRPC_BODY_BYTES = 1024 * 1024;
 const MAX_SIGN_IN_BODY_BYTES = 8 * 1024;
 
