@@ -18,7 +18,7 @@ import { startUpstashShim, type SesameBackends } from "@sesame/dev-services";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { runMigrations } from "../src/db/migrate.ts";
-import { hashPassword } from "../src/services/passwords.ts";
+import { hashPassword } from "../src/lib/passwords.ts";
 import { startApi, uniqueTenantCode, type ApiHarness } from "../test/harness.ts";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";

@@ -13,7 +13,7 @@ import { createContext } from "./context.ts";
 import type { AppDeps } from "./deps.ts";
 import { constantTimeEqual } from "./lib/crypto.ts";
 import { appRouter } from "./routers/_app.ts";
-import { introspectSession } from "./services/introspection.ts";
+import { introspectSession } from "./services/introspection/introspect-session.ts";
 import { OUTAGE_RETRY_AFTER_SECONDS, RetryAfterError } from "./lib/errors.ts";
 import { mapKnownFailure } from "./lib/known-failures.ts";
 import { trpcErrorResponse, trpcPathOf } from "./trpc-error-response.ts";

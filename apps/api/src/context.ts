@@ -4,7 +4,7 @@
  */
 import type { AppDeps } from "./deps.ts";
 import { clientIp } from "./lib/client-ip.ts";
-import { requestCallers } from "./services/request-callers.ts";
+import { requestCallers } from "./services/callers/request-callers.ts";
 
 export interface RequestInfo {
   authorization: string | null;

@@ -1,7 +1,7 @@
 /** The auth procedures with users and codes made through the admin API, as a tenant would. */
 import { errorCode } from "@sesame/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth-login.ts";
+import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth/login.ts";
 import { clientFrom, failure, login, startAuthApi, uniqueIp } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
 

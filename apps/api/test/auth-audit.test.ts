@@ -5,8 +5,8 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { events } from "../src/db/schema.ts";
-import { AUDIT_UNATTRIBUTED_RULE } from "../src/services/auth-audit.ts";
-import { LOGIN_ACCOUNT_SOURCE_RULE, LOGIN_SOURCE_RULE } from "../src/services/auth-throttle.ts";
+import { AUDIT_UNATTRIBUTED_RULE } from "../src/services/auth/audit.ts";
+import { LOGIN_ACCOUNT_SOURCE_RULE, LOGIN_SOURCE_RULE } from "../src/services/auth/throttle.ts";
 import { DEFAULT_PASSWORD, clientFrom, login, newEnrollmentCode, startAuthApi, tenantWithUser, testClock, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

@@ -3,9 +3,9 @@ import { errorCode, errorField } from "@sesame/client";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { enrollmentTokens, users } from "../src/db/schema.ts";
-import { INVALID_ENROLLMENT_MESSAGE } from "../src/services/auth-enroll.ts";
-import { ENROLL_SOURCE_RULE, ENROLL_TENANT_RULE } from "../src/services/auth-throttle.ts";
-import { ENROLLMENT_MAX_FAILURES } from "../src/services/enrollment-tokens.ts";
+import { INVALID_ENROLLMENT_MESSAGE } from "../src/services/auth/enroll.ts";
+import { ENROLL_SOURCE_RULE, ENROLL_TENANT_RULE } from "../src/services/auth/throttle.ts";
+import { ENROLLMENT_MAX_FAILURES } from "../src/services/enrollment/enrollment-codes.ts";
 import { clientFrom, failure, insertUser, newEnrollmentCode, sessionEvents, startAuthApi, uniqueIp } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
 

@@ -10,8 +10,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { inject } from "vitest";
 import type { ApiConfig } from "../src/config.ts";
 import { events, sessions, users, type UserRow } from "../src/db/schema.ts";
-import { createEnrollmentToken } from "../src/services/enrollment-tokens.ts";
-import { hashPassword } from "../src/services/passwords.ts";
+import { createEnrollmentToken } from "../src/services/enrollment/enrollment-codes.ts";
+import { hashPassword } from "../src/lib/passwords.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness, type HarnessOptions } from "./harness.ts";
 
 /**

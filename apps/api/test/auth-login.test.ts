@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { users } from "../src/db/schema.ts";
 import { REDACTED_PATHS } from "../src/lib/logger.ts";
-import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth-login.ts";
+import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth/login.ts";
 import { DEFAULT_PASSWORD, clientFrom, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

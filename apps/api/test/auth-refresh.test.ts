@@ -2,7 +2,7 @@ import { createSesameClient, errorCode } from "@sesame/client";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { refreshTokens } from "../src/db/schema.ts";
-import { INVALID_REFRESH_TOKEN_MESSAGE } from "../src/services/auth-refresh.ts";
+import { INVALID_REFRESH_TOKEN_MESSAGE } from "../src/services/auth/rotate-refresh-token.ts";
 import { failure, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

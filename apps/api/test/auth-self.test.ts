@@ -2,7 +2,7 @@ import { errorCode, errorField } from "@sesame/client";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
-import { CHANGE_PASSWORD_RULE } from "../src/services/auth-throttle.ts";
+import { CHANGE_PASSWORD_RULE } from "../src/services/auth/throttle.ts";
 import { DEFAULT_PASSWORD, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser, testClock } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

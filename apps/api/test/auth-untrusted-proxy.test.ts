@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOGIN_SOURCE_RULE } from "../src/services/auth-throttle.ts";
+import { LOGIN_SOURCE_RULE } from "../src/services/auth/throttle.ts";
 import { DEFAULT_PASSWORD, clientFrom, failure, startAuthApi, tenantWithUser, testClock, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

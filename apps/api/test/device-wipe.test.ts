@@ -7,7 +7,7 @@
 import { errorCode, errorReason } from "@sesame/client";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INVALID_REFRESH_TOKEN_MESSAGE } from "../src/services/auth-refresh.ts";
+import { INVALID_REFRESH_TOKEN_MESSAGE } from "../src/services/auth/rotate-refresh-token.ts";
 import { login, sessionRow, startAuthApi, tenantWithUser } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

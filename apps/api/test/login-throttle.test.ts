@@ -9,7 +9,7 @@ import {
   LOGIN_ACCOUNT_SOURCE_DAY_RULE,
   LOGIN_ACCOUNT_SOURCE_RULE,
   LOGIN_SOURCE_RULE,
-} from "../src/services/auth-throttle.ts";
+} from "../src/services/auth/throttle.ts";
 import { DEFAULT_PASSWORD, clientFrom, failure, startAuthApi, tenantWithUser, testClock, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 

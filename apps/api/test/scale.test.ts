@@ -6,8 +6,8 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventsPageQuery } from "../src/services/events-list.ts";
-import { usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/user-queries.ts";
+import { eventsPageQuery } from "../src/services/events/list-events.ts";
+import { usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/users/queries.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const USERS = 100_000;

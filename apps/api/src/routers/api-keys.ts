@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys.ts";
+import { createApiKey, listApiKeys, revokeApiKey } from "../services/api-keys/api-keys.ts";
 import { adminProcedure, router } from "../trpc.ts";
 import { uuid } from "./inputs.ts";
 

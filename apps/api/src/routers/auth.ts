@@ -4,11 +4,11 @@
  */
 import { clientInfoSchema } from "@sesame/core";
 import { z } from "zod";
-import { enrollWithCode } from "../services/auth-enroll.ts";
-import { loginWithPassword } from "../services/auth-login.ts";
-import { refreshSessionAudited } from "../services/auth-refresh-audit.ts";
-import { changeOwnPassword, getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth-self.ts";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../services/passwords.ts";
+import { enrollWithCode } from "../services/auth/enroll.ts";
+import { loginWithPassword } from "../services/auth/login.ts";
+import { refreshSessionAudited } from "../services/auth/refresh.ts";
+import { changeOwnPassword, getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth/own-account.ts";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../lib/passwords.ts";
 import { publicProcedure, router, userProcedure } from "../trpc.ts";
 import { uuid } from "./inputs.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BATCH_MAX_OPERATIONS, runBatch } from "../services/batch.ts";
+import { BATCH_MAX_OPERATIONS, runBatch } from "../services/batch/run-batch.ts";
 import { adminProcedure, router } from "../trpc.ts";
 import { uuid } from "./inputs.ts";
 

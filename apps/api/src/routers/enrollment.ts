@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createEnrollmentToken } from "../services/enrollment-tokens.ts";
+import { createEnrollmentToken } from "../services/enrollment/enrollment-codes.ts";
 import { adminProcedure, router } from "../trpc.ts";
 import { uuid } from "./inputs.ts";
 

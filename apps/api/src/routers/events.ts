@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listEvents } from "../services/events-list.ts";
+import { listEvents } from "../services/events/list-events.ts";
 import { adminProcedure, router } from "../trpc.ts";
 import { pageLimit, uuid } from "./inputs.ts";
 

@@ -1,7 +1,7 @@
 /** Input pieces shared by routers, so a field is validated (and named) the same way everywhere. */
 import { TENANT_CODE_PATTERN, normalizeUsername, tenantSettingsSchema, usernameProblem } from "@sesame/core";
 import { z } from "zod";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../services/passwords.ts";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../lib/passwords.ts";
 
 export const uuid = z.uuid({ error: "must be a UUID" });
 export const tenantCode = z.string().regex(TENANT_CODE_PATTERN, "must be 2–16 characters of A–Z and 0–9");

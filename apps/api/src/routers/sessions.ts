@@ -10,8 +10,8 @@ import {
   listUserSessions,
   reauthenticateUserSession,
   wipeUserSession,
-} from "../services/sessions-admin.ts";
-import type { SessionRef } from "../services/session-lookup.ts";
+} from "../services/sessions/admin-sessions.ts";
+import type { SessionRef } from "../services/sessions/find-session.ts";
 import { groupList, groupsInput, uuid } from "./inputs.ts";
 
 /** `{userId, sessionId}` or `{userId, token}` (an access or refresh token of the session), not both. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { adminProcedure, rootProcedure, router } from "../trpc.ts";
-import { createTenant, getTenant, listTenants, updateTenant } from "../services/tenants.ts";
+import { createTenant, getTenant, listTenants, updateTenant } from "../services/tenants/tenants.ts";
 import { tenantCode, tenantSettingsPatch } from "./inputs.ts";
 
 export const tenantsRouter = router({

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { adminProcedure, router } from "../trpc.ts";
-import { deleteUser, lockUser, unlockUser } from "../services/user-lifecycle.ts";
-import { getUser, listUsers } from "../services/user-queries.ts";
-import { changeUserGroups, createUser, updateUser } from "../services/users.ts";
+import { deleteUser, lockUser, unlockUser } from "../services/users/lifecycle.ts";
+import { getUser, listUsers } from "../services/users/queries.ts";
+import { changeUserGroups, createUser, updateUser } from "../services/users/write.ts";
 import { email, groupList, groupsInput, jsonObject, pageLimit, password, personName, userStatus, username, uuid } from "./inputs.ts";
 
 const userRef = z.object({ userId: uuid }).strict();

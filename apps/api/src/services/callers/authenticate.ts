@@ -1,0 +1,84 @@
+/**
+ * Who is calling: the root key, a tenant API key, or a user's access token. Each check answers
+ * UNAUTHORIZED without saying which part was wrong.
+ */
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import type { AppDeps } from "../../deps.ts";
+import { apiKeys, sessions, tenants, users } from "../../db/schema.ts";
+import { constantTimeEqual, sha256Hex } from "../../lib/crypto.ts";
+import { apiError, unauthorizedBecause } from "../../lib/errors.ts";
+import { verifyAccessToken } from "../tokens/access-tokens.ts";
+import type { Actor } from "../events/record-events.ts";
+import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
+
+/** API keys look like `sk_<43 base64url chars>`; the prefix lets secret scanners find leaked ones. */
+export const API_KEY_PREFIX = "sk_";
+/** lastUsedAt is refreshed at most this often, so reads do not turn into a write per request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+const unauthorized = (message = "Missing or invalid credentials") => apiError("UNAUTHORIZED", message);
+
+export function authenticateRoot(deps: AppDeps, authorization: string | null): Actor {
+  const token = bearerToken(authorization);
+  if (!token || !constantTimeEqual(token, deps.config.rootKey)) throw unauthorized();
+  return { kind: "root", id: null };
+}
+
+export async function authenticateAdmin(deps: AppDeps, authorization: string | null): Promise<{ tenantId: string; actor: Actor }> {
+  const token = bearerToken(authorization);
+  if (!token || !token.startsWith(API_KEY_PREFIX)) throw unauthorized();
+  // The lookup is by SHA-256 of a 256-bit secret: an index probe reveals nothing useful to time.
+  const [key] = await deps.db
+    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, lastUsedAt: apiKeys.lastUsedAt })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, sha256Hex(token)), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  if (!key) throw unauthorized();
+  const now = deps.now();
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
+    await deps.db
+      .update(apiKeys)
+      .set({ lastUsedAt: now })
+      .where(and(eq(apiKeys.id, key.id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, stale))));
+  }
+  return { tenantId: key.tenantId, actor: { kind: "admin", id: key.id } };
+}
+
+export interface UserCaller {
+  tenantId: string;
+  userId: string;
+  sessionId: string;
+  actor: Actor;
+}
+
+/**
+ * A user caller: a valid access token whose session core's policy still accepts. Refusals carry
+ * `data.reason` in the edge's words, so a device tells `session_reset` (wipe) from the rest.
+ */
+export async function authenticateUser(deps: AppDeps, authorization: string | null): Promise<UserCaller> {
+  const token = bearerToken(authorization);
+  if (!token) throw unauthorized();
+  const now = deps.now();
+  const verified = await verifyAccessToken(deps, token, now);
+  if (!verified.ok) {
+    throw verified.reason === "token_expired" ? unauthorizedBecause("token_expired", "Access token expired") : unauthorizedBecause("invalid_token", "Invalid access token");
+  }
+  const { claims } = verified;
+  const [row] = await deps.db
+    .select({ session: sessions, locked: users.locked, userDeletedAt: users.deletedAt, settings: tenants.settings })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
+    .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub), eq(sessions.tenantId, claims.tid)))
+    .limit(1);
+  // A token signed by us for a session we do not have: the edge calls that revoked too.
+  if (!row) throw unauthorizedBecause("session_revoked");
+  const verdict = checkCredentialAcceptance(
+    { session: row.session, user: { locked: row.locked, deletedAt: row.userDeletedAt }, idleTimeoutSeconds: row.settings.sessionIdleTimeoutSeconds },
+    claims.gen,
+    now,
+  );
+  if (!verdict.ok) throw unauthorizedBecause(verdict.reason);
+  return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub } };
+}

@@ -1,0 +1,49 @@
+/** The audit log: every change writes an event in the same transaction as the change. */
+import type { ActorKind, SesameEvent } from "@sesame/core";
+import type { DbOrTx } from "../../db/client.ts";
+import { events, type EventRow } from "../../db/schema.ts";
+
+export interface Actor {
+  kind: ActorKind;
+  id: string | null;
+}
+
+export interface EventInput {
+  tenantId: string | null;
+  type: string;
+  actor: Actor;
+  userId?: string | null;
+  sessionId?: string | null;
+  data?: Record<string, unknown>;
+}
+
+export async function recordEvents(db: DbOrTx, inputs: EventInput[], now: Date): Promise<void> {
+  if (inputs.length === 0) return;
+  await db.insert(events).values(
+    inputs.map((e) => ({
+      tenantId: e.tenantId,
+      type: e.type,
+      actorKind: e.actor.kind,
+      actorId: e.actor.id,
+      userId: e.userId ?? null,
+      sessionId: e.sessionId ?? null,
+      data: e.data ?? {},
+      createdAt: now,
+    })),
+  );
+}
+
+export const recordEvent = (db: DbOrTx, input: EventInput, now: Date) => recordEvents(db, [input], now);
+
+export function toPublicEvent(row: EventRow): SesameEvent {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    type: row.type,
+    actor: { kind: row.actorKind as ActorKind, id: row.actorId },
+    userId: row.userId,
+    sessionId: row.sessionId,
+    data: row.data,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

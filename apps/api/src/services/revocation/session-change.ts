@@ -1,0 +1,185 @@
+/**
+ * The one place through which every change that affects what the edge accepts goes: sign-outs
+ * (lock, wipe, re-authenticate, logout, policy, reuse), deletes and access-group changes. Each
+ * bumps the session's `version`, revokes refresh tokens where it signs out, records events and
+ * queues cache entries in the caller's transaction; `commitSessionChange` then delivers the
+ * entries and returns the revocation receipt.
+ */
+import {
+  activeCacheEntry,
+  signedOutReason,
+  tombstoneCacheEntry,
+  transitionSession,
+  type CacheEntry,
+  type RevocationCause,
+  type RevocationReceipt,
+  type SessionAction,
+} from "@sesame/core";
+import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import type { AppDeps } from "../../deps.ts";
+import type { Tx } from "../../db/client.ts";
+import { refreshTokens, sessions, type SessionRow } from "../../db/schema.ts";
+import { deliverCacheEntries, enqueueCacheEntries } from "./cache-outbox.ts";
+import { recordEvents, type Actor } from "../events/record-events.ts";
+
+const EVENT_FOR_STATE = { LOCKED: "session.locked", RESET: "session.reset" } as const;
+
+export class SessionChange {
+  readonly sessionIds = new Set<string>();
+  readonly entries: CacheEntry[] = [];
+  readonly outboxIds: number[] = [];
+
+  constructor(
+    readonly tx: Tx,
+    readonly deps: AppDeps,
+    readonly now: Date,
+  ) {}
+
+  /** Locks (FOR UPDATE) and returns the sessions matching `where` within the tenant. */
+  private async select(tenantId: string, where: SQL | undefined): Promise<SessionRow[]> {
+    return this.tx
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.tenantId, tenantId), where))
+      .orderBy(sessions.id)
+      .for("update");
+  }
+
+  /**
+   * Applies a sign-out or delete to every matching session. Sessions the action does not change
+   * (already signed out, already deleted) are left alone and not reported.
+   */
+  async apply(tenantId: string, where: SQL | undefined, action: SessionAction, actor: Actor): Promise<SessionRow[]> {
+    const rows = await this.select(tenantId, where);
+    const changed: SessionRow[] = [];
+    for (const row of rows) {
+      const result = transitionSession(row, action, this.now);
+      if (!result.ok) continue;
+      changed.push({ ...result.session, updatedAt: this.now });
+    }
+    if (changed.length === 0) return [];
+    for (const target of groupByOutcome(changed)) {
+      await this.tx
+        .update(sessions)
+        .set({
+          state: target.state,
+          deletedAt: target.deletedAt,
+          signedOutAt: sql`coalesce(${sessions.signedOutAt}, ${this.now.toISOString()}::timestamptz)`,
+          version: sql`${sessions.version} + 1`,
+          updatedAt: this.now,
+        })
+        .where(inArray(sessions.id, target.ids));
+    }
+    const ids = changed.map((s) => s.id);
+    await this.tx
+      .update(refreshTokens)
+      .set({ revokedAt: this.now })
+      .where(and(inArray(refreshTokens.sessionId, ids), isNull(refreshTokens.revokedAt)));
+    const cause: RevocationCause = action.type === "delete" ? "session_deleted" : action.cause;
+    await recordEvents(
+      this.tx,
+      changed.map((s) => ({
+        tenantId,
+        type: action.type === "delete" ? "session.deleted" : EVENT_FOR_STATE[s.state as "LOCKED" | "RESET"],
+        actor,
+        userId: s.userId,
+        sessionId: s.id,
+        data: { cause, state: s.state, version: s.version },
+      })),
+      this.now,
+    );
+    await this.queue(changed.map((s) => tombstoneCacheEntry(s, signedOutReason(s.state), this.now)));
+    for (const id of ids) this.sessionIds.add(id);
+    return changed;
+  }
+
+  /** Adds and removes access groups on the matching ENROLLED sessions. */
+  async changeGroups(tenantId: string, where: SQL | undefined, change: { add?: string[]; remove?: string[] }, actor: Actor): Promise<SessionRow[]> {
+    const rows = await this.select(tenantId, and(where, eq(sessions.state, "ENROLLED"), isNull(sessions.deletedAt)));
+    const changed: SessionRow[] = [];
+    for (const row of rows) {
+      const next = new Set(row.accessGroups);
+      for (const g of change.add ?? []) next.add(g);
+      for (const g of change.remove ?? []) next.delete(g);
+      const groups = [...next].sort();
+      if (sameGroups(groups, row.accessGroups)) continue;
+      const [updated] = await this.tx
+        .update(sessions)
+        .set({ accessGroups: groups, version: sql`${sessions.version} + 1`, updatedAt: this.now })
+        .where(eq(sessions.id, row.id))
+        .returning();
+      if (updated) changed.push(updated);
+    }
+    await recordEvents(
+      this.tx,
+      changed.map((s) => ({
+        tenantId,
+        type: "session.groups_changed",
+        actor,
+        userId: s.userId,
+        sessionId: s.id,
+        data: { add: change.add ?? [], remove: change.remove ?? [], accessGroups: s.accessGroups },
+      })),
+      this.now,
+    );
+    await this.queue(changed.map((s) => this.activeEntry(s)));
+    for (const s of changed) this.sessionIds.add(s.id);
+    return changed;
+  }
+
+  /** Queues the active entry of a session created, re-enrolled or refreshed in this transaction. */
+  async queueActive(session: SessionRow) {
+    await this.queue([this.activeEntry(session)]);
+  }
+
+  private activeEntry(session: SessionRow) {
+    return activeCacheEntry(session, { leaseSeconds: this.deps.config.leaseSeconds, now: this.now });
+  }
+
+  private async queue(entries: CacheEntry[]) {
+    this.entries.push(...entries);
+    this.outboxIds.push(...(await enqueueCacheEntries(this.tx, entries)));
+  }
+}
+
+function sameGroups(a: string[], b: string[]) {
+  return a.length === b.length && [...b].sort().every((g, i) => g === a[i]);
+}
+
+function groupByOutcome(rows: SessionRow[]) {
+  const byKey = new Map<string, { state: SessionRow["state"]; deletedAt: Date | null; ids: string[] }>();
+  for (const r of rows) {
+    const key = `${r.state}:${r.deletedAt ? "d" : ""}`;
+    const bucket = byKey.get(key) ?? { state: r.state, deletedAt: r.deletedAt, ids: [] };
+    bucket.ids.push(r.id);
+    byKey.set(key, bucket);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Runs `work` in one transaction with a SessionChange, then writes the queued cache entries.
+ * `effectiveAt` is set once every entry is in the cache; null means the outbox worker will retry
+ * and the lease bounds how long the old entry can still be trusted.
+ */
+export async function commitSessionChange<T>(
+  deps: AppDeps,
+  work: (tx: Tx, change: SessionChange) => Promise<T>,
+): Promise<{ value: T; receipt: RevocationReceipt }> {
+  let change: SessionChange | undefined;
+  const value = await deps.db.transaction(async (tx) => {
+    change = new SessionChange(tx, deps, deps.now());
+    return work(tx, change);
+  });
+  const committedAt = deps.now();
+  const done = change!;
+  const landed = await deliverCacheEntries(deps, done.outboxIds, done.entries);
+  return {
+    value,
+    receipt: {
+      sessionIds: [...done.sessionIds],
+      committedAt: committedAt.toISOString(),
+      effectiveAt: landed ? deps.now().toISOString() : null,
+    },
+  };
+}

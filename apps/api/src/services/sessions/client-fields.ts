@@ -1,0 +1,66 @@
+/**
+ * Session client fields: parsed from the user agent with ua-parser-js (1.x, MIT), the country
+ * from a configured trusted edge header with its English name from Intl.DisplayNames.
+ */
+import type { ClientInfo, Session } from "@sesame/core";
+import { UAParser } from "ua-parser-js";
+import type { RequestInfo } from "../../context.ts";
+
+const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+
+/** The session columns that describe the client; the string ones are exactly the public Session's. */
+export type ClientFields = Pick<
+  Session,
+  | "ip" | "clientType" | "clientName" | "clientVersion" | "clientEngine" | "clientEngineVersion" | "osName" | "osVersion"
+  | "deviceName" | "deviceBrand" | "deviceModel" | "countryCode" | "countryName" | "label"
+> & {
+  userAgent: string | null;
+  deviceId: string | null;
+  container: Session["container"] | null;
+  runtime: Session["runtime"] | null;
+};
+
+export function countryName(code: string | null): string | null {
+  if (!code) return null;
+  try {
+    const name = regionNames.of(code);
+    return name && name !== code ? name : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `client.userAgent`/`client.ip` reported by a trusted backend (admin `sessions.create`) win over the
+ * request's own; for public calls the request is the client.
+ */
+export function resolveClientFields(client: ClientInfo | undefined, request: RequestInfo, trustReportedClient: boolean): ClientFields {
+  const ua = (trustReportedClient && client?.userAgent) || request.userAgent || client?.userAgent || null;
+  const ip = (trustReportedClient && client?.ip) || request.ip || null;
+  const parsed = ua ? new UAParser(ua).getResult() : null;
+  const deviceType = parsed?.device.type ?? null;
+  const brand = parsed?.device.vendor ?? null;
+  const model = parsed?.device.model ?? null;
+  return {
+    ip,
+    userAgent: ua,
+    clientType: parsed ? (parsed.browser.name ? "browser" : ua ? "app" : null) : null,
+    clientName: parsed?.browser.name ?? null,
+    clientVersion: parsed?.browser.version ?? null,
+    clientEngine: parsed?.engine.name ?? null,
+    clientEngineVersion: parsed?.engine.version ?? null,
+    osName: parsed?.os.name ?? null,
+    osVersion: parsed?.os.version ?? null,
+    deviceName: [brand, model].filter(Boolean).join(" ") || (deviceType ? deviceType : parsed?.os.name ? "desktop" : null),
+    deviceBrand: brand,
+    deviceModel: model,
+    countryCode: request.countryCode,
+    countryName: countryName(request.countryCode),
+    deviceId: client?.device?.id ?? null,
+    label: client?.label ?? null,
+    container: client?.container
+      ? { version: client.container.version ?? null, bundleId: client.container.bundleId ?? null, platform: client.container.platform ?? null }
+      : null,
+    runtime: client?.runtime ? { version: client.runtime.version ?? null } : null,
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Starting a session: admin `sessions.create`, `auth.login` and `auth.enroll` all come here, so a
+ * session is made, re-enrolled and cached the same way whatever signed it in.
+ */
+import type { ClientInfo, ProviderTokens, RevocationReceipt, SessionTokens } from "@sesame/core";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import type { RequestInfo } from "../../context.ts";
+import type { AppDeps } from "../../deps.ts";
+import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../../db/schema.ts";
+import { TRPCError } from "@trpc/server";
+import { encryptString } from "../../lib/crypto.ts";
+import { issueAccessToken } from "../tokens/access-tokens.ts";
+import { resolveClientFields } from "./client-fields.ts";
+import { recordEvent, type Actor } from "../events/record-events.ts";
+import { toPublicSession } from "../mappers.ts";
+import { insertRefreshToken } from "../tokens/refresh-tokens.ts";
+import { commitSessionChange } from "../revocation/session-change.ts";
+
+/** The user was locked or deleted while the session was being started. */
+class AccountGoneError extends TRPCError {
+  constructor(code: "NOT_FOUND" | "FORBIDDEN", message: string) {
+    super({ code, message });
+  }
+}
+export const isAccountGone = (error: unknown) => error instanceof AccountGoneError;
+
+export interface StartSessionInput {
+  tenant: TenantRow;
+  user: UserRow;
+  provider: string;
+  providerUid?: string | null;
+  providerTokens?: ProviderTokens | null;
+  accessGroups?: string[];
+  ttlSeconds?: number;
+  client?: ClientInfo;
+  request: RequestInfo;
+  /** Admin callers may report the end client's user agent and IP; public callers are the client. */
+  trustReportedClient: boolean;
+  actor: Actor;
+}
+
+export interface StartedSession extends SessionTokens {
+  /** Sessions signed out by the single-device policy, if any. */
+  revocation: RevocationReceipt | null;
+}
+
+export async function startSession(deps: AppDeps, input: StartSessionInput): Promise<StartedSession> {
+  const { tenant, user } = input;
+  const fields = resolveClientFields(input.client, input.request, input.trustReportedClient);
+  const ttl = Math.min(input.ttlSeconds ?? tenant.settings.sessionTtlSeconds, tenant.settings.sessionTtlSeconds);
+  const providerTokensEnc = input.providerTokens ? encryptString(deps.config.encryptionKey, JSON.stringify(input.providerTokens)) : null;
+
+  const { value, receipt } = await commitSessionChange(deps, async (tx, change) => {
+    const now = change.now;
+    // Re-check the user under its row lock: users.lock takes the same lock first, so a session can
+    // never be started for a user whose lock committed a moment ago.
+    const [current] = await tx.select({ locked: users.locked, deletedAt: users.deletedAt }).from(users).where(eq(users.id, user.id)).for("update").limit(1);
+    if (!current || current.deletedAt) throw new AccountGoneError("NOT_FOUND", "User not found");
+    if (current.locked) throw new AccountGoneError("FORBIDDEN", "The user is locked");
+    const expiresAt = new Date(now.getTime() + ttl * 1000);
+    const values = {
+      ...fields,
+      accessGroups: input.accessGroups ?? user.groups,
+      provider: input.provider,
+      providerUid: input.providerUid ?? null,
+      providerTokensEnc,
+      expiresAt,
+      lastAuthenticatedAt: now,
+      updatedAt: now,
+    };
+    // The same device enrolling again gets its session back (JourneyApps' behaviour); a session
+    // that had been signed out comes back under a new generation so its old tokens stay dead.
+    // Except a RESET one: it owes the device a wipe, which it delivers (`session_reset`) to the old
+    // tokens; reviving it would swallow that, so the device gets a new session beside it.
+    const [existing] = fields.deviceId
+      ? await tx
+          .select()
+          .from(sessions)
+          .where(and(eq(sessions.userId, user.id), eq(sessions.deviceId, fields.deviceId), isNull(sessions.deletedAt), ne(sessions.state, "RESET")))
+          .for("update")
+          .limit(1)
+      : [];
+    let session: SessionRow;
+    if (existing) {
+      const wasSignedOut = existing.state !== "ENROLLED";
+      [session] = (await tx
+        .update(sessions)
+        .set({
+          ...values,
+          state: "ENROLLED",
+          signedOutAt: null,
+          version: sql`${sessions.version} + 1`,
+          generation: wasSignedOut ? sql`${sessions.generation} + 1` : existing.generation,
+        })
+        .where(eq(sessions.id, existing.id))
+        .returning()) as [SessionRow];
+      await tx.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.sessionId, existing.id), isNull(refreshTokens.revokedAt)));
+      await recordEvent(tx, { tenantId: tenant.id, type: "session.reenrolled", actor: input.actor, userId: user.id, sessionId: session.id, data: { provider: input.provider, deviceId: fields.deviceId } }, now);
+    } else {
+      [session] = (await tx.insert(sessions).values({ ...values, tenantId: tenant.id, userId: user.id, createdAt: now }).returning()) as [SessionRow];
+      await recordEvent(tx, { tenantId: tenant.id, type: "session.created", actor: input.actor, userId: user.id, sessionId: session.id, data: { provider: input.provider } }, now);
+    }
+    if (!tenant.settings.multipleDevicesPerUser) {
+      await change.apply(
+        tenant.id,
+        and(eq(sessions.userId, user.id), ne(sessions.id, session.id), eq(sessions.state, "ENROLLED"), isNull(sessions.deletedAt)),
+        { type: "lock", cause: "single_device_policy" },
+        input.actor,
+      );
+    }
+    await change.queueActive(session);
+    const refresh = await insertRefreshToken(tx, { sessionId: session.id, generation: session.generation }, now);
+    return { session, refreshToken: refresh.token };
+  });
+
+  const { session } = value;
+  const access = await issueAccessToken(
+    deps,
+    { userId: user.id, sessionId: session.id, tenantId: tenant.id, generation: session.generation, ttlSeconds: tenant.settings.accessTokenTtlSeconds, notAfter: session.expiresAt },
+    deps.now(),
+  );
+  return {
+    session: toPublicSession(session, { currentSessionId: input.actor.kind === "user" ? session.id : null }),
+    accessToken: access.token,
+    refreshToken: value.refreshToken,
+    accessTokenExpiresAt: access.expiresAt.toISOString(),
+    revocation: receipt.sessionIds.length > 0 ? receipt : null,
+  };
+}

@@ -1,0 +1,154 @@
+/**
+ * Reads of users and their sessions. The query builders are exported so the scale test can EXPLAIN
+ * exactly the SQL the procedures run.
+ */
+import type { Session, User } from "@sesame/core";
+import { and, asc, count, desc, eq, exists, gt, inArray, isNull, not, sql, type SQL } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import { sessions, users, type UserRow } from "../../db/schema.ts";
+import { notFound } from "../../lib/errors.ts";
+import { toPublicSession, toPublicUser, type UserDerived } from "../mappers.ts";
+
+/** Which of a tenant's users users.list counts and pages through. */
+export interface UsersFilter {
+  query?: string;
+  locked?: boolean;
+  /** Has a session the edge accepts now (ENROLLED, unexpired, not deleted), as `User.enrolled`. */
+  enrolled?: boolean;
+}
+
+export interface ListUsersOptions extends UsersFilter {
+  limit: number;
+  skip: number;
+}
+
+/** `%`, `_` and `\` in a search are literal characters, not LIKE wildcards. */
+const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, "\\$&")}%`;
+
+/** A session that makes its user `enrolled` at `now`: ENROLLED, not deleted, not expired. */
+const isEnrollingSession = (now: Date) =>
+  sql`(${sessions.state} = 'ENROLLED' and ${sessions.deletedAt} is null and ${sessions.expiresAt} > ${now.toISOString()}::timestamptz)`;
+
+/** Any of the user's sessions that makes them `enrolled` (users.list's filter). */
+const enrollingSessionOf = (db: DbOrTx, now: Date) =>
+  db
+    .select({ one: sql`1` })
+    .from(sessions)
+    .where(and(eq(sessions.userId, users.id), eq(sessions.tenantId, users.tenantId), isEnrollingSession(now)));
+
+/** The one `where` of users.list's page and total, so both always agree. */
+function usersWhere(db: DbOrTx, tenantId: string, filter: UsersFilter, now: Date): SQL | undefined {
+  const pattern = filter.query ? likeContains(filter.query) : null;
+  return and(
+    eq(users.tenantId, tenantId),
+    isNull(users.deletedAt),
+    // One lower-cased haystack per row: a single LIKE costs half of three ILIKEs. Still a scan of the
+    // tenant's users; a pg_trgm index would make it indexable once embedded Postgres loads pg_trgm.
+    pattern ? sql`lower(concat_ws(' ', ${users.username}, ${users.email}, ${users.firstName}, ${users.lastName})) like lower(${pattern})` : undefined,
+    filter.locked === undefined ? undefined : eq(users.locked, filter.locked),
+    // EXISTS stops at the first accepted session, probing sessions_user_created_idx per user.
+    filter.enrolled === undefined ? undefined : filter.enrolled ? exists(enrollingSessionOf(db, now)) : not(exists(enrollingSessionOf(db, now))),
+  );
+}
+
+/** One page of a tenant's users, oldest first; walks users_tenant_created_idx. */
+export const usersPageQuery = (db: DbOrTx, tenantId: string, options: ListUsersOptions, now: Date) =>
+  db
+    .select()
+    .from(users)
+    .where(usersWhere(db, tenantId, options, now))
+    .orderBy(asc(users.createdAt), asc(users.id))
+    .limit(options.limit)
+    .offset(options.skip);
+
+export const usersCountQuery = (db: DbOrTx, tenantId: string, filter: UsersFilter, now: Date) =>
+  db.select({ total: count() }).from(users).where(usersWhere(db, tenantId, filter, now));
+
+/**
+ * `enrolled` and `lastConnectedAt` for a page of users in one grouped query over
+ * sessions_user_created_idx. Deleted sessions still count for lastConnectedAt: the user did connect.
+ */
+export const userDerivedQuery = (db: DbOrTx, tenantId: string, userIds: string[], now: Date) =>
+  db
+    .select({
+      userId: sessions.userId,
+      enrolled: sql<boolean>`bool_or(${isEnrollingSession(now)})`,
+      lastConnectedAt: sql<Date | null>`max(${sessions.lastConnectedAt})`.mapWith(sessions.lastConnectedAt),
+    })
+    .from(sessions)
+    .where(and(eq(sessions.tenantId, tenantId), inArray(sessions.userId, userIds)))
+    .groupBy(sessions.userId);
+
+export const userByIdQuery = (db: DbOrTx, tenantId: string, userId: string) =>
+  db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
+    .limit(1);
+
+export interface UserSessionsOptions {
+  /** Only sessions the edge accepts now (ENROLLED, unexpired); otherwise every state. */
+  activeAt?: Date;
+}
+
+/** A user's sessions, newest first. Deleted sessions are gone from every admin view but the event log. */
+export const userSessionsQuery = (db: DbOrTx, tenantId: string, userId: string, options: UserSessionsOptions = {}) =>
+  db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        eq(sessions.tenantId, tenantId),
+        isNull(sessions.deletedAt),
+        options.activeAt ? and(eq(sessions.state, "ENROLLED"), gt(sessions.expiresAt, options.activeAt)) : undefined,
+      ),
+    )
+    .orderBy(desc(sessions.createdAt), desc(sessions.id));
+
+export async function loadDerived(db: DbOrTx, tenantId: string, userIds: string[], now: Date): Promise<Map<string, UserDerived>> {
+  const derived = new Map<string, UserDerived>();
+  if (userIds.length === 0) return derived;
+  for (const row of await userDerivedQuery(db, tenantId, userIds, now)) {
+    derived.set(row.userId, { enrolled: row.enrolled === true, lastConnectedAt: row.lastConnectedAt });
+  }
+  return derived;
+}
+
+const NO_SESSIONS: UserDerived = { enrolled: false, lastConnectedAt: null };
+
+/** Maps user rows to public users with their derived fields. */
+export async function toPublicUsers(db: DbOrTx, tenantId: string, rows: UserRow[], now: Date): Promise<User[]> {
+  const derived = await loadDerived(
+    db,
+    tenantId,
+    rows.map((r) => r.id),
+    now,
+  );
+  return rows.map((r) => toPublicUser(r, derived.get(r.id) ?? NO_SESSIONS));
+}
+
+export async function toPublicUserWithDerived(db: DbOrTx, row: UserRow, now: Date): Promise<User> {
+  const [user] = await toPublicUsers(db, row.tenantId, [row], now);
+  return user!;
+}
+
+/** The user (not deleted) in this tenant, or NOT_FOUND — the same answer for another tenant's id. */
+export async function findUser(db: DbOrTx, tenantId: string, userId: string): Promise<UserRow> {
+  const [row] = await userByIdQuery(db, tenantId, userId);
+  if (!row) throw notFound("User");
+  return row;
+}
+
+export async function listUsers(db: DbOrTx, tenantId: string, options: ListUsersOptions, now: Date) {
+  const [rows, [counted]] = await Promise.all([usersPageQuery(db, tenantId, options, now), usersCountQuery(db, tenantId, options, now)]);
+  const total = counted?.total ?? 0;
+  const objects = await toPublicUsers(db, tenantId, rows, now);
+  return { total, count: objects.length, more: options.skip + objects.length < total, objects };
+}
+
+export async function getUser(db: DbOrTx, tenantId: string, userId: string, now: Date): Promise<User & { sessions: Session[] }> {
+  const row = await findUser(db, tenantId, userId);
+  const [sessionRows, user] = await Promise.all([userSessionsQuery(db, tenantId, userId), toPublicUserWithDerived(db, row, now)]);
+  return { ...user, sessions: sessionRows.map((s) => toPublicSession(s)) };
+}
