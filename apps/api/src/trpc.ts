@@ -8,6 +8,7 @@ import type { Context } from "./context.ts";
 import { FieldError, RejectionReasonError, RetryAfterError, apiError } from "./lib/errors.ts";
 import { findNulCharacter } from "./lib/find-nul.ts";
 import { mapKnownFailure } from "./lib/known-failures.ts";
+import type { AdminScope, RootScope, UserScope } from "./services/scope.ts";
 
 const t = initTRPC.context<Context>().create({
   // Never send stack traces to callers, whatever NODE_ENV says.
@@ -57,16 +58,18 @@ export const publicProcedure = baseProcedure;
 
 // The callers are memoised per HTTP request (context.ts): a batch authenticates once.
 export const rootProcedure = baseProcedure.use(async ({ ctx, next }) => {
-  const actor = ctx.callers.root();
-  return next({ ctx: { ...ctx, actor } });
+  const scope: RootScope = { actor: ctx.callers.root(), request: ctx.scope.request };
+  return next({ ctx: { ...ctx, scope, actor: scope.actor } });
 });
 
 export const adminProcedure = baseProcedure.use(async ({ ctx, next }) => {
-  const admin = await ctx.callers.admin();
-  return next({ ctx: { ...ctx, tenantId: admin.tenantId, actor: admin.actor } });
+  const { tenantId, actor } = await ctx.callers.admin();
+  const scope: AdminScope = { tenantId, actor, request: ctx.scope.request };
+  return next({ ctx: { ...ctx, scope, tenantId, actor, request: ctx.scope.request } });
 });
 
 export const userProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const user = await ctx.callers.user();
-  return next({ ctx: { ...ctx, ...user } });
+  const scope: UserScope = { ...user, request: ctx.scope.request };
+  return next({ ctx: { ...ctx, scope, ...user, request: ctx.scope.request } });
 });

@@ -2,7 +2,8 @@ import { and, desc, eq } from "drizzle-orm";
 import type { AppDeps } from "../../deps.ts";
 import { apiKeys } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
-import { recordEvent, type Actor } from "../events/record-events.ts";
+import { recordEvent } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 import { toPublicApiKey } from "../mappers.ts";
 import { insertApiKey } from "../tenants/tenants.ts";
 

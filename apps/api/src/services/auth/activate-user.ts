@@ -2,7 +2,8 @@
 import { and, eq } from "drizzle-orm";
 import type { AppDeps } from "../../deps.ts";
 import { users, type UserRow } from "../../db/schema.ts";
-import { recordEvent, type Actor } from "../events/record-events.ts";
+import { recordEvent } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 
 /** A pendingJoin user becomes active on its first successful sign-in (password or enrollment). */
 export async function activateUser(deps: AppDeps, user: UserRow, actor: Actor, via: "password" | "enrollment"): Promise<void> {

@@ -10,7 +10,7 @@
  */
 import type { ClientInfo, SessionTokens } from "@sesame/core";
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestOrigin } from "../scope.ts";
 import type { AppDeps } from "../../deps.ts";
 import { enrollmentTokens, tenants, users, type TenantRow, type UserRow } from "../../db/schema.ts";
 import { rateLimitSource } from "../../lib/client-ip.ts";
@@ -38,7 +38,7 @@ export const INVALID_ENROLLMENT_MESSAGE = "Invalid or expired enrollment code";
 
 type Redemption = { ok: true; tenant: TenantRow; user: UserRow } | { ok: false; tenantId: string | null; userId: string | null };
 
-export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request: RequestInfo): Promise<SessionTokens> {
+export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request: RequestOrigin): Promise<SessionTokens> {
   const tenantCode = input.tenant?.trim().toUpperCase();
   const buckets: ThrottleBucket[] = [enrollSourceBucket(rateLimitSource(request.ip))];
   if (input.enrollmentId === undefined) buckets.push(enrollTenantBucket(tenantCode!));

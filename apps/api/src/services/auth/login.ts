@@ -8,7 +8,7 @@
  */
 import { usernameKey, type ClientInfo, type SessionTokens } from "@sesame/core";
 import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestOrigin } from "../scope.ts";
 import type { AppDeps } from "../../deps.ts";
 import { sessions, tenants, users, type TenantRow, type UserRow } from "../../db/schema.ts";
 import { rateLimitSource } from "../../lib/client-ip.ts";
@@ -32,7 +32,7 @@ export const INVALID_CREDENTIALS_MESSAGE = "Invalid tenant, username or password
 /** How far back a sign-in makes a source "known" to the account (exempt from the account-wide limit). */
 export const KNOWN_SOURCE_DAYS = 30;
 
-export async function loginWithPassword(deps: AppDeps, input: LoginInput, request: RequestInfo): Promise<SessionTokens> {
+export async function loginWithPassword(deps: AppDeps, input: LoginInput, request: RequestOrigin): Promise<SessionTokens> {
   const tenantCode = input.tenant.trim().toUpperCase();
   const identifier = loginIdentifier(input.identifier);
   const source = rateLimitSource(request.ip);

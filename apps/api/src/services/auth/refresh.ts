@@ -9,14 +9,14 @@
 import type { SessionTokens } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestOrigin } from "../scope.ts";
 import type { AppDeps } from "../../deps.ts";
 import { refreshTokens, sessions } from "../../db/schema.ts";
 import { AUDIT_REFRESH_RULE, recordAuthEvent } from "./audit.ts";
 import { refreshSession } from "./rotate-refresh-token.ts";
 import { hashRefreshToken } from "../tokens/refresh-tokens.ts";
 
-export async function refreshSessionAudited(deps: AppDeps, refreshToken: string, request: RequestInfo): Promise<SessionTokens> {
+export async function refreshSessionAudited(deps: AppDeps, refreshToken: string, request: RequestOrigin): Promise<SessionTokens> {
   try {
     return await refreshSession(deps, refreshToken);
   } catch (error) {
@@ -28,7 +28,7 @@ export async function refreshSessionAudited(deps: AppDeps, refreshToken: string,
 }
 
 /** Exported for tests that need to wait for the event. */
-export async function auditRefreshFailure(deps: AppDeps, refreshToken: string, request: RequestInfo): Promise<void> {
+export async function auditRefreshFailure(deps: AppDeps, refreshToken: string, request: RequestOrigin): Promise<void> {
   try {
     const [row] = await deps.db
       .select({ sessionId: sessions.id, tenantId: sessions.tenantId, userId: sessions.userId, state: sessions.state, rotatedAt: refreshTokens.rotatedAt, revokedAt: refreshTokens.revokedAt })

@@ -12,7 +12,7 @@ import type { AppDeps } from "../../deps.ts";
 import type { Tx } from "../../db/client.ts";
 import { mapKnownFailure } from "../../lib/known-failures.ts";
 import { createEnrollmentTokenIn } from "../enrollment/enrollment-codes.ts";
-import type { Actor } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 import { commitSessionChange, type SessionChange } from "../revocation/session-change.ts";
 import { signOutSessionInChange } from "../sessions/admin-sessions.ts";
 import { lockUserInChange, unlockUserInTx, type ChangedInTx } from "../users/lifecycle.ts";

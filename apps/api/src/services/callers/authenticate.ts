@@ -8,7 +8,7 @@ import { apiKeys, sessions, tenants, users } from "../../db/schema.ts";
 import { constantTimeEqual, sha256Hex } from "../../lib/crypto.ts";
 import { apiError, unauthorizedBecause } from "../../lib/errors.ts";
 import { verifyAccessToken } from "../tokens/access-tokens.ts";
-import type { Actor } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 
 /** API keys look like `sk_<43 base64url chars>`; the prefix lets secret scanners find leaked ones. */

@@ -11,7 +11,8 @@ import type { DbOrTx } from "../../db/client.ts";
 import { enrollmentTokens, tenants, users } from "../../db/schema.ts";
 import { hmacHex, randomDigits } from "../../lib/crypto.ts";
 import { notFound } from "../../lib/errors.ts";
-import { recordEvent, type Actor } from "../events/record-events.ts";
+import { recordEvent } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 
 export const ENROLLMENT_CODE_DIGITS = 8;
 export const ENROLLMENT_TTL_SECONDS = 5 * 60;

@@ -2,11 +2,7 @@
 import type { ActorKind, SesameEvent } from "@sesame/core";
 import type { DbOrTx } from "../../db/client.ts";
 import { events, type EventRow } from "../../db/schema.ts";
-
-export interface Actor {
-  kind: ActorKind;
-  id: string | null;
-}
+import type { Actor } from "../scope.ts";
 
 export interface EventInput {
   tenantId: string | null;

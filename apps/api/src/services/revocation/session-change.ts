@@ -20,7 +20,8 @@ import type { AppDeps } from "../../deps.ts";
 import type { Tx } from "../../db/client.ts";
 import { refreshTokens, sessions, type SessionRow } from "../../db/schema.ts";
 import { deliverCacheEntries, enqueueCacheEntries } from "./cache-outbox.ts";
-import { recordEvents, type Actor } from "../events/record-events.ts";
+import { recordEvents } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 
 const EVENT_FOR_STATE = { LOCKED: "session.locked", RESET: "session.reset" } as const;
 

@@ -5,12 +5,12 @@
  */
 import type { ClientInfo, RevocationReceipt, Session, SessionAction } from "@sesame/core";
 import { and, eq, gt, isNull, ne } from "drizzle-orm";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestOrigin } from "../scope.ts";
 import type { AppDeps } from "../../deps.ts";
 import type { Tx } from "../../db/client.ts";
 import { sessions, tenants, users } from "../../db/schema.ts";
 import { apiError, notFound } from "../../lib/errors.ts";
-import type { Actor } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 import { toPublicSession } from "../mappers.ts";
 import { commitSessionChange, type SessionChange } from "../revocation/session-change.ts";
 import { startSession, type StartedSession } from "./start-session.ts";
@@ -27,7 +27,7 @@ export interface CreateAdminSessionInput {
 }
 
 /** Starts a session for a user on a trusted backend's behalf; its reported client info is believed. */
-export async function createAdminSession(deps: AppDeps, tenantId: string, input: CreateAdminSessionInput, request: RequestInfo, actor: Actor): Promise<StartedSession> {
+export async function createAdminSession(deps: AppDeps, tenantId: string, input: CreateAdminSessionInput, request: RequestOrigin, actor: Actor): Promise<StartedSession> {
   const [row] = await deps.db
     .select({ user: users, tenant: tenants })
     .from(users)

@@ -4,7 +4,7 @@
  */
 import type { ClientInfo, Session } from "@sesame/core";
 import { UAParser } from "ua-parser-js";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestOrigin } from "../scope.ts";
 
 const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
 
@@ -34,7 +34,7 @@ export function countryName(code: string | null): string | null {
  * `client.userAgent`/`client.ip` reported by a trusted backend (admin `sessions.create`) win over the
  * request's own; for public calls the request is the client.
  */
-export function resolveClientFields(client: ClientInfo | undefined, request: RequestInfo, trustReportedClient: boolean): ClientFields {
+export function resolveClientFields(client: ClientInfo | undefined, request: RequestOrigin, trustReportedClient: boolean): ClientFields {
   const ua = (trustReportedClient && client?.userAgent) || request.userAgent || client?.userAgent || null;
   const ip = (trustReportedClient && client?.ip) || request.ip || null;
   const parsed = ua ? new UAParser(ua).getResult() : null;

@@ -4,14 +4,15 @@
  */
 import type { ClientInfo, ProviderTokens, RevocationReceipt, SessionTokens } from "@sesame/core";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import type { RequestInfo } from "../../context.ts";
+import type { RequestOrigin } from "../scope.ts";
 import type { AppDeps } from "../../deps.ts";
 import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../../db/schema.ts";
 import { TRPCError } from "@trpc/server";
 import { encryptString } from "../../lib/crypto.ts";
 import { issueAccessToken } from "../tokens/access-tokens.ts";
 import { resolveClientFields } from "./client-fields.ts";
-import { recordEvent, type Actor } from "../events/record-events.ts";
+import { recordEvent } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 import { toPublicSession } from "../mappers.ts";
 import { insertRefreshToken } from "../tokens/refresh-tokens.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
@@ -33,7 +34,7 @@ export interface StartSessionInput {
   accessGroups?: string[];
   ttlSeconds?: number;
   client?: ClientInfo;
-  request: RequestInfo;
+  request: RequestOrigin;
   /** Admin callers may report the end client's user agent and IP; public callers are the client. */
   trustReportedClient: boolean;
   actor: Actor;

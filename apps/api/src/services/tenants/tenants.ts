@@ -6,7 +6,8 @@ import { randomSecret, sha256Hex } from "../../lib/crypto.ts";
 import { apiError, notFound } from "../../lib/errors.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { API_KEY_PREFIX } from "../callers/authenticate.ts";
-import { recordEvent, type Actor } from "../events/record-events.ts";
+import { recordEvent } from "../events/record-events.ts";
+import type { Actor } from "../scope.ts";
 import { toPublicApiKey, toPublicTenant } from "../mappers.ts";
 import { isUniqueViolation } from "../../lib/pg-errors.ts";
 
