@@ -90,7 +90,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     const body = introspectionRequestSchema.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: "invalid_request", message: "body must be { sessionId: uuid }" }, 400);
     c.header("Cache-Control", "no-store");
-    return c.json(await introspectSession(deps, body.data.sessionId));
+    return c.json(await introspectSession(deps, body.data));
   });
 
   app.all(`${TRPC_ENDPOINT}/*`, (c) => {

@@ -11,7 +11,7 @@ import type { PublicScope, RequestOrigin } from "./services/scope.ts";
 export function createContextInner(deps: AppDeps, authorization: string | null, request: RequestOrigin) {
   // One context per HTTP request (a whole tRPC batch shares it), so the caller is looked up once.
   const scope: PublicScope = { request };
-  return { deps, scope, request, callers: requestCallers(deps, authorization) };
+  return { deps, scope, callers: requestCallers(deps, authorization) };
 }
 export type Context = ReturnType<typeof createContextInner>;
 

@@ -8,7 +8,7 @@ import { createDeps } from "./create-deps.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { ConfigError, readApiEnv } from "./env.ts";
 import { createLogger } from "./lib/logger.ts";
-import { startCacheOutboxWorker } from "./services/revocation/cache-outbox.ts";
+import { startCacheOutboxWorker } from "./services/revocation/outbox-worker.ts";
 
 async function main() {
   const config = resolveApiConfig(readApiEnv());

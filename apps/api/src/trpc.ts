@@ -1,6 +1,7 @@
 /**
- * tRPC, built once. Exports only the builders: the procedure kinds differ by caller
- * (root key, tenant API key, user access token, public).
+ * tRPC, built once. Exports only the builders: the procedure kinds differ by caller (root key,
+ * tenant API key, user access token, public), and each puts its caller's scope in `ctx.scope`
+ * (services/scope.ts), which every service takes as its second argument.
  */
 import { initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
@@ -59,17 +60,17 @@ export const publicProcedure = baseProcedure;
 // The callers are memoised per HTTP request (context.ts): a batch authenticates once.
 export const rootProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const scope: RootScope = { actor: ctx.callers.root(), request: ctx.scope.request };
-  return next({ ctx: { ...ctx, scope, actor: scope.actor } });
+  return next({ ctx: { ...ctx, scope } });
 });
 
 export const adminProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const { tenantId, actor } = await ctx.callers.admin();
   const scope: AdminScope = { tenantId, actor, request: ctx.scope.request };
-  return next({ ctx: { ...ctx, scope, tenantId, actor, request: ctx.scope.request } });
+  return next({ ctx: { ...ctx, scope } });
 });
 
 export const userProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const user = await ctx.callers.user();
   const scope: UserScope = { ...user, request: ctx.scope.request };
-  return next({ ctx: { ...ctx, scope, ...user, request: ctx.scope.request } });
+  return next({ ctx: { ...ctx, scope } });
 });

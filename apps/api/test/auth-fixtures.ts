@@ -126,7 +126,7 @@ export async function sessionEvents(api: ApiHarness, sessionId: string, type?: s
 }
 
 export function newEnrollmentCode(api: ApiHarness, tenantId: string, userId: string) {
-  return createEnrollmentToken(api.deps, tenantId, userId, { kind: "admin", id: null });
+  return createEnrollmentToken(api.deps, { tenantId, actor: { kind: "admin", id: null }, request: { ip: null, userAgent: null, countryCode: null } }, { userId });
 }
 
 /** What a failed call answered, for comparing refusals with each other. */

@@ -20,7 +20,7 @@ afterAll(async () => api?.stop());
 
 /**
  * The statements one refused refresh sent before answering, in order: its transaction, on its
- * connection. (The `auth.refresh_failed` audit, auth-refresh-audit.ts, is written after the answer,
+ * connection. (The `auth.refresh_failed` audit, services/auth/refresh.ts, is written after the answer,
  * on whichever connection is free, so it is not part of the time the caller sees.)
  */
 async function statementsOfRefusedRefresh(refreshToken: string): Promise<string[]> {

@@ -6,7 +6,7 @@ import { createUpstashSessionStore } from "@sesame/cache";
 import { startUpstashShim, type UpstashShimHandle } from "@sesame/dev-services";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { drainCacheOutbox } from "../src/services/revocation/cache-outbox.ts";
+import { drainCacheOutbox } from "../src/services/revocation/outbox-worker.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const backends = inject("sesameBackends");

@@ -14,7 +14,7 @@ import { DEFAULT_MAX_BODY_BYTES } from "../src/env.ts";
 import { createDeps } from "../src/create-deps.ts";
 import { createDb } from "../src/db/client.ts";
 import type { AppDeps } from "../src/deps.ts";
-import { startCacheOutboxWorker } from "../src/services/revocation/cache-outbox.ts";
+import { startCacheOutboxWorker } from "../src/services/revocation/outbox-worker.ts";
 
 export interface HarnessOptions {
   now?: () => Date;

@@ -1,5 +1,5 @@
 /**
- * The password-guessing budget (auth-throttle.ts), over HTTP against the running API. The API's
+ * The password-guessing budget (services/auth/throttle.ts), over HTTP against the running API. The API's
  * clock is pinned in each test, so every attempt falls in the windows the test means, however
  * slowly the machine runs them.
  */

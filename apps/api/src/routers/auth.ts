@@ -4,11 +4,12 @@
  */
 import { clientInfoSchema } from "@sesame/core";
 import { z } from "zod";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../lib/passwords.ts";
+import { changeOwnPassword } from "../services/auth/change-password.ts";
 import { enrollWithCode } from "../services/auth/enroll.ts";
 import { loginWithPassword } from "../services/auth/login.ts";
-import { refreshSessionAudited } from "../services/auth/refresh.ts";
-import { changeOwnPassword, getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth/own-account.ts";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../lib/passwords.ts";
+import { getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth/own-sessions.ts";
+import { refreshSession } from "../services/auth/refresh.ts";
 import { publicProcedure, router, userProcedure } from "../trpc.ts";
 import { uuid } from "./inputs.ts";
 
@@ -27,7 +28,7 @@ export const authRouter = router({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => loginWithPassword(ctx.deps, input, ctx.request)),
+    .mutation(({ ctx, input }) => loginWithPassword(ctx.deps, ctx.scope, input)),
   enroll: publicProcedure
     .input(
       z
@@ -45,19 +46,19 @@ export const authRouter = router({
           }
         }),
     )
-    .mutation(({ ctx, input }) => enrollWithCode(ctx.deps, input, ctx.request)),
+    .mutation(({ ctx, input }) => enrollWithCode(ctx.deps, ctx.scope, input)),
   refresh: publicProcedure
     .input(z.object({ refreshToken: z.string().min(1).max(256) }).strict())
-    .mutation(({ ctx, input }) => refreshSessionAudited(ctx.deps, input.refreshToken, ctx.request)),
-  me: userProcedure.query(({ ctx }) => getMe(ctx.deps, ctx)),
+    .mutation(({ ctx, input }) => refreshSession(ctx.deps, ctx.scope, input)),
+  me: userProcedure.query(({ ctx }) => getMe(ctx.deps, ctx.scope)),
   sessions: userProcedure
     .input(z.object({ includeInactive: z.boolean().optional() }).strict().optional())
-    .query(({ ctx, input }) => listOwnSessions(ctx.deps, ctx, input)),
+    .query(({ ctx, input }) => listOwnSessions(ctx.deps, ctx.scope, input)),
   revokeSession: userProcedure
     .input(z.object({ sessionId: uuid }).strict())
-    .mutation(({ ctx, input }) => revokeOwnSession(ctx.deps, ctx, input.sessionId)),
-  revokeOtherSessions: userProcedure.mutation(({ ctx }) => revokeOtherSessions(ctx.deps, ctx)),
-  logout: userProcedure.mutation(({ ctx }) => logout(ctx.deps, ctx)),
+    .mutation(({ ctx, input }) => revokeOwnSession(ctx.deps, ctx.scope, input)),
+  revokeOtherSessions: userProcedure.mutation(({ ctx }) => revokeOtherSessions(ctx.deps, ctx.scope)),
+  logout: userProcedure.mutation(({ ctx }) => logout(ctx.deps, ctx.scope)),
   changePassword: userProcedure
     .input(
       z
@@ -67,5 +68,5 @@ export const authRouter = router({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => changeOwnPassword(ctx.deps, ctx, input)),
+    .mutation(({ ctx, input }) => changeOwnPassword(ctx.deps, ctx.scope, input)),
 });

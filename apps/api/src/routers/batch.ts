@@ -25,5 +25,5 @@ export const batchRouter = router({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => runBatch(ctx.deps, ctx.tenantId, input, ctx.actor)),
+    .mutation(({ ctx, input }) => runBatch(ctx.deps, ctx.scope, input)),
 });

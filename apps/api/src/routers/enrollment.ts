@@ -6,5 +6,5 @@ import { uuid } from "./inputs.ts";
 export const enrollmentRouter = router({
   createToken: adminProcedure
     .input(z.object({ userId: uuid }).strict())
-    .mutation(({ ctx, input }) => createEnrollmentToken(ctx.deps, ctx.tenantId, input.userId, ctx.actor)),
+    .mutation(({ ctx, input }) => createEnrollmentToken(ctx.deps, ctx.scope, input)),
 });

@@ -17,5 +17,5 @@ export const eventsRouter = router({
         .strict()
         .default({ limit: 50 }),
     )
-    .query(({ ctx, input }) => listEvents(ctx.deps.db, ctx.tenantId, input)),
+    .query(({ ctx, input }) => listEvents(ctx.deps, ctx.scope, input)),
 });

@@ -1,17 +1,11 @@
 import { clientInfoSchema } from "@sesame/core";
 import { z } from "zod";
-import { adminProcedure, router } from "../trpc.ts";
-import {
-  changeSessionGroups,
-  createAdminSession,
-  deleteAllUserSessions,
-  deleteUserSession,
-  getUserSession,
-  listUserSessions,
-  reauthenticateUserSession,
-  wipeUserSession,
-} from "../services/sessions/admin-sessions.ts";
+import { addSessionAccessGroups, removeSessionAccessGroups } from "../services/sessions/access-groups.ts";
+import { createSession } from "../services/sessions/create.ts";
 import type { SessionRef } from "../services/sessions/find-session.ts";
+import { getSession, listSessions } from "../services/sessions/read.ts";
+import { deleteAllSessions, deleteSession, reauthenticateSession, wipeSession } from "../services/sessions/sign-out.ts";
+import { adminProcedure, router } from "../trpc.ts";
 import { groupList, groupsInput, uuid } from "./inputs.ts";
 
 /** `{userId, sessionId}` or `{userId, token}` (an access or refresh token of the session), not both. */
@@ -43,21 +37,17 @@ export const sessionsRouter = router({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => createAdminSession(ctx.deps, ctx.tenantId, input, ctx.request, ctx.actor)),
+    .mutation(({ ctx, input }) => createSession(ctx.deps, ctx.scope, input)),
   list: adminProcedure
     .input(z.object({ userId: uuid, includeInactive: z.boolean().optional() }).strict())
-    .query(({ ctx, input }) => listUserSessions(ctx.deps, ctx.tenantId, input)),
-  get: adminProcedure.input(sessionRef).query(({ ctx, input }) => getUserSession(ctx.deps, ctx.tenantId, input)),
-  delete: adminProcedure.input(sessionRef).mutation(({ ctx, input }) => deleteUserSession(ctx.deps, ctx.tenantId, input, ctx.actor)),
+    .query(({ ctx, input }) => listSessions(ctx.deps, ctx.scope, input)),
+  get: adminProcedure.input(sessionRef).query(({ ctx, input }) => getSession(ctx.deps, ctx.scope, input)),
+  delete: adminProcedure.input(sessionRef).mutation(({ ctx, input }) => deleteSession(ctx.deps, ctx.scope, input)),
   deleteAll: adminProcedure
     .input(z.object({ userId: uuid, exceptSessionId: uuid.optional() }).strict())
-    .mutation(({ ctx, input }) => deleteAllUserSessions(ctx.deps, ctx.tenantId, input, ctx.actor)),
-  wipe: adminProcedure.input(sessionById).mutation(({ ctx, input }) => wipeUserSession(ctx.deps, ctx.tenantId, input, ctx.actor)),
-  reauthenticate: adminProcedure.input(sessionById).mutation(({ ctx, input }) => reauthenticateUserSession(ctx.deps, ctx.tenantId, input, ctx.actor)),
-  addAccessGroups: adminProcedure
-    .input(groupsChange)
-    .mutation(({ ctx, input }) => changeSessionGroups(ctx.deps, ctx.tenantId, { userId: input.userId, add: input.groups }, ctx.actor)),
-  removeAccessGroups: adminProcedure
-    .input(groupsChange)
-    .mutation(({ ctx, input }) => changeSessionGroups(ctx.deps, ctx.tenantId, { userId: input.userId, remove: input.groups }, ctx.actor)),
+    .mutation(({ ctx, input }) => deleteAllSessions(ctx.deps, ctx.scope, input)),
+  wipe: adminProcedure.input(sessionById).mutation(({ ctx, input }) => wipeSession(ctx.deps, ctx.scope, input)),
+  reauthenticate: adminProcedure.input(sessionById).mutation(({ ctx, input }) => reauthenticateSession(ctx.deps, ctx.scope, input)),
+  addAccessGroups: adminProcedure.input(groupsChange).mutation(({ ctx, input }) => addSessionAccessGroups(ctx.deps, ctx.scope, input)),
+  removeAccessGroups: adminProcedure.input(groupsChange).mutation(({ ctx, input }) => removeSessionAccessGroups(ctx.deps, ctx.scope, input)),
 });

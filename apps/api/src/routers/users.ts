@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { adminProcedure, router } from "../trpc.ts";
 import { deleteUser, lockUser, unlockUser } from "../services/users/lifecycle.ts";
-import { getUser, listUsers } from "../services/users/queries.ts";
-import { changeUserGroups, createUser, updateUser } from "../services/users/write.ts";
+import { getUser, listUsers } from "../services/users/read.ts";
+import { addUserToGroups, createUser, removeUserFromGroups, updateUser } from "../services/users/write.ts";
+import { adminProcedure, router } from "../trpc.ts";
 import { email, groupList, groupsInput, jsonObject, pageLimit, password, personName, userStatus, username, uuid } from "./inputs.ts";
 
 const userRef = z.object({ userId: uuid }).strict();
@@ -22,13 +22,9 @@ const userFields = z.object({
 });
 
 export const usersRouter = router({
-  create: adminProcedure
-    .input(userFields.strict())
-    .mutation(({ ctx, input }) => createUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
-  update: adminProcedure
-    .input(userFields.partial().extend({ userId: uuid }).strict())
-    .mutation(({ ctx, input }) => updateUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
-  get: adminProcedure.input(userRef).query(({ ctx, input }) => getUser(ctx.deps.db, ctx.tenantId, input.userId, ctx.deps.now())),
+  create: adminProcedure.input(userFields.strict()).mutation(({ ctx, input }) => createUser(ctx.deps, ctx.scope, input)),
+  update: adminProcedure.input(userFields.partial().extend({ userId: uuid }).strict()).mutation(({ ctx, input }) => updateUser(ctx.deps, ctx.scope, input)),
+  get: adminProcedure.input(userRef).query(({ ctx, input }) => getUser(ctx.deps, ctx.scope, input)),
   list: adminProcedure
     .input(
       z
@@ -42,16 +38,12 @@ export const usersRouter = router({
         .strict()
         .default({ limit: 50, skip: 0 }),
     )
-    .query(({ ctx, input }) => listUsers(ctx.deps.db, ctx.tenantId, input, ctx.deps.now())),
-  delete: adminProcedure.input(userRef).mutation(({ ctx, input }) => deleteUser(ctx.deps, ctx.tenantId, input.userId, ctx.actor)),
+    .query(({ ctx, input }) => listUsers(ctx.deps, ctx.scope, input)),
+  delete: adminProcedure.input(userRef).mutation(({ ctx, input }) => deleteUser(ctx.deps, ctx.scope, input)),
   lock: adminProcedure
     .input(z.object({ userId: uuid, wipe: z.boolean({ error: "is required: true signs sessions out with a wipe (RESET), false without (LOCKED)" }) }).strict())
-    .mutation(({ ctx, input }) => lockUser(ctx.deps, ctx.tenantId, input, ctx.actor)),
-  unlock: adminProcedure.input(userRef).mutation(({ ctx, input }) => unlockUser(ctx.deps, ctx.tenantId, input.userId, ctx.actor)),
-  addToGroups: adminProcedure
-    .input(groupsChange)
-    .mutation(({ ctx, input }) => changeUserGroups(ctx.deps, ctx.tenantId, { userId: input.userId, add: input.groups }, ctx.actor)),
-  removeFromGroups: adminProcedure
-    .input(groupsChange)
-    .mutation(({ ctx, input }) => changeUserGroups(ctx.deps, ctx.tenantId, { userId: input.userId, remove: input.groups }, ctx.actor)),
+    .mutation(({ ctx, input }) => lockUser(ctx.deps, ctx.scope, input)),
+  unlock: adminProcedure.input(userRef).mutation(({ ctx, input }) => unlockUser(ctx.deps, ctx.scope, input)),
+  addToGroups: adminProcedure.input(groupsChange).mutation(({ ctx, input }) => addUserToGroups(ctx.deps, ctx.scope, input)),
+  removeFromGroups: adminProcedure.input(groupsChange).mutation(({ ctx, input }) => removeUserFromGroups(ctx.deps, ctx.scope, input)),
 });

@@ -1,6 +1,10 @@
-/** Stored rows → public shapes. Hashes and ciphertexts stay behind. */
-import type { ApiKey, ProviderTokens, Session, Tenant, User } from "@sesame/core";
-import type { ApiKeyRow, SessionRow, TenantRow, UserRow } from "../db/schema.ts";
+/**
+ * Stored rows → public shapes, and nothing else: no queries (a shape that needs another read, like
+ * a user's derived fields, is loaded in that area's queries.ts and passed in). Hashes and
+ * ciphertexts stay behind.
+ */
+import type { ActorKind, ApiKey, ProviderTokens, SesameEvent, Session, Tenant, User } from "@sesame/core";
+import type { ApiKeyRow, EventRow, SessionRow, TenantRow, UserRow } from "../db/schema.ts";
 import { decryptString } from "../lib/crypto.ts";
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -91,4 +95,17 @@ export function toPublicSession(row: SessionRow, options: SessionViewOptions = {
       : { accessToken: null, refreshToken: null, expiresAt: null };
   }
   return session;
+}
+
+export function toPublicEvent(row: EventRow): SesameEvent {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    type: row.type,
+    actor: { kind: row.actorKind as ActorKind, id: row.actorId },
+    userId: row.userId,
+    sessionId: row.sessionId,
+    data: row.data,
+    createdAt: row.createdAt.toISOString(),
+  };
 }

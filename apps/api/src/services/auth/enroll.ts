@@ -10,19 +10,18 @@
  */
 import type { ClientInfo, SessionTokens } from "@sesame/core";
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
-import type { RequestOrigin } from "../scope.ts";
-import type { AppDeps } from "../../deps.ts";
 import { enrollmentTokens, tenants, users, type TenantRow, type UserRow } from "../../db/schema.ts";
+import type { AppDeps } from "../../deps.ts";
 import { rateLimitSource } from "../../lib/client-ip.ts";
 import { constantTimeEqual } from "../../lib/crypto.ts";
 import { apiError } from "../../lib/errors.ts";
-import { recordAuthEvent } from "./audit.ts";
-import { ENROLL_THROTTLED, countAttempt, enrollSourceBucket, enrollTenantBucket, throttled, type ThrottleBucket } from "./throttle.ts";
-import { activateUser } from "./activate-user.ts";
 import { ENROLLMENT_MAX_FAILURES, hashEnrollmentCode } from "../enrollment/enrollment-codes.ts";
 import { recordEvent } from "../events/record-events.ts";
-import { isAccountGone, startSession } from "../sessions/start-session.ts";
+import type { PublicScope } from "../scope.ts";
 import { tenantIdByCode } from "../tenants/tenants.ts";
+import { recordAuthEvent } from "./audit.ts";
+import { signIn } from "./sign-in.ts";
+import { ENROLL_THROTTLED, countAttempt, enrollSourceBucket, enrollTenantBucket, throttled, type ThrottleBucket } from "./throttle.ts";
 
 /** At least one of `enrollmentId` and `tenant` (the router checks it). */
 export interface EnrollInput {
@@ -38,7 +37,8 @@ export const INVALID_ENROLLMENT_MESSAGE = "Invalid or expired enrollment code";
 
 type Redemption = { ok: true; tenant: TenantRow; user: UserRow } | { ok: false; tenantId: string | null; userId: string | null };
 
-export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request: RequestOrigin): Promise<SessionTokens> {
+export async function enrollWithCode(deps: AppDeps, scope: PublicScope, input: EnrollInput): Promise<SessionTokens> {
+  const { request } = scope;
   const tenantCode = input.tenant?.trim().toUpperCase();
   const buckets: ThrottleBucket[] = [enrollSourceBucket(rateLimitSource(request.ip))];
   if (input.enrollmentId === undefined) buckets.push(enrollTenantBucket(tenantCode!));
@@ -58,15 +58,7 @@ export async function enrollWithCode(deps: AppDeps, input: EnrollInput, request:
   }
 
   const { tenant, user } = redemption;
-  const actor = { kind: "user" as const, id: user.id };
-  const started = await startSession(deps, { tenant, user, provider: "enrollment", client: input.client, request, trustReportedClient: false, actor }).catch(
-    (error: unknown) => {
-      throw isAccountGone(error) ? apiError("UNAUTHORIZED", INVALID_ENROLLMENT_MESSAGE) : error;
-    },
-  );
-  await activateUser(deps, user, actor, "enrollment");
-  const { session, accessToken, refreshToken, accessTokenExpiresAt } = started;
-  return { session, accessToken, refreshToken, accessTokenExpiresAt };
+  return signIn(deps, scope, { tenant, user, provider: "enrollment", client: input.client, refusal: INVALID_ENROLLMENT_MESSAGE });
 }
 
 /** The tenant's live code with these digits, when the caller did not name it (HMAC lookup, indexed). */

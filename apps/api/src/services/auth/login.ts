@@ -8,18 +8,17 @@
  */
 import { usernameKey, type ClientInfo, type SessionTokens } from "@sesame/core";
 import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
-import type { RequestOrigin } from "../scope.ts";
-import type { AppDeps } from "../../deps.ts";
 import { sessions, tenants, users, type TenantRow, type UserRow } from "../../db/schema.ts";
+import type { AppDeps } from "../../deps.ts";
 import { rateLimitSource } from "../../lib/client-ip.ts";
 import { sha256Hex } from "../../lib/crypto.ts";
 import { apiError } from "../../lib/errors.ts";
-import { recordAuthEvent, type AuthAuditTarget } from "./audit.ts";
-import { LOGIN_THROTTLED, countAttempt, loginSourceBucket, passwordGuessBuckets, refundAttempts, throttled } from "./throttle.ts";
-import { activateUser } from "./activate-user.ts";
 import { hashPassword, passwordNeedsRehash, verifyPassword } from "../../lib/passwords.ts";
-import { isAccountGone, startSession } from "../sessions/start-session.ts";
+import type { PublicScope } from "../scope.ts";
 import { tenantIdByCode } from "../tenants/tenants.ts";
+import { recordAuthEvent, type AuthAuditTarget } from "./audit.ts";
+import { signIn } from "./sign-in.ts";
+import { LOGIN_THROTTLED, countAttempt, loginSourceBucket, passwordGuessBuckets, refundAttempts, throttled } from "./throttle.ts";
 
 export interface LoginInput {
   tenant: string;
@@ -32,7 +31,8 @@ export const INVALID_CREDENTIALS_MESSAGE = "Invalid tenant, username or password
 /** How far back a sign-in makes a source "known" to the account (exempt from the account-wide limit). */
 export const KNOWN_SOURCE_DAYS = 30;
 
-export async function loginWithPassword(deps: AppDeps, input: LoginInput, request: RequestOrigin): Promise<SessionTokens> {
+export async function loginWithPassword(deps: AppDeps, scope: PublicScope, input: LoginInput): Promise<SessionTokens> {
+  const { request } = scope;
   const tenantCode = input.tenant.trim().toUpperCase();
   const identifier = loginIdentifier(input.identifier);
   const source = rateLimitSource(request.ip);
@@ -66,17 +66,10 @@ export async function loginWithPassword(deps: AppDeps, input: LoginInput, reques
   }
   await refundAttempts(deps, counted);
 
-  const actor = { kind: "user" as const, id: user.id };
   // A lock or delete that lands between the check above and the session answers like a wrong password.
-  const started = await startSession(deps, { tenant, user, provider: "password", client: input.client, request, trustReportedClient: false, actor }).catch(
-    (error: unknown) => {
-      throw isAccountGone(error) ? apiError("UNAUTHORIZED", INVALID_CREDENTIALS_MESSAGE) : error;
-    },
-  );
-  await activateUser(deps, user, actor, "password");
+  const tokens = await signIn(deps, scope, { tenant, user, provider: "password", client: input.client, refusal: INVALID_CREDENTIALS_MESSAGE });
   if (user.passwordHash && passwordNeedsRehash(user.passwordHash)) await rehashQuietly(deps, user, input.password);
-  const { session, accessToken, refreshToken, accessTokenExpiresAt } = started;
-  return { session, accessToken, refreshToken, accessTokenExpiresAt };
+  return tokens;
 }
 
 type LoginIdentifier = { kind: "email"; value: string } | { kind: "username"; value: string };

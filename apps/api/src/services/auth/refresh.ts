@@ -1,7 +1,8 @@
 /**
- * `auth.refresh` with its failures recorded (`auth.refresh_failed`) when the token belongs to a
- * session — a revoked, rotated or expired one: someone holds a token that no longer works. Tokens
- * that match nothing are not recorded (there is nothing to tie them to).
+ * `auth.refresh`: the rotation (rotate-refresh-token.ts), with its failures recorded
+ * (`auth.refresh_failed`) when the token belongs to a session — a revoked, rotated or expired one:
+ * someone holds a token that no longer works. Tokens that match nothing are not recorded (there is
+ * nothing to tie them to).
  *
  * The event is written after the answer has gone, not before: looking the token up and writing a
  * row only for known tokens would otherwise make "revoked" slower than "never existed".
@@ -9,26 +10,25 @@
 import type { SessionTokens } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
-import type { RequestOrigin } from "../scope.ts";
-import type { AppDeps } from "../../deps.ts";
 import { refreshTokens, sessions } from "../../db/schema.ts";
-import { AUDIT_REFRESH_RULE, recordAuthEvent } from "./audit.ts";
-import { refreshSession } from "./rotate-refresh-token.ts";
+import type { AppDeps } from "../../deps.ts";
+import type { PublicScope, RequestOrigin } from "../scope.ts";
 import { hashRefreshToken } from "../tokens/refresh-tokens.ts";
+import { AUDIT_REFRESH_RULE, recordAuthEvent } from "./audit.ts";
+import { rotateRefreshToken } from "./rotate-refresh-token.ts";
 
-export async function refreshSessionAudited(deps: AppDeps, refreshToken: string, request: RequestOrigin): Promise<SessionTokens> {
+export async function refreshSession(deps: AppDeps, scope: PublicScope, input: { refreshToken: string }): Promise<SessionTokens> {
   try {
-    return await refreshSession(deps, refreshToken);
+    return await rotateRefreshToken(deps, scope, input.refreshToken);
   } catch (error) {
     if (error instanceof TRPCError && error.code === "UNAUTHORIZED") {
-      setImmediate(() => void auditRefreshFailure(deps, refreshToken, request));
+      setImmediate(() => void auditRefreshFailure(deps, input.refreshToken, scope.request));
     }
     throw error;
   }
 }
 
-/** Exported for tests that need to wait for the event. */
-export async function auditRefreshFailure(deps: AppDeps, refreshToken: string, request: RequestOrigin): Promise<void> {
+async function auditRefreshFailure(deps: AppDeps, refreshToken: string, request: RequestOrigin): Promise<void> {
   try {
     const [row] = await deps.db
       .select({ sessionId: sessions.id, tenantId: sessions.tenantId, userId: sessions.userId, state: sessions.state, rotatedAt: refreshTokens.rotatedAt, revokedAt: refreshTokens.revokedAt })

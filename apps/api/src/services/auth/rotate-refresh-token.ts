@@ -1,5 +1,6 @@
 /**
- * `auth.refresh`: exchanges a refresh token for a new access token and a new refresh token.
+ * The work of `auth.refresh` (refresh.ts): exchanges a refresh token for a new access token and a
+ * new refresh token.
  *
  * - Every use rotates: the presented token is marked rotated and a fresh 256-bit child replaces it.
  * - Presenting a token that was already rotated away is reuse: somebody else holds a copy, so the
@@ -15,18 +16,20 @@
  * - Whether the session is still accepted (state, user, generation, expiry, idle timeout) is core's
  *   `checkCredentialAcceptance`; a refresh is what marks the session as connected (`lastConnectedAt`).
  */
-import { checkCredentialAcceptance, type SessionTokens } from "@sesame/core";
+import { activeCacheEntry, checkCredentialAcceptance, type SessionTokens } from "@sesame/core";
 import { and, eq, inArray, isNotNull, lt } from "drizzle-orm";
-import type { AppDeps } from "../../deps.ts";
 import type { Tx } from "../../db/client.ts";
-import { refreshTokens, sessions, tenants, users, type RefreshTokenRow, type SessionRow } from "../../db/schema.ts";
+import { refreshTokens, sessions, type RefreshTokenRow, type SessionRow } from "../../db/schema.ts";
+import type { AppDeps } from "../../deps.ts";
 import { decryptString, encryptString } from "../../lib/crypto.ts";
 import { apiError, unauthorizedBecause } from "../../lib/errors.ts";
-import { issueAccessToken } from "../tokens/access-tokens.ts";
-import { cacheActiveSession } from "../revocation/cache-outbox.ts";
 import { toPublicSession } from "../mappers.ts";
-import { REFRESH_TOKEN_PREFIX, hashRefreshToken, insertRefreshToken } from "../tokens/refresh-tokens.ts";
+import { refillCacheQuietly } from "../revocation/cache-refill.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
+import type { PublicScope } from "../scope.ts";
+import { acceptanceInputOf, sessionStandingQuery } from "../sessions/standing-query.ts";
+import { issueAccessToken } from "../tokens/access-tokens.ts";
+import { REFRESH_TOKEN_PREFIX, hashRefreshToken, insertRefreshToken } from "../tokens/refresh-tokens.ts";
 
 export const INVALID_REFRESH_TOKEN_MESSAGE = "Invalid or expired refresh token";
 const REFRESH_TOKEN_PATTERN = new RegExp(`^${REFRESH_TOKEN_PREFIX}[A-Za-z0-9_-]{43}$`);
@@ -40,30 +43,22 @@ type RefreshOutcome =
 const INVALID = { kind: "invalid" } as const;
 const invalidRefreshToken = () => apiError("UNAUTHORIZED", INVALID_REFRESH_TOKEN_MESSAGE);
 
-export async function refreshSession(deps: AppDeps, refreshToken: string): Promise<SessionTokens> {
+export async function rotateRefreshToken(deps: AppDeps, scope: PublicScope, refreshToken: string): Promise<SessionTokens> {
   if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) throw invalidRefreshToken();
   const tokenHash = hashRefreshToken(refreshToken);
 
-  const { value: outcome } = await commitSessionChange(deps, async (tx, change): Promise<RefreshOutcome> => {
-    const now = change.now;
+  const { value: outcome } = await commitSessionChange(deps, async (change): Promise<RefreshOutcome> => {
+    const { tx, now } = change;
     // The same two statements run for every token, known or not, so the time taken cannot tell a
     // token that never existed from a revoked one. Session first, then the token: the order
     // sign-outs lock them in, so the two cannot deadlock.
-    const [current] = await tx
-      .select({ session: sessions, userLocked: users.locked, userDeletedAt: users.deletedAt, settings: tenants.settings })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
+    const [current] = await sessionStandingQuery(tx)
       .where(inArray(sessions.id, tx.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash))))
       .for("update", { of: sessions });
     const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).for("update");
     if (!current || !row) return INVALID;
     const { session, settings } = current;
-    const verdict = checkCredentialAcceptance(
-      { session, user: { locked: current.userLocked, deletedAt: current.userDeletedAt }, idleTimeoutSeconds: settings.sessionIdleTimeoutSeconds },
-      row.generation,
-      now,
-    );
+    const verdict = checkCredentialAcceptance(acceptanceInputOf(current), row.generation, now);
     if (!verdict.ok) return verdict.reason === "session_reset" ? { kind: "reset" } : INVALID;
     if (row.revokedAt) return INVALID;
     const accessTokenTtlSeconds = settings.accessTokenTtlSeconds;
@@ -72,7 +67,8 @@ export async function refreshSession(deps: AppDeps, refreshToken: string): Promi
       const replay = await graceReplay(tx, deps, row, now);
       if (replay.kind === "child") return { kind: "issued", session, refreshToken: replay.token, accessTokenTtlSeconds };
       if (replay.kind === "unreadable") return INVALID;
-      await change.apply(session.tenantId, eq(sessions.id, session.id), { type: "lock", cause: "refresh_token_reuse" }, { kind: "system", id: null });
+      const system = { tenantId: session.tenantId, actor: { kind: "system" as const, id: null }, request: scope.request };
+      await change.apply(system, eq(sessions.id, session.id), { type: "lock", cause: "refresh_token_reuse" });
       return { kind: "reused", sessionId: session.id };
     }
 
@@ -111,7 +107,9 @@ export async function refreshSession(deps: AppDeps, refreshToken: string): Promi
     },
     deps.now(),
   );
-  await cacheActiveSession(deps, session);
+  // A longer lease for the entry; no version changed, so nothing needs the outbox.
+  const now = deps.now();
+  await refillCacheQuietly(deps, activeCacheEntry(session, { leaseSeconds: deps.config.leaseSeconds, now }), now);
   return {
     session: toPublicSession(session, { currentSessionId: session.id }),
     accessToken: access.token,

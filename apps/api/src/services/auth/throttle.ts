@@ -6,7 +6,7 @@
  * Password guesses follow OWASP's advice against both guessing and lock-out: the tight limits are
  * per account *and source*, so a stranger guessing from somewhere else never locks the real user
  * out; the account alone is limited only at a much higher level, and sources the account has
- * signed in from before stay exempt from that one (see auth-login.ts). Each has a day-long twin,
+ * signed in from before stay exempt from that one (see login.ts). Each has a day-long twin,
  * so repeated failures back off from minutes to a day. Guesses are counted before the password
  * is checked (so parallel requests cannot slip past) and a right password takes its count back.
  */

@@ -9,13 +9,12 @@
 import type { RevocationReceipt, Session, User } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import type { AppDeps } from "../../deps.ts";
-import type { Tx } from "../../db/client.ts";
 import { mapKnownFailure } from "../../lib/known-failures.ts";
-import { createEnrollmentTokenIn } from "../enrollment/enrollment-codes.ts";
-import type { Actor } from "../scope.ts";
-import { commitSessionChange, type SessionChange } from "../revocation/session-change.ts";
-import { signOutSessionInChange } from "../sessions/admin-sessions.ts";
-import { lockUserInChange, unlockUserInTx, type ChangedInTx } from "../users/lifecycle.ts";
+import { createEnrollmentTokenInTx, type EnrollmentCode } from "../enrollment/enrollment-codes.ts";
+import { commitSessionChange, type ChangedInTx, type SessionChange } from "../revocation/session-change.ts";
+import type { AdminScope } from "../scope.ts";
+import { reauthenticateSessionInTx, wipeSessionInTx } from "../sessions/sign-out.ts";
+import { lockUserInTx, unlockUserInTx } from "../users/lifecycle.ts";
 
 export const BATCH_MAX_OPERATIONS = 1000;
 
@@ -30,7 +29,7 @@ export type BatchResultValue =
   | { user: User; revocation: RevocationReceipt }
   | User
   | { session: Session; revocation: RevocationReceipt }
-  | { token: string; url: string | null; expiresAt: string; enrollmentId: string };
+  | EnrollmentCode;
 
 /** `ABORTED`: not applied, because another operation of an atomic batch failed. */
 export type BatchResult = { ok: true; result: BatchResultValue } | { ok: false; error: { code: string; message: string } };
@@ -38,24 +37,25 @@ export type BatchResult = { ok: true; result: BatchResultValue } | { ok: false; 
 /** An operation's outcome inside its transaction: the receipt is completed after commit. */
 type Pending = ChangedInTx<unknown> & { build: (receipt: RevocationReceipt) => BatchResultValue };
 
-async function runOperation(deps: AppDeps, tx: Tx, change: SessionChange, tenantId: string, op: BatchOperation, actor: Actor): Promise<Pending> {
+/** Every operation runs inside the batch's change through the same `…InTx` function its procedure uses. */
+async function runOperation(change: SessionChange, scope: AdminScope, op: BatchOperation): Promise<Pending> {
   switch (op.method) {
     case "users/lock": {
-      const { value, sessionIds } = await lockUserInChange(tx, change, tenantId, op.params, actor);
+      const { value, sessionIds } = await lockUserInTx(change, scope, op.params);
       return { value, sessionIds, build: (revocation) => ({ user: value, revocation }) };
     }
     case "users/unlock": {
-      const user = await unlockUserInTx(tx, tenantId, op.params.userId, actor, change.now);
+      const user = await unlockUserInTx(change, scope, op.params);
       return { value: user, sessionIds: [], build: () => user };
     }
     case "users/sessions/wipe":
     case "users/sessions/re-authenticate": {
-      const action = op.method === "users/sessions/wipe" ? ({ type: "wipe", cause: "wipe" } as const) : ({ type: "lock", cause: "reauthenticate" } as const);
-      const { value, sessionIds } = await signOutSessionInChange(tx, change, tenantId, op.params, action, actor);
+      const signOut = op.method === "users/sessions/wipe" ? wipeSessionInTx : reauthenticateSessionInTx;
+      const { value, sessionIds } = await signOut(change, scope, op.params);
       return { value, sessionIds, build: (revocation) => ({ session: value, revocation }) };
     }
     case "users/authentication-token": {
-      const token = await createEnrollmentTokenIn(tx, deps, tenantId, op.params.userId, actor, change.now);
+      const token = await createEnrollmentTokenInTx(change, scope, op.params);
       return { value: token, sessionIds: [], build: () => token };
     }
   }
@@ -81,13 +81,13 @@ class BatchAborted extends Error {
   }
 }
 
-export async function runBatch(deps: AppDeps, tenantId: string, input: { operations: BatchOperation[]; atomic?: boolean }, actor: Actor): Promise<{ results: BatchResult[] }> {
+export async function runBatch(deps: AppDeps, scope: AdminScope, input: { operations: BatchOperation[]; atomic?: boolean }): Promise<{ results: BatchResult[] }> {
   const { operations } = input;
   if (!input.atomic) {
     const results: BatchResult[] = [];
     for (const op of operations) {
       try {
-        const { value, receipt } = await commitSessionChange(deps, (tx, change) => runOperation(deps, tx, change, tenantId, op, actor));
+        const { value, receipt } = await commitSessionChange(deps, (change) => runOperation(change, scope, op));
         results.push({ ok: true, result: value.build(ownReceipt(receipt, value.sessionIds)) });
       } catch (error) {
         results.push(toFailure(deps, error));
@@ -97,11 +97,11 @@ export async function runBatch(deps: AppDeps, tenantId: string, input: { operati
   }
 
   try {
-    const { value: pending, receipt } = await commitSessionChange(deps, async (tx, change) => {
+    const { value: pending, receipt } = await commitSessionChange(deps, async (change) => {
       const done: Pending[] = [];
       for (const [index, op] of operations.entries()) {
         try {
-          done.push(await runOperation(deps, tx, change, tenantId, op, actor));
+          done.push(await runOperation(change, scope, op));
         } catch (error) {
           throw new BatchAborted(index, toFailure(deps, error));
         }

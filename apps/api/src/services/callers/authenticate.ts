@@ -2,17 +2,17 @@
  * Who is calling: the root key, a tenant API key, or a user's access token. Each check answers
  * UNAUTHORIZED without saying which part was wrong.
  */
+import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { apiKeys, sessions } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
-import { apiKeys, sessions, tenants, users } from "../../db/schema.ts";
 import { constantTimeEqual, sha256Hex } from "../../lib/crypto.ts";
 import { apiError, unauthorizedBecause } from "../../lib/errors.ts";
+import { API_KEY_PREFIX } from "../api-keys/api-keys.ts";
+import type { Actor, UserScope } from "../scope.ts";
+import { acceptanceInputOf, sessionStandingQuery } from "../sessions/standing-query.ts";
 import { verifyAccessToken } from "../tokens/access-tokens.ts";
-import type { Actor } from "../scope.ts";
-import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 
-/** API keys look like `sk_<43 base64url chars>`; the prefix lets secret scanners find leaked ones. */
-export const API_KEY_PREFIX = "sk_";
 /** lastUsedAt is refreshed at most this often, so reads do not turn into a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -45,12 +45,8 @@ export async function authenticateAdmin(deps: AppDeps, authorization: string | n
   return { tenantId: key.tenantId, actor: { kind: "admin", id: key.id } };
 }
 
-export interface UserCaller {
-  tenantId: string;
-  userId: string;
-  sessionId: string;
-  actor: Actor;
-}
+/** A user caller is its scope but for the request (trpc.ts adds that). */
+export type UserCaller = Omit<UserScope, "request">;
 
 /**
  * A user caller: a valid access token whose session core's policy still accepts. Refusals carry
@@ -65,20 +61,12 @@ export async function authenticateUser(deps: AppDeps, authorization: string | nu
     throw verified.reason === "token_expired" ? unauthorizedBecause("token_expired", "Access token expired") : unauthorizedBecause("invalid_token", "Invalid access token");
   }
   const { claims } = verified;
-  const [row] = await deps.db
-    .select({ session: sessions, locked: users.locked, userDeletedAt: users.deletedAt, settings: tenants.settings })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
+  const [row] = await sessionStandingQuery(deps.db)
     .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub), eq(sessions.tenantId, claims.tid)))
     .limit(1);
   // A token signed by us for a session we do not have: the edge calls that revoked too.
   if (!row) throw unauthorizedBecause("session_revoked");
-  const verdict = checkCredentialAcceptance(
-    { session: row.session, user: { locked: row.locked, deletedAt: row.userDeletedAt }, idleTimeoutSeconds: row.settings.sessionIdleTimeoutSeconds },
-    claims.gen,
-    now,
-  );
+  const verdict = checkCredentialAcceptance(acceptanceInputOf(row), claims.gen, now);
   if (!verdict.ok) throw unauthorizedBecause(verdict.reason);
   return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub } };
 }

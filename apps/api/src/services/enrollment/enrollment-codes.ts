@@ -1,23 +1,32 @@
 /**
- * One-time enrollment codes: 8 digits from a CSPRNG, valid 5 minutes, single use. The code is
- * stored as an HMAC under the server's key (a plain hash of 10^8 codes is reversed in seconds).
- * The enrollment link names the code's id, never the code itself, so failed guesses can be counted
- * per code and the code dies after 5 of them.
+ * One-time enrollment codes (`enrollment.createToken`; redeemed by `auth.enroll`): 8 digits from a
+ * CSPRNG, valid 5 minutes, single use. The code is stored as an HMAC under the server's key (a
+ * plain hash of 10^8 codes is reversed in seconds). The enrollment link names the code's id, never
+ * the code itself, so failed guesses can be counted per code and the code dies after 5 of them.
  */
 import { isAllowedEnrollmentUrl } from "@sesame/core";
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { AppDeps } from "../../deps.ts";
 import type { DbOrTx } from "../../db/client.ts";
 import { enrollmentTokens, tenants, users } from "../../db/schema.ts";
+import type { AppDeps } from "../../deps.ts";
 import { hmacHex, randomDigits } from "../../lib/crypto.ts";
 import { notFound } from "../../lib/errors.ts";
 import { recordEvent } from "../events/record-events.ts";
-import type { Actor } from "../scope.ts";
+import type { AdminScope } from "../scope.ts";
+import { runInTx, type TxContext } from "../transaction.ts";
 
 export const ENROLLMENT_CODE_DIGITS = 8;
 export const ENROLLMENT_TTL_SECONDS = 5 * 60;
 /** Wrong guesses a code survives; the next one kills it. */
 export const ENROLLMENT_MAX_FAILURES = 5;
+
+export interface EnrollmentCode {
+  /** The 8 digits, shown only here. */
+  token: string;
+  enrollmentId: string;
+  url: string | null;
+  expiresAt: string;
+}
 
 export function hashEnrollmentCode(deps: Pick<AppDeps, "config">, code: string): string {
   return hmacHex(deps.config.encryptionKey, `enrollment:${code}`);
@@ -32,7 +41,7 @@ async function liveCodeExists(tx: DbOrTx, tenantId: string, codeHash: string, no
   return row !== undefined;
 }
 
-export function enrollmentLink(baseUrl: string | null, enrollmentId: string, tenantCode: string): string | null {
+function enrollmentLink(baseUrl: string | null, enrollmentId: string, tenantCode: string): string | null {
   // Settings saved before the rule existed may hold a javascript:/data: URL: no link rather than that.
   if (!baseUrl || !isAllowedEnrollmentUrl(baseUrl)) return null;
   const url = new URL(baseUrl);
@@ -41,18 +50,17 @@ export function enrollmentLink(baseUrl: string | null, enrollmentId: string, ten
   return url.toString();
 }
 
-export async function createEnrollmentToken(deps: AppDeps, tenantId: string, userId: string, actor: Actor) {
-  const now = deps.now();
-  return deps.db.transaction((tx) => createEnrollmentTokenIn(tx, deps, tenantId, userId, actor, now));
+export function createEnrollmentToken(deps: AppDeps, scope: AdminScope, input: { userId: string }): Promise<EnrollmentCode> {
+  return runInTx(deps, (t) => createEnrollmentTokenInTx(t, scope, input));
 }
 
-/** `createEnrollmentToken` inside a caller's transaction (batch.run composes it). */
-export async function createEnrollmentTokenIn(tx: DbOrTx, deps: Pick<AppDeps, "config">, tenantId: string, userId: string, actor: Actor, now: Date) {
+export async function createEnrollmentTokenInTx({ tx, deps, now }: TxContext, scope: AdminScope, input: { userId: string }): Promise<EnrollmentCode> {
+  const { tenantId } = scope;
   const [row] = await tx
-    .select({ tenantCode: tenants.code, enrollmentUrl: tenants.settings })
+    .select({ tenantCode: tenants.code, settings: tenants.settings })
     .from(users)
     .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
+    .where(and(eq(users.id, input.userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
     .limit(1);
   if (!row) throw notFound("User");
   // Codes can be redeemed by their digits and the tenant code, so no two live codes of a tenant may share them: draw again.
@@ -61,13 +69,25 @@ export async function createEnrollmentTokenIn(tx: DbOrTx, deps: Pick<AppDeps, "c
   const expiresAt = new Date(now.getTime() + ENROLLMENT_TTL_SECONDS * 1000);
   const [token] = await tx
     .insert(enrollmentTokens)
-    .values({ tenantId, userId, codeHash: hashEnrollmentCode(deps, code), createdAt: now, expiresAt })
+    .values({ tenantId, userId: input.userId, codeHash: hashEnrollmentCode(deps, code), createdAt: now, expiresAt })
     .returning({ id: enrollmentTokens.id });
-  await recordEvent(tx, { tenantId, type: "enrollment_token.created", actor, userId, data: { enrollmentId: token!.id, expiresAt: expiresAt.toISOString() } }, now);
+  await recordEvent(
+    tx,
+    { tenantId, type: "enrollment_token.created", actor: scope.actor, userId: input.userId, data: { enrollmentId: token!.id, expiresAt: expiresAt.toISOString() } },
+    now,
+  );
   return {
     token: code,
     enrollmentId: token!.id,
-    url: enrollmentLink(row.enrollmentUrl.enrollmentUrl, token!.id, row.tenantCode),
+    url: enrollmentLink(row.settings.enrollmentUrl, token!.id, row.tenantCode),
     expiresAt: expiresAt.toISOString(),
   };
+}
+
+/** Unused enrollment codes die with the user's ability to sign in (lock, delete). */
+export async function expireEnrollmentCodesInTx({ tx, now }: TxContext, _scope: AdminScope, input: { userId: string }): Promise<void> {
+  await tx
+    .update(enrollmentTokens)
+    .set({ expiresAt: now })
+    .where(and(eq(enrollmentTokens.userId, input.userId), isNull(enrollmentTokens.usedAt), gt(enrollmentTokens.expiresAt, now)));
 }

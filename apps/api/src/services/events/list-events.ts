@@ -7,7 +7,9 @@ import type { SesameEvent } from "@sesame/core";
 import { and, desc, eq, lt } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { events } from "../../db/schema.ts";
-import { toPublicEvent } from "./record-events.ts";
+import type { AppDeps } from "../../deps.ts";
+import { toPublicEvent } from "../mappers.ts";
+import type { AdminScope } from "../scope.ts";
 
 export interface ListEventsOptions {
   userId?: string;
@@ -35,9 +37,9 @@ export const eventsPageQuery = (db: DbOrTx, tenantId: string, options: ListEvent
     .orderBy(desc(events.seq))
     .limit(options.limit + 1);
 
-export async function listEvents(db: DbOrTx, tenantId: string, options: ListEventsOptions): Promise<{ objects: SesameEvent[]; nextCursor: string | null }> {
-  const rows = await eventsPageQuery(db, tenantId, options);
-  const page = rows.slice(0, options.limit);
+export async function listEvents(deps: AppDeps, scope: AdminScope, input: ListEventsOptions): Promise<{ objects: SesameEvent[]; nextCursor: string | null }> {
+  const rows = await eventsPageQuery(deps.db, scope.tenantId, input);
+  const page = rows.slice(0, input.limit);
   const last = page.at(-1);
-  return { objects: page.map(toPublicEvent), nextCursor: rows.length > options.limit && last ? String(last.seq) : null };
+  return { objects: page.map(toPublicEvent), nextCursor: rows.length > input.limit && last ? String(last.seq) : null };
 }

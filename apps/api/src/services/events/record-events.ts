@@ -1,7 +1,6 @@
 /** The audit log: every change writes an event in the same transaction as the change. */
-import type { ActorKind, SesameEvent } from "@sesame/core";
 import type { DbOrTx } from "../../db/client.ts";
-import { events, type EventRow } from "../../db/schema.ts";
+import { events } from "../../db/schema.ts";
 import type { Actor } from "../scope.ts";
 
 export interface EventInput {
@@ -30,16 +29,3 @@ export async function recordEvents(db: DbOrTx, inputs: EventInput[], now: Date):
 }
 
 export const recordEvent = (db: DbOrTx, input: EventInput, now: Date) => recordEvents(db, [input], now);
-
-export function toPublicEvent(row: EventRow): SesameEvent {
-  return {
-    id: row.id,
-    tenantId: row.tenantId,
-    type: row.type,
-    actor: { kind: row.actorKind as ActorKind, id: row.actorId },
-    userId: row.userId,
-    sessionId: row.sessionId,
-    data: row.data,
-    createdAt: row.createdAt.toISOString(),
-  };
-}

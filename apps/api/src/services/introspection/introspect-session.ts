@@ -6,37 +6,22 @@
  */
 import { activeCacheEntry, activeIntrospectionAnswer, checkSessionAcceptance, tombstoneCacheEntry, type IntrospectionResponse } from "@sesame/core";
 import { eq } from "drizzle-orm";
+import { sessions } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
-import { sessions, tenants, users } from "../../db/schema.ts";
+import { refillCacheQuietly } from "../revocation/cache-refill.ts";
+import { acceptanceInputOf, sessionStandingQuery } from "../sessions/standing-query.ts";
 
-export async function introspectSession(deps: AppDeps, sessionId: string): Promise<IntrospectionResponse> {
+export async function introspectSession(deps: AppDeps, { sessionId }: { sessionId: string }): Promise<IntrospectionResponse> {
   const now = deps.now();
-  const [row] = await deps.db
-    .select({ session: sessions, userLocked: users.locked, userDeletedAt: users.deletedAt, settings: tenants.settings })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .innerJoin(tenants, eq(tenants.id, sessions.tenantId))
-    .where(eq(sessions.id, sessionId))
-    .limit(1);
+  const [row] = await sessionStandingQuery(deps.db).where(eq(sessions.id, sessionId)).limit(1);
   if (!row) return { active: false, reason: "session_not_found" };
   const { session } = row;
-  const verdict = checkSessionAcceptance(
-    { session, user: { locked: row.userLocked, deletedAt: row.userDeletedAt }, idleTimeoutSeconds: row.settings.sessionIdleTimeoutSeconds },
-    now,
-  );
+  const verdict = checkSessionAcceptance(acceptanceInputOf(row), now);
   if (!verdict.ok) {
-    await writeQuietly(deps, () => deps.cache.put(tombstoneCacheEntry(session, verdict.reason, now), now));
+    await refillCacheQuietly(deps, tombstoneCacheEntry(session, verdict.reason, now), now);
     return { active: false, reason: verdict.reason };
   }
   const entry = activeCacheEntry(session, { leaseSeconds: deps.config.leaseSeconds, now });
-  await writeQuietly(deps, () => deps.cache.put(entry, now));
+  await refillCacheQuietly(deps, entry, now);
   return activeIntrospectionAnswer(entry);
-}
-
-async function writeQuietly(deps: AppDeps, write: () => Promise<unknown>) {
-  try {
-    await write();
-  } catch (error) {
-    deps.logger.debug({ err: error }, "introspection cache re-fill failed");
-  }
 }

@@ -1,9 +1,10 @@
 /**
- * The one place through which every change that affects what the edge accepts goes: sign-outs
- * (lock, wipe, re-authenticate, logout, policy, reuse), deletes and access-group changes. Each
+ * The choke point of every write that changes what the edge lets through: sign-outs and deletes
+ * (any core `RevocationCause`), access-group changes, and sessions started or re-enrolled. Each
  * bumps the session's `version`, revokes refresh tokens where it signs out, records events and
- * queues cache entries in the caller's transaction; `commitSessionChange` then delivers the
- * entries and returns the revocation receipt.
+ * queues the cache entries in the outbox, all in the caller's transaction; `commitSessionChange`
+ * then delivers the entries and returns the revocation receipt. To add a revoking operation, call
+ * `change.apply` from inside `commitSessionChange` (README "How to… (contributors)").
  */
 import {
   activeCacheEntry,
@@ -16,16 +17,24 @@ import {
   type SessionAction,
 } from "@sesame/core";
 import { and, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
-import type { AppDeps } from "../../deps.ts";
 import type { Tx } from "../../db/client.ts";
 import { refreshTokens, sessions, type SessionRow } from "../../db/schema.ts";
-import { deliverCacheEntries, enqueueCacheEntries } from "./cache-outbox.ts";
+import type { AppDeps } from "../../deps.ts";
 import { recordEvents } from "../events/record-events.ts";
-import type { Actor } from "../scope.ts";
+import { applyGroupChange, type GroupChange } from "../group-change.ts";
+import type { TenantScope } from "../scope.ts";
+import type { TxContext } from "../transaction.ts";
+import { deliverCacheEntries, enqueueCacheEntries } from "./cache-outbox.ts";
 
 const EVENT_FOR_STATE = { LOCKED: "session.locked", RESET: "session.reset" } as const;
 
-export class SessionChange {
+/** What an `…InTx` function did to sessions: its own part of the receipt, completed after commit. */
+export interface ChangedInTx<T> {
+  value: T;
+  sessionIds: string[];
+}
+
+export class SessionChange implements TxContext {
   readonly sessionIds = new Set<string>();
   readonly entries: CacheEntry[] = [];
   readonly outboxIds: number[] = [];
@@ -50,7 +59,8 @@ export class SessionChange {
    * Applies a sign-out or delete to every matching session. Sessions the action does not change
    * (already signed out, already deleted) are left alone and not reported.
    */
-  async apply(tenantId: string, where: SQL | undefined, action: SessionAction, actor: Actor): Promise<SessionRow[]> {
+  async apply(scope: TenantScope, where: SQL | undefined, action: SessionAction): Promise<SessionRow[]> {
+    const { tenantId, actor } = scope;
     const rows = await this.select(tenantId, where);
     const changed: SessionRow[] = [];
     for (const row of rows) {
@@ -95,14 +105,12 @@ export class SessionChange {
   }
 
   /** Adds and removes access groups on the matching ENROLLED sessions. */
-  async changeGroups(tenantId: string, where: SQL | undefined, change: { add?: string[]; remove?: string[] }, actor: Actor): Promise<SessionRow[]> {
+  async changeGroups(scope: TenantScope, where: SQL | undefined, change: GroupChange): Promise<SessionRow[]> {
+    const { tenantId, actor } = scope;
     const rows = await this.select(tenantId, and(where, eq(sessions.state, "ENROLLED"), isNull(sessions.deletedAt)));
     const changed: SessionRow[] = [];
     for (const row of rows) {
-      const next = new Set(row.accessGroups);
-      for (const g of change.add ?? []) next.add(g);
-      for (const g of change.remove ?? []) next.delete(g);
-      const groups = [...next].sort();
+      const groups = applyGroupChange(row.accessGroups, change).sort();
       if (sameGroups(groups, row.accessGroups)) continue;
       const [updated] = await this.tx
         .update(sessions)
@@ -128,7 +136,10 @@ export class SessionChange {
     return changed;
   }
 
-  /** Queues the active entry of a session created, re-enrolled or refreshed in this transaction. */
+  /**
+   * Queues the active entry of a session started or re-enrolled in this transaction. (A refresh
+   * changes no version: it only extends the lease, with a best-effort write after commit.)
+   */
   async queueActive(session: SessionRow) {
     await this.queue([this.activeEntry(session)]);
   }
@@ -163,14 +174,11 @@ function groupByOutcome(rows: SessionRow[]) {
  * `effectiveAt` is set once every entry is in the cache; null means the outbox worker will retry
  * and the lease bounds how long the old entry can still be trusted.
  */
-export async function commitSessionChange<T>(
-  deps: AppDeps,
-  work: (tx: Tx, change: SessionChange) => Promise<T>,
-): Promise<{ value: T; receipt: RevocationReceipt }> {
+export async function commitSessionChange<T>(deps: AppDeps, work: (change: SessionChange) => Promise<T>): Promise<{ value: T; receipt: RevocationReceipt }> {
   let change: SessionChange | undefined;
   const value = await deps.db.transaction(async (tx) => {
     change = new SessionChange(tx, deps, deps.now());
-    return work(tx, change);
+    return work(change);
   });
   const committedAt = deps.now();
   const done = change!;

@@ -3,19 +3,18 @@
  * session is made, re-enrolled and cached the same way whatever signed it in.
  */
 import type { ClientInfo, ProviderTokens, RevocationReceipt, SessionTokens } from "@sesame/core";
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import type { RequestOrigin } from "../scope.ts";
-import type { AppDeps } from "../../deps.ts";
-import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../../db/schema.ts";
 import { TRPCError } from "@trpc/server";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../../db/schema.ts";
+import type { AppDeps } from "../../deps.ts";
 import { encryptString } from "../../lib/crypto.ts";
-import { issueAccessToken } from "../tokens/access-tokens.ts";
-import { resolveClientFields } from "./client-fields.ts";
 import { recordEvent } from "../events/record-events.ts";
-import type { Actor } from "../scope.ts";
 import { toPublicSession } from "../mappers.ts";
-import { insertRefreshToken } from "../tokens/refresh-tokens.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
+import type { TenantScope } from "../scope.ts";
+import { issueAccessToken } from "../tokens/access-tokens.ts";
+import { insertRefreshToken } from "../tokens/refresh-tokens.ts";
+import { resolveClientFields } from "./client-fields.ts";
 
 /** The user was locked or deleted while the session was being started. */
 class AccountGoneError extends TRPCError {
@@ -34,10 +33,8 @@ export interface StartSessionInput {
   accessGroups?: string[];
   ttlSeconds?: number;
   client?: ClientInfo;
-  request: RequestOrigin;
   /** Admin callers may report the end client's user agent and IP; public callers are the client. */
   trustReportedClient: boolean;
-  actor: Actor;
 }
 
 export interface StartedSession extends SessionTokens {
@@ -45,14 +42,15 @@ export interface StartedSession extends SessionTokens {
   revocation: RevocationReceipt | null;
 }
 
-export async function startSession(deps: AppDeps, input: StartSessionInput): Promise<StartedSession> {
+/** `scope.actor` is who starts it (the admin, or the user signing in); `scope.request` where from. */
+export async function startSession(deps: AppDeps, scope: TenantScope, input: StartSessionInput): Promise<StartedSession> {
   const { tenant, user } = input;
-  const fields = resolveClientFields(input.client, input.request, input.trustReportedClient);
+  const fields = resolveClientFields(input.client, scope.request, input.trustReportedClient);
   const ttl = Math.min(input.ttlSeconds ?? tenant.settings.sessionTtlSeconds, tenant.settings.sessionTtlSeconds);
   const providerTokensEnc = input.providerTokens ? encryptString(deps.config.encryptionKey, JSON.stringify(input.providerTokens)) : null;
 
-  const { value, receipt } = await commitSessionChange(deps, async (tx, change) => {
-    const now = change.now;
+  const { value, receipt } = await commitSessionChange(deps, async (change) => {
+    const { tx, now } = change;
     // Re-check the user under its row lock: users.lock takes the same lock first, so a session can
     // never be started for a user whose lock committed a moment ago.
     const [current] = await tx.select({ locked: users.locked, deletedAt: users.deletedAt }).from(users).where(eq(users.id, user.id)).for("update").limit(1);
@@ -96,17 +94,16 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
         .where(eq(sessions.id, existing.id))
         .returning()) as [SessionRow];
       await tx.update(refreshTokens).set({ revokedAt: now }).where(and(eq(refreshTokens.sessionId, existing.id), isNull(refreshTokens.revokedAt)));
-      await recordEvent(tx, { tenantId: tenant.id, type: "session.reenrolled", actor: input.actor, userId: user.id, sessionId: session.id, data: { provider: input.provider, deviceId: fields.deviceId } }, now);
+      await recordEvent(tx, { tenantId: tenant.id, type: "session.reenrolled", actor: scope.actor, userId: user.id, sessionId: session.id, data: { provider: input.provider, deviceId: fields.deviceId } }, now);
     } else {
       [session] = (await tx.insert(sessions).values({ ...values, tenantId: tenant.id, userId: user.id, createdAt: now }).returning()) as [SessionRow];
-      await recordEvent(tx, { tenantId: tenant.id, type: "session.created", actor: input.actor, userId: user.id, sessionId: session.id, data: { provider: input.provider } }, now);
+      await recordEvent(tx, { tenantId: tenant.id, type: "session.created", actor: scope.actor, userId: user.id, sessionId: session.id, data: { provider: input.provider } }, now);
     }
     if (!tenant.settings.multipleDevicesPerUser) {
       await change.apply(
-        tenant.id,
+        scope,
         and(eq(sessions.userId, user.id), ne(sessions.id, session.id), eq(sessions.state, "ENROLLED"), isNull(sessions.deletedAt)),
         { type: "lock", cause: "single_device_policy" },
-        input.actor,
       );
     }
     await change.queueActive(session);
@@ -121,7 +118,7 @@ export async function startSession(deps: AppDeps, input: StartSessionInput): Pro
     deps.now(),
   );
   return {
-    session: toPublicSession(session, { currentSessionId: input.actor.kind === "user" ? session.id : null }),
+    session: toPublicSession(session, { currentSessionId: scope.actor.kind === "user" ? session.id : null }),
     accessToken: access.token,
     refreshToken: value.refreshToken,
     accessTokenExpiresAt: access.expiresAt.toISOString(),

@@ -1,13 +1,13 @@
 /**
- * Reads of users and their sessions. The query builders are exported so the scale test can EXPLAIN
- * exactly the SQL the procedures run.
+ * Reads of users and their sessions, and the user row lock every change of a user takes first.
+ * The query builders are exported so the scale test can EXPLAIN exactly the SQL the procedures run.
  */
-import type { Session, User } from "@sesame/core";
+import type { User } from "@sesame/core";
 import { and, asc, count, desc, eq, exists, gt, inArray, isNull, not, sql, type SQL } from "drizzle-orm";
-import type { DbOrTx } from "../../db/client.ts";
+import type { DbOrTx, Tx } from "../../db/client.ts";
 import { sessions, users, type UserRow } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
-import { toPublicSession, toPublicUser, type UserDerived } from "../mappers.ts";
+import { toPublicUser, type UserDerived } from "../mappers.ts";
 
 /** Which of a tenant's users users.list counts and pages through. */
 export interface UsersFilter {
@@ -106,7 +106,7 @@ export const userSessionsQuery = (db: DbOrTx, tenantId: string, userId: string, 
     )
     .orderBy(desc(sessions.createdAt), desc(sessions.id));
 
-export async function loadDerived(db: DbOrTx, tenantId: string, userIds: string[], now: Date): Promise<Map<string, UserDerived>> {
+async function loadDerived(db: DbOrTx, tenantId: string, userIds: string[], now: Date): Promise<Map<string, UserDerived>> {
   const derived = new Map<string, UserDerived>();
   if (userIds.length === 0) return derived;
   for (const row of await userDerivedQuery(db, tenantId, userIds, now)) {
@@ -117,8 +117,8 @@ export async function loadDerived(db: DbOrTx, tenantId: string, userIds: string[
 
 const NO_SESSIONS: UserDerived = { enrolled: false, lastConnectedAt: null };
 
-/** Maps user rows to public users with their derived fields. */
-export async function toPublicUsers(db: DbOrTx, tenantId: string, rows: UserRow[], now: Date): Promise<User[]> {
+/** Public users for rows of one tenant, with their derived fields (one grouped query for all of them). */
+export async function loadPublicUsers(db: DbOrTx, tenantId: string, rows: UserRow[], now: Date): Promise<User[]> {
   const derived = await loadDerived(
     db,
     tenantId,
@@ -128,8 +128,8 @@ export async function toPublicUsers(db: DbOrTx, tenantId: string, rows: UserRow[
   return rows.map((r) => toPublicUser(r, derived.get(r.id) ?? NO_SESSIONS));
 }
 
-export async function toPublicUserWithDerived(db: DbOrTx, row: UserRow, now: Date): Promise<User> {
-  const [user] = await toPublicUsers(db, row.tenantId, [row], now);
+export async function loadPublicUser(db: DbOrTx, row: UserRow, now: Date): Promise<User> {
+  const [user] = await loadPublicUsers(db, row.tenantId, [row], now);
   return user!;
 }
 
@@ -140,15 +140,12 @@ export async function findUser(db: DbOrTx, tenantId: string, userId: string): Pr
   return row;
 }
 
-export async function listUsers(db: DbOrTx, tenantId: string, options: ListUsersOptions, now: Date) {
-  const [rows, [counted]] = await Promise.all([usersPageQuery(db, tenantId, options, now), usersCountQuery(db, tenantId, options, now)]);
-  const total = counted?.total ?? 0;
-  const objects = await toPublicUsers(db, tenantId, rows, now);
-  return { total, count: objects.length, more: options.skip + objects.length < total, objects };
-}
-
-export async function getUser(db: DbOrTx, tenantId: string, userId: string, now: Date): Promise<User & { sessions: Session[] }> {
-  const row = await findUser(db, tenantId, userId);
-  const [sessionRows, user] = await Promise.all([userSessionsQuery(db, tenantId, userId), toPublicUserWithDerived(db, row, now)]);
-  return { ...user, sessions: sessionRows.map((s) => toPublicSession(s)) };
+/**
+ * `findUser` with the row locked for the rest of the transaction. Every change of a user and
+ * every session start take this lock first, so a lock or delete and a sign-in never interleave.
+ */
+export async function lockUserRow(tx: Tx, tenantId: string, userId: string): Promise<UserRow> {
+  const [row] = await userByIdQuery(tx, tenantId, userId).for("update");
+  if (!row) throw notFound("User");
+  return row;
 }

@@ -1,26 +1,27 @@
 /**
- * Creating and changing users. Sign-outs (delete, lock) live in user-lifecycle.ts; reads in
- * user-queries.ts.
+ * Creating and changing users (`users.create`, `users.update`, `users.addToGroups`,
+ * `users.removeFromGroups`). Locking and deleting are in lifecycle.ts.
  *
  * Status: an explicit `status` wins. Otherwise a user created (or given a password) with a
  * password can sign in at once, so is `active`; one without stays `pendingJoin` until it first signs
- * in itself (auth.enroll or auth.login: auth-users.ts `activateUser`). A session an admin starts for
- * the user (`sessions.create`) does not count as the user joining.
+ * in itself (auth/activate-user.ts). A session an admin starts for the user (`sessions.create`)
+ * does not count as the user joining.
  */
 import { usernameKey, type RevocationReceipt, type User, type UserStatus } from "@sesame/core";
 import type { TRPCError } from "@trpc/server";
 import { eq } from "drizzle-orm";
+import { sessions, users } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
-import type { Tx } from "../../db/client.ts";
-import { sessions, users, type UserRow } from "../../db/schema.ts";
-import { apiError, notFound } from "../../lib/errors.ts";
+import { apiError } from "../../lib/errors.ts";
 import { hashPassword } from "../../lib/passwords.ts";
 import { isUniqueViolation, violatedConstraint } from "../../lib/pg-errors.ts";
 import { recordEvent } from "../events/record-events.ts";
-import type { Actor } from "../scope.ts";
-import { commitSessionChange } from "../revocation/session-change.ts";
+import { applyGroupChange, type GroupChange } from "../group-change.ts";
 import { toPublicUser } from "../mappers.ts";
-import { toPublicUserWithDerived, userByIdQuery } from "./queries.ts";
+import { commitSessionChange } from "../revocation/session-change.ts";
+import type { AdminScope } from "../scope.ts";
+import { runInTx, type TxContext } from "../transaction.ts";
+import { loadPublicUser, lockUserRow } from "./queries.ts";
 
 export interface CreateUserInput {
   username: string;
@@ -57,16 +58,15 @@ async function withConflicts<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function createUser(deps: AppDeps, tenantId: string, input: CreateUserInput, actor: Actor): Promise<User> {
+export async function createUser(deps: AppDeps, scope: AdminScope, input: CreateUserInput): Promise<User> {
   // Hashing takes tens of milliseconds of CPU: do it before taking a connection.
   const passwordHash = input.password ? await hashPassword(input.password) : null;
-  const now = deps.now();
   return withConflicts(() =>
-    deps.db.transaction(async (tx) => {
+    runInTx(deps, async ({ tx, now }) => {
       const [row] = await tx
         .insert(users)
         .values({
-          tenantId,
+          tenantId: scope.tenantId,
           username: input.username,
           usernameKey: usernameKey(input.username),
           email: input.email ?? null,
@@ -82,17 +82,10 @@ export async function createUser(deps: AppDeps, tenantId: string, input: CreateU
         })
         .returning();
       const user = row!;
-      await recordEvent(tx, { tenantId, type: "user.created", actor, userId: user.id, data: { username: user.username, status: user.status } }, now);
+      await recordEvent(tx, { tenantId: scope.tenantId, type: "user.created", actor: scope.actor, userId: user.id, data: { username: user.username, status: user.status } }, now);
       return toPublicUser(user, { enrolled: false, lastConnectedAt: null });
     }),
   );
-}
-
-/** Locks the user row for the rest of the transaction; NOT_FOUND for deleted users and other tenants' ids. */
-export async function lockUserRow(tx: Tx, tenantId: string, userId: string): Promise<UserRow> {
-  const [row] = await userByIdQuery(tx, tenantId, userId).for("update");
-  if (!row) throw notFound("User");
-  return row;
 }
 
 /**
@@ -100,13 +93,13 @@ export async function lockUserRow(tx: Tx, tenantId: string, userId: string): Pro
  * every session of the user (cause `password_change`), so whoever knew the old password is out,
  * and the answer carries the receipt as `revocation` beside the user's fields.
  */
-export async function updateUser(deps: AppDeps, tenantId: string, input: UpdateUserInput, actor: Actor): Promise<UpdatedUser> {
+export async function updateUser(deps: AppDeps, scope: AdminScope, input: UpdateUserInput): Promise<UpdatedUser> {
   const { userId, password, ...fields } = input;
   const passwordHash = password ? await hashPassword(password) : undefined;
-  const write = async (tx: Tx, now: Date): Promise<User> => {
-    const current = await lockUserRow(tx, tenantId, userId);
+  const write = async ({ tx, now }: TxContext): Promise<User> => {
+    const current = await lockUserRow(tx, scope.tenantId, userId);
     const changed = [...Object.keys(fields).filter((k) => fields[k as keyof typeof fields] !== undefined), ...(passwordHash ? ["password"] : [])];
-    if (changed.length === 0) return toPublicUserWithDerived(tx, current, now);
+    if (changed.length === 0) return loadPublicUser(tx, current, now);
     const [row] = await tx
       .update(users)
       .set({
@@ -120,44 +113,44 @@ export async function updateUser(deps: AppDeps, tenantId: string, input: UpdateU
       })
       .where(eq(users.id, userId))
       .returning();
-    await recordEvent(tx, { tenantId, type: "user.updated", actor, userId, data: { fields: changed } }, now);
-    return toPublicUserWithDerived(tx, row!, now);
+    await recordEvent(tx, { tenantId: scope.tenantId, type: "user.updated", actor: scope.actor, userId, data: { fields: changed } }, now);
+    return loadPublicUser(tx, row!, now);
   };
-  if (!passwordHash) return withConflicts(() => deps.db.transaction((tx) => write(tx, deps.now())));
+  if (!passwordHash) return withConflicts(() => runInTx(deps, write));
   const { value, receipt } = await withConflicts(() =>
-    commitSessionChange(deps, async (tx, change) => {
-      const user = await write(tx, change.now);
-      await change.apply(tenantId, eq(sessions.userId, userId), { type: "lock", cause: "password_change" }, actor);
+    commitSessionChange(deps, async (change) => {
+      const user = await write(change);
+      await change.apply(scope, eq(sessions.userId, userId), { type: "lock", cause: "password_change" });
       return user;
     }),
   );
   return { ...value, revocation: receipt };
 }
 
-/** Changes the user's default groups (those new sessions start with); existing sessions keep theirs. */
-export async function changeUserGroups(
-  deps: AppDeps,
-  tenantId: string,
-  input: { userId: string; add?: string[]; remove?: string[] },
-  actor: Actor,
-): Promise<User> {
-  const now = deps.now();
-  return deps.db.transaction(async (tx) => {
-    const current = await lockUserRow(tx, tenantId, input.userId);
-    const next = new Set(current.groups);
-    for (const g of input.add ?? []) next.add(g);
-    for (const g of input.remove ?? []) next.delete(g);
-    const groups = [...next];
+export interface UserGroupsInput {
+  userId: string;
+  groups: string[];
+}
+
+/** Adds to the user's default groups (those new sessions start with); existing sessions keep theirs. */
+export const addUserToGroups = (deps: AppDeps, scope: AdminScope, input: UserGroupsInput) => changeUserGroups(deps, scope, input.userId, { add: input.groups });
+
+export const removeUserFromGroups = (deps: AppDeps, scope: AdminScope, input: UserGroupsInput) => changeUserGroups(deps, scope, input.userId, { remove: input.groups });
+
+function changeUserGroups(deps: AppDeps, scope: AdminScope, userId: string, change: GroupChange): Promise<User> {
+  return runInTx(deps, async ({ tx, now }) => {
+    const current = await lockUserRow(tx, scope.tenantId, userId);
+    const groups = applyGroupChange(current.groups, change);
     if (groups.length === current.groups.length && groups.every((g, i) => g === current.groups[i])) {
-      return toPublicUserWithDerived(tx, current, now);
+      return loadPublicUser(tx, current, now);
     }
-    const [row] = await tx.update(users).set({ groups, updatedAt: now }).where(eq(users.id, input.userId)).returning();
+    const [row] = await tx.update(users).set({ groups, updatedAt: now }).where(eq(users.id, userId)).returning();
     await recordEvent(
       tx,
-      { tenantId, type: "user.groups_changed", actor, userId: input.userId, data: { add: input.add ?? [], remove: input.remove ?? [], groups } },
+      { tenantId: scope.tenantId, type: "user.groups_changed", actor: scope.actor, userId, data: { add: change.add ?? [], remove: change.remove ?? [], groups } },
       now,
     );
-    return toPublicUserWithDerived(tx, row!, now);
+    return loadPublicUser(tx, row!, now);
   });
 }
 
