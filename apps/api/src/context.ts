@@ -5,7 +5,7 @@
  */
 import type { AppDeps } from "./deps.ts";
 import { clientIp } from "./lib/client-ip.ts";
-import { requestCallers } from "./services/callers/request-callers.ts";
+import { requestCallers } from "./services/callers.ts";
 import type { PublicScope, RequestOrigin } from "./services/scope.ts";
 
 export function createContextInner(deps: AppDeps, authorization: string | null, request: RequestOrigin) {

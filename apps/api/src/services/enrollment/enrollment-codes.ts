@@ -83,11 +83,3 @@ export async function createEnrollmentTokenInTx({ tx, deps, now }: TxContext, sc
     expiresAt: expiresAt.toISOString(),
   };
 }
-
-/** Unused enrollment codes die with the user's ability to sign in (lock, delete). */
-export async function expireEnrollmentCodesInTx({ tx, now }: TxContext, _scope: AdminScope, input: { userId: string }): Promise<void> {
-  await tx
-    .update(enrollmentTokens)
-    .set({ expiresAt: now })
-    .where(and(eq(enrollmentTokens.userId, input.userId), isNull(enrollmentTokens.usedAt), gt(enrollmentTokens.expiresAt, now)));
-}

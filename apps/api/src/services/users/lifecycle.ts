@@ -4,10 +4,9 @@
  * `…InTx` functions run inside a caller's change (batch.run composes them).
  */
 import type { RevocationReceipt, User } from "@sesame/core";
-import { eq } from "drizzle-orm";
-import { sessions, users } from "../../db/schema.ts";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { enrollmentTokens, sessions, users } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
-import { expireEnrollmentCodesInTx } from "../enrollment/enrollment-codes.ts";
 import { recordEvent } from "../events/record-events.ts";
 import { commitSessionChange, type ChangedInTx, type SessionChange } from "../revocation/session-change.ts";
 import type { AdminScope } from "../scope.ts";
@@ -36,7 +35,7 @@ export async function lockUserInTx(change: SessionChange, scope: AdminScope, inp
     .where(eq(users.id, input.userId))
     .returning();
   await recordEvent(tx, { tenantId: scope.tenantId, type: "user.locked", actor: scope.actor, userId: input.userId, data: { wipe: input.wipe } }, now);
-  await expireEnrollmentCodesInTx(change, scope, input);
+  await expireEnrollmentCodes(change, input.userId);
   const changed = await change.apply(scope, eq(sessions.userId, input.userId), input.wipe ? { type: "wipe", cause: "wipe" } : { type: "lock", cause: "lock" });
   return { value: await loadPublicUser(tx, row!, now), sessionIds: changed.map((s) => s.id) };
 }
@@ -64,9 +63,17 @@ export async function deleteUser(deps: AppDeps, scope: AdminScope, input: { user
     await lockUserRow(tx, scope.tenantId, input.userId);
     const [row] = await tx.update(users).set({ deletedAt: now, updatedAt: now }).where(eq(users.id, input.userId)).returning();
     await recordEvent(tx, { tenantId: scope.tenantId, type: "user.deleted", actor: scope.actor, userId: input.userId }, now);
-    await expireEnrollmentCodesInTx(change, scope, input);
+    await expireEnrollmentCodes(change, input.userId);
     await change.apply(scope, eq(sessions.userId, input.userId), { type: "wipe", cause: "user_deleted" });
     return loadPublicUser(tx, row!, now);
   });
   return { user: value, revocation: receipt };
+}
+
+/** Unused enrollment codes die with the user's ability to sign in (lock, delete). */
+async function expireEnrollmentCodes({ tx, now }: TxContext, userId: string): Promise<void> {
+  await tx
+    .update(enrollmentTokens)
+    .set({ expiresAt: now })
+    .where(and(eq(enrollmentTokens.userId, userId), isNull(enrollmentTokens.usedAt), gt(enrollmentTokens.expiresAt, now)));
 }

@@ -1,17 +1,21 @@
 /**
  * Who is calling: the root key, a tenant API key, or a user's access token. Each check answers
  * UNAUTHORIZED without saying which part was wrong.
+ *
+ * The caller of one HTTP request is authenticated at most once however many calls a tRPC batch
+ * carries: a batch of 50 calls with a made-up `sk_` key costs one database lookup, not 50. The
+ * outcome, success or refusal, is shared by every call of the request.
  */
 import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import { apiKeys, sessions } from "../../db/schema.ts";
-import type { AppDeps } from "../../deps.ts";
-import { constantTimeEqual, sha256Hex } from "../../lib/crypto.ts";
-import { apiError, unauthorizedBecause } from "../../lib/errors.ts";
-import { API_KEY_PREFIX } from "../api-keys/api-keys.ts";
-import type { Actor, UserScope } from "../scope.ts";
-import { acceptanceInputOf, sessionStandingQuery } from "../sessions/standing-query.ts";
-import { verifyAccessToken } from "../tokens/access-tokens.ts";
+import { apiKeys, sessions } from "../db/schema.ts";
+import type { AppDeps } from "../deps.ts";
+import { constantTimeEqual, sha256Hex } from "../lib/crypto.ts";
+import { apiError, unauthorizedBecause } from "../lib/errors.ts";
+import { API_KEY_PREFIX } from "./api-keys/api-keys.ts";
+import type { Actor, UserScope } from "./scope.ts";
+import { acceptanceInputOf, sessionStandingQuery } from "./sessions/standing-query.ts";
+import { verifyAccessToken } from "./tokens/access-tokens.ts";
 
 /** lastUsedAt is refreshed at most this often, so reads do not turn into a write per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -69,4 +73,29 @@ export async function authenticateUser(deps: AppDeps, authorization: string | nu
   const verdict = checkCredentialAcceptance(acceptanceInputOf(row), claims.gen, now);
   if (!verdict.ok) throw unauthorizedBecause(verdict.reason);
   return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub } };
+}
+
+export function requestCallers(deps: AppDeps, authorization: string | null) {
+  return {
+    root: once(() => authenticateRoot(deps, authorization)),
+    admin: once(() => authenticateAdmin(deps, authorization)),
+    user: once(() => authenticateUser(deps, authorization)),
+  };
+}
+export type RequestCallers = ReturnType<typeof requestCallers>;
+
+/** Runs `fn` on first use; later uses get the same value (for async `fn`, the same promise) or the same throw. */
+function once<T>(fn: () => T): () => T {
+  let outcome: { value: T } | { error: unknown } | undefined;
+  return () => {
+    if (!outcome) {
+      try {
+        outcome = { value: fn() };
+      } catch (error) {
+        outcome = { error };
+      }
+    }
+    if ("error" in outcome) throw outcome.error;
+    return outcome.value;
+  };
 }
