@@ -37,7 +37,6 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
 
 /**
  * Every procedure starts here. NUL characters are refused in any string of the input before

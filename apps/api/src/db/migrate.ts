@@ -4,7 +4,7 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { backfillUsernameKeys } from "./backfill.ts";
 
-export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
 /** Applies the committed SQL migrations, then the data fixes that need code, on their own single connection. */
 export async function runMigrations(url: string, options: { onUsernameCollision?: (userId: string) => void } = {}): Promise<void> {

@@ -17,7 +17,7 @@ const storedKeySchema = z.object({
   createdAt: z.string(),
   retiredAt: z.string().nullable(),
 });
-export const keySetSchema = z.object({ keys: z.array(storedKeySchema).min(1) });
+const keySetSchema = z.object({ keys: z.array(storedKeySchema).min(1) });
 export type StoredKeySet = z.infer<typeof keySetSchema>;
 type StoredKey = z.infer<typeof storedKeySchema>;
 
@@ -64,7 +64,7 @@ export function loadKeyRing(set: StoredKeySet): Promise<KeyRing> {
 }
 
 /** The ring for a key set: the newest unretired key signs. Synchronous (node:crypto JWK import). */
-export function keyRingFromSet(set: StoredKeySet): KeyRing {
+function keyRingFromSet(set: StoredKeySet): KeyRing {
   const active = [...set.keys].reverse().find((k) => k.retiredAt === null);
   if (!active) throw new Error("signing key set has no active key");
   const privateKey = createPrivateKey({ key: active.privateJwk as NodeJwk, format: "jwk" });

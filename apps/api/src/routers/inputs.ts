@@ -24,7 +24,7 @@ export const tenantSettingsPatch = patchOf(tenantSettingsSchema);
  * letters and digits first, then letters, digits and `. _ : -`, at most 100 characters.
  */
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
-export const groupName = z
+const groupName = z
   .string()
   .trim()
   .regex(GROUP_NAME_PATTERN, "must be 1–100 characters: ASCII letters and digits, then also . _ : - (no spaces, commas or other characters)");

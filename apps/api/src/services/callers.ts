@@ -22,13 +22,13 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 const unauthorized = (message = "Missing or invalid credentials") => apiError("UNAUTHORIZED", message);
 
-export function authenticateRoot(deps: AppDeps, authorization: string | null): Actor {
+function authenticateRoot(deps: AppDeps, authorization: string | null): Actor {
   const token = bearerToken(authorization);
   if (!token || !constantTimeEqual(token, deps.config.rootKey)) throw unauthorized();
   return { kind: "root", id: null };
 }
 
-export async function authenticateAdmin(deps: AppDeps, authorization: string | null): Promise<{ tenantId: string; actor: Actor }> {
+async function authenticateAdmin(deps: AppDeps, authorization: string | null): Promise<{ tenantId: string; actor: Actor }> {
   const token = bearerToken(authorization);
   if (!token || !token.startsWith(API_KEY_PREFIX)) throw unauthorized();
   // The lookup is by SHA-256 of a 256-bit secret: an index probe reveals nothing useful to time.
@@ -50,13 +50,13 @@ export async function authenticateAdmin(deps: AppDeps, authorization: string | n
 }
 
 /** A user caller is its scope but for the request (trpc.ts adds that). */
-export type UserCaller = Omit<UserScope, "request">;
+type UserCaller = Omit<UserScope, "request">;
 
 /**
  * A user caller: a valid access token whose session core's policy still accepts. Refusals carry
  * `data.reason` in the edge's words, so a device tells `session_reset` (wipe) from the rest.
  */
-export async function authenticateUser(deps: AppDeps, authorization: string | null): Promise<UserCaller> {
+async function authenticateUser(deps: AppDeps, authorization: string | null): Promise<UserCaller> {
   const token = bearerToken(authorization);
   if (!token) throw unauthorized();
   const now = deps.now();
@@ -82,7 +82,6 @@ export function requestCallers(deps: AppDeps, authorization: string | null) {
     user: once(() => authenticateUser(deps, authorization)),
   };
 }
-export type RequestCallers = ReturnType<typeof requestCallers>;
 
 /** Runs `fn` on first use; later uses get the same value (for async `fn`, the same promise) or the same throw. */
 function once<T>(fn: () => T): () => T {

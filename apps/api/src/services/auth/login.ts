@@ -29,7 +29,7 @@ export interface LoginInput {
 
 export const INVALID_CREDENTIALS_MESSAGE = "Invalid tenant, username or password";
 /** How far back a sign-in makes a source "known" to the account (exempt from the account-wide limit). */
-export const KNOWN_SOURCE_DAYS = 30;
+const KNOWN_SOURCE_DAYS = 30;
 
 export async function loginWithPassword(deps: AppDeps, scope: PublicScope, input: LoginInput): Promise<SessionTokens> {
   const { request } = scope;

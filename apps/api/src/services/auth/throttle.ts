@@ -26,7 +26,7 @@ export const LOGIN_ACCOUNT_SOURCE_RULE: RateLimitRule = { max: 10, windowSeconds
 export const LOGIN_ACCOUNT_SOURCE_DAY_RULE: RateLimitRule = { max: 30, windowSeconds: DAY };
 /** Wrong passwords per account from all sources together (a distributed guesser); known sources are exempt. */
 export const LOGIN_ACCOUNT_RULE: RateLimitRule = { max: 100, windowSeconds: 15 * MINUTE };
-export const LOGIN_ACCOUNT_DAY_RULE: RateLimitRule = { max: 300, windowSeconds: DAY };
+const LOGIN_ACCOUNT_DAY_RULE: RateLimitRule = { max: 300, windowSeconds: DAY };
 /** Enrollment attempts per source; a code redeemed by its id also dies after ENROLLMENT_MAX_FAILURES. */
 export const ENROLL_SOURCE_RULE: RateLimitRule = { max: 30, windowSeconds: 10 * MINUTE };
 /**

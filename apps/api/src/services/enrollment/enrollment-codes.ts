@@ -15,8 +15,8 @@ import { recordEvent } from "../events/record-events.ts";
 import type { AdminScope } from "../scope.ts";
 import { runInTx, type TxContext } from "../transaction.ts";
 
-export const ENROLLMENT_CODE_DIGITS = 8;
-export const ENROLLMENT_TTL_SECONDS = 5 * 60;
+const ENROLLMENT_CODE_DIGITS = 8;
+const ENROLLMENT_TTL_SECONDS = 5 * 60;
 /** Wrong guesses a code survives; the next one kills it. */
 export const ENROLLMENT_MAX_FAILURES = 5;
 
