@@ -28,7 +28,7 @@ export default tseslint.config(
   { files: ["packages/core/src/**/*.ts"], rules: noNodeBuiltins },
   {
     files: ["apps/edge/src/**/*.ts"],
-    ignores: ["apps/edge/src/node.ts", "apps/edge/src/**/*.test.ts", "apps/edge/src/stores/ioredis.ts"],
+    ignores: ["apps/edge/src/node.ts", "apps/edge/src/**/*.test.ts"],
     rules: noNodeBuiltins,
   },
   // The console's SPA runs in the browser: hooks by the rules, no Node built-ins.

@@ -92,7 +92,7 @@ export const sessions = pgTable(
     accessGroups: text("access_groups").array().notNull().default(sql`'{}'::text[]`),
     provider: text("provider").notNull(),
     providerUid: text("provider_uid"),
-    /** AES-256-GCM ciphertext of the provider's tokens (JSON), base64url `iv.ciphertext`. */
+    /** The provider's tokens (JSON), encrypted by lib/crypto.ts `encryptString` (AES-256-GCM). */
     providerTokensEnc: text("provider_tokens_enc"),
     ip: text("ip"),
     userAgent: text("user_agent"),
