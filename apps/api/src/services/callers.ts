@@ -2,9 +2,9 @@
  * Who is calling: the root key, a tenant API key, or a user's access token. Each check answers
  * UNAUTHORIZED without saying which part was wrong.
  *
- * The caller of one HTTP request is authenticated at most once however many calls a tRPC batch
- * carries: a batch of 50 calls with a made-up `sk_` key costs one database lookup, not 50. The
- * outcome, success or refusal, is shared by every call of the request.
+ * `requestCallers` authenticates the caller of one HTTP request at most once, however many calls a
+ * tRPC batch carries (README.md, "Decisions" › Batch size and authentication); the outcome, success
+ * or refusal, is shared by every call of the request.
  */
 import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 import { and, eq, isNull, lt, or } from "drizzle-orm";

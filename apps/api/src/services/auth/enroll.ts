@@ -1,12 +1,7 @@
 /**
- * `auth.enroll`: redeems an enrollment code (8 digits, 5 minutes, single use) for a session.
- *
- * A guess is always scoped: by the enrollment id the link carries (wrong guesses count on that
- * code's row and it dies after ENROLLMENT_MAX_FAILURES, even for the right digits), or by the
- * tenant code (the guess is compared with that tenant's live codes only, under the tenant's
- * budget). A code alone is refused before anything is looked up: it would be a guess at every
- * tenant's codes at once. Every refusal (unknown id, wrong, expired, used, dead, user locked)
- * answers the same UNAUTHORIZED.
+ * `auth.enroll`: redeems an enrollment code for a session. A guess is always scoped, by the code's
+ * enrollment id or by the tenant code (README.md, "Decisions" › Enrollment); every refusal
+ * (unknown id, wrong, expired, used, dead, user locked) answers the same UNAUTHORIZED.
  */
 import type { ClientInfo, SessionTokens } from "@sesame/core";
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";

@@ -1,10 +1,7 @@
 /**
- * `auth.login`: tenant code + username or email + password. Every failure (unknown tenant, unknown
- * user, no password, wrong password, locked user) answers the same UNAUTHORIZED after the same
- * argon2id work, so neither the answer nor its timing says whether the account exists.
- *
- * An identifier with `@` is an email, any other a username (compared by `usernameKey`): usernames
- * cannot contain `@`, so one user's username can never capture another's email sign-in.
+ * `auth.login` (the rules: README.md, "Decisions" › Sign-in, and "Security" › Throttles). Every
+ * failure runs the same argon2id work before its one answer, so neither the answer nor its timing
+ * says whether the account exists.
  */
 import { usernameKey, type ClientInfo, type SessionTokens } from "@sesame/core";
 import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";

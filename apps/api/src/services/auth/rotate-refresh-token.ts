@@ -1,18 +1,13 @@
 /**
  * The work of `auth.refresh` (refresh.ts): exchanges a refresh token for a new access token and a
- * new refresh token.
+ * new refresh token. Rotation, reuse and the grace window are README.md, "Decisions" › Refresh
+ * tokens; here is how they hold under concurrency:
  *
- * - Every use rotates: the presented token is marked rotated and a fresh 256-bit child replaces it.
- * - Presenting a token that was already rotated away is reuse: somebody else holds a copy, so the
- *   session is locked (SessionChange, cause `refresh_token_reuse`) and its tokens stop working.
- * - Except for the immediate predecessor of the live token within `refreshGraceSeconds`: tabs that
- *   refreshed at the same moment all get the same child (kept encrypted on the parent row for the
- *   window) instead of signing the user out.
+ * - Reuse locks the session through SessionChange (cause `refresh_token_reuse`).
  * - The token row is read `FOR UPDATE` (after its session, the lock order of every sign-out), so
  *   concurrent refreshes with one token serialise and yield exactly one child.
- * - Unknown, expired, revoked and reused tokens all get the same UNAUTHORIZED answer — except a
- *   token of a RESET session, which answers `data.reason: "session_reset"` whatever became of the
- *   token: that is how a device that missed the edge's 401 still learns it must wipe.
+ * - A token of a RESET session answers `session_reset` whatever became of the token, checked before
+ *   the token's own state (README.md, "Security" › Device wipe protocol).
  * - Whether the session is still accepted (state, user, generation, expiry, idle timeout) is core's
  *   `checkCredentialAcceptance`; a refresh is what marks the session as connected (`lastConnectedAt`).
  */

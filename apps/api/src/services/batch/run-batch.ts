@@ -1,10 +1,6 @@
 /**
- * `batch.run`: JourneyApps-style bulk operations with a result per operation.
- *
- * Not atomic (the default): each operation commits on its own, in order, and one failing does not
- * stop the rest. Atomic: all run in one transaction; the first failure rolls everything back and
- * stops the batch — that operation reports its own error, every other one `ABORTED`, so no result
- * claims an effect that did not happen.
+ * `batch.run`: JourneyApps-style bulk operations with a result per operation, atomic or not
+ * (README.md, "Decisions" › `batch.run`). Atomic batches run every operation in one SessionChange.
  */
 import type { RevocationReceipt, Session, User } from "@sesame/core";
 import { TRPCError } from "@trpc/server";

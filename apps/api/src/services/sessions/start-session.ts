@@ -67,10 +67,8 @@ export async function startSession(deps: AppDeps, scope: TenantScope, input: Sta
       lastAuthenticatedAt: now,
       updatedAt: now,
     };
-    // The same device enrolling again gets its session back (JourneyApps' behaviour); a session
-    // that had been signed out comes back under a new generation so its old tokens stay dead.
-    // Except a RESET one: it owes the device a wipe, which it delivers (`session_reset`) to the old
-    // tokens; reviving it would swallow that, so the device gets a new session beside it.
+    // The same device enrolling again gets its session back, under a new generation if it had been
+    // signed out, except a RESET one (README.md, "Decisions" › Signing and › Re-enrolling a wiped device).
     const [existing] = fields.deviceId
       ? await tx
           .select()

@@ -44,7 +44,6 @@ export async function getTenant(deps: AppDeps, scope: AdminScope): Promise<Tenan
   return toPublicTenant(row);
 }
 
-/** Patches: only the settings named change. */
 export function updateTenant(deps: AppDeps, scope: AdminScope, input: { name?: string; settings?: Partial<TenantSettings> }): Promise<Tenant> {
   return runInTx(deps, async ({ tx, now }) => {
     const [current] = await tx.select().from(tenants).where(eq(tenants.id, scope.tenantId)).for("update").limit(1);

@@ -91,7 +91,7 @@ export interface UserSessionsOptions {
   activeAt?: Date;
 }
 
-/** A user's sessions, newest first. Deleted sessions are gone from every admin view but the event log. */
+/** A user's sessions, newest first, never the deleted ones (README.md, "Decisions" › Sessions in admin views). */
 export const userSessionsQuery = (db: DbOrTx, tenantId: string, userId: string, options: UserSessionsOptions = {}) =>
   db
     .select()

@@ -1,11 +1,7 @@
 /**
  * Creating and changing users (`users.create`, `users.update`, `users.addToGroups`,
- * `users.removeFromGroups`). Locking and deleting are in lifecycle.ts.
- *
- * Status: an explicit `status` wins. Otherwise a user created (or given a password) with a
- * password can sign in at once, so is `active`; one without stays `pendingJoin` until it first signs
- * in itself (auth/activate-user.ts). A session an admin starts for the user (`sessions.create`)
- * does not count as the user joining.
+ * `users.removeFromGroups`); locking and deleting are in lifecycle.ts. How `status` is chosen and
+ * what a password set by an admin does: README.md, "Decisions" › Users and › Admin password reset.
  */
 import { usernameKey, type RevocationReceipt, type User, type UserStatus } from "@sesame/core";
 import type { TRPCError } from "@trpc/server";
@@ -88,11 +84,7 @@ export async function createUser(deps: AppDeps, scope: AdminScope, input: Create
   );
 }
 
-/**
- * Changes a user. Setting a password is an admin reset: like `auth.changePassword` it signs out
- * every session of the user (cause `password_change`), so whoever knew the old password is out,
- * and the answer carries the receipt as `revocation` beside the user's fields.
- */
+/** Changes a user; setting a password signs out every session of the user (an admin reset). */
 export async function updateUser(deps: AppDeps, scope: AdminScope, input: UpdateUserInput): Promise<UpdatedUser> {
   const { userId, password, ...fields } = input;
   const passwordHash = password ? await hashPassword(password) : undefined;
