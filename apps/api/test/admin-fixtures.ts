@@ -58,3 +58,11 @@ export async function startWithTwoTenants(): Promise<{ api: ApiHarness; admin: A
   const other = (await createTenantWithAdmin(api)).admin;
   return { api, admin, other };
 }
+
+/** One user id of each kind a tenant must answer NOT_FOUND for: random, another tenant's user, a deleted user. */
+export async function userIdsNotInTenant(admin: AdminClient, other: AdminClient): Promise<{ random: string; foreign: string; deleted: string }> {
+  const foreign = await newUser(other);
+  const deleted = await newUser(admin);
+  await admin.users.delete.mutate({ userId: deleted.id });
+  return { random: randomId(), foreign: foreign.id, deleted: deleted.id };
+}

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollmentTokens } from "../src/db/schema.ts";
-import { failureOf, newUser, randomId, type AdminClient } from "./admin-fixtures.ts";
+import { failureOf, newUser, type AdminClient, userIdsNotInTenant } from "./admin-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
@@ -46,10 +46,8 @@ describe("enrollment.createToken", () => {
   });
 
   it("answers NOT_FOUND for a random id, another tenant's user and a deleted user", async () => {
-    const foreign = await newUser(other);
-    const deleted = await newUser(admin);
-    await admin.users.delete.mutate({ userId: deleted.id });
-    for (const userId of [randomId(), foreign.id, deleted.id]) {
+    const ids = await userIdsNotInTenant(admin, other);
+    for (const userId of Object.values(ids)) {
       expect(await failureOf(admin.enrollment.createToken.mutate({ userId }))).toEqual({ code: "NOT_FOUND", field: null });
     }
   });

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, type AdminClient, startWithTwoTenants } from "./admin-fixtures.ts";
+import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, type AdminClient, startWithTwoTenants, userIdsNotInTenant } from "./admin-fixtures.ts";
 import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
@@ -69,10 +69,8 @@ describe("sessions.create", () => {
   });
 
   it("answers NOT_FOUND for a random id, another tenant's user and a deleted user", async () => {
-    const foreign = await newUser(other);
-    const deleted = await newUser(admin);
-    await admin.users.delete.mutate({ userId: deleted.id });
-    for (const userId of [randomId(), foreign.id, deleted.id]) {
+    const ids = await userIdsNotInTenant(admin, other);
+    for (const userId of Object.values(ids)) {
       expect(await failureOf(admin.sessions.create.mutate({ userId }))).toEqual({ code: "NOT_FOUND", field: null });
     }
   });

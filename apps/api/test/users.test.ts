@@ -2,7 +2,7 @@ import { errorCode } from "@sesame/client";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { users } from "../src/db/schema.ts";
-import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, uniqueUsername, type AdminClient, startWithTwoTenants } from "./admin-fixtures.ts";
+import { failureOf, newSession, newUser, randomId, receiptShape, sessionsInEveryState, sessionStates, uniqueUsername, type AdminClient, startWithTwoTenants, userIdsNotInTenant } from "./admin-fixtures.ts";
 import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
@@ -214,10 +214,8 @@ describe("users.get", () => {
   });
 
   it("answers NOT_FOUND for a random id, another tenant's user and a deleted user", async () => {
-    const foreign = await newUser(other);
-    const deleted = await newUser(admin);
-    await admin.users.delete.mutate({ userId: deleted.id });
-    for (const userId of [randomId(), foreign.id, deleted.id]) {
+    const ids = await userIdsNotInTenant(admin, other);
+    for (const userId of Object.values(ids)) {
       expect(await failureOf(admin.users.get.query({ userId }))).toEqual({ code: "NOT_FOUND", field: null });
     }
   });
@@ -378,13 +376,11 @@ describe("users.delete", () => {
   });
 
   it("answers NOT_FOUND for a random id, another tenant's user and an already deleted user", async () => {
-    const foreign = await newUser(other);
-    const deleted = await newUser(admin);
-    await admin.users.delete.mutate({ userId: deleted.id });
-    for (const userId of [randomId(), foreign.id, deleted.id]) {
+    const ids = await userIdsNotInTenant(admin, other);
+    for (const userId of Object.values(ids)) {
       expect(await failureOf(admin.users.delete.mutate({ userId }))).toEqual({ code: "NOT_FOUND", field: null });
     }
-    expect((await storedUser(foreign.id)).deletedAt).toBeNull();
+    expect((await storedUser(ids.foreign)).deletedAt).toBeNull();
   });
 
   it("answers BAD_REQUEST naming userId for a malformed id", async () => {
