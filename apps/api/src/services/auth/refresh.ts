@@ -19,7 +19,7 @@ import { rotateRefreshToken } from "./rotate-refresh-token.ts";
 
 export async function refreshSession(deps: AppDeps, scope: PublicScope, input: { refreshToken: string }): Promise<SessionTokens> {
   try {
-    return await rotateRefreshToken(deps, scope, input.refreshToken);
+    return await rotateRefreshToken(deps, scope, input);
   } catch (error) {
     if (error instanceof TRPCError && error.code === "UNAUTHORIZED") {
       setImmediate(() => void auditRefreshFailure(deps, input.refreshToken, scope.request));

@@ -38,7 +38,7 @@ type RefreshOutcome =
 const INVALID = { kind: "invalid" } as const;
 const invalidRefreshToken = () => apiError("UNAUTHORIZED", INVALID_REFRESH_TOKEN_MESSAGE);
 
-export async function rotateRefreshToken(deps: AppDeps, scope: PublicScope, refreshToken: string): Promise<SessionTokens> {
+export async function rotateRefreshToken(deps: AppDeps, scope: PublicScope, { refreshToken }: { refreshToken: string }): Promise<SessionTokens> {
   if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) throw invalidRefreshToken();
   const tokenHash = hashRefreshToken(refreshToken);
 

@@ -20,7 +20,7 @@ export type ClientFields = Pick<
   runtime: Session["runtime"] | null;
 };
 
-export function countryName(code: string | null): string | null {
+function countryName(code: string | null): string | null {
   if (!code) return null;
   try {
     const name = regionNames.of(code);
