@@ -6,6 +6,7 @@
 // `cache`/`agent` request options, which some edge runtimes reject.
 import { Redis } from "@upstash/redis/cloudflare";
 import { decodeCacheEntry, sessionCacheKey, type CacheEntry } from "@sesame/core";
+import { withDeadline } from "./deadline.ts";
 import { toCacheUnavailable } from "./errors.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
 import { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "./store.ts";
@@ -127,20 +128,11 @@ function createBatchedReader(readMany: (keys: string[]) => Promise<unknown[]>, t
       },
     );
   }
-  return (key) =>
-    new Promise((resolve, reject) => {
-      const deadline = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 50);
+  return (key) => {
+    const read = new Promise<unknown>((resolve, reject) => {
       if (pending.length === 0) afterCurrentIo(flush);
-      pending.push({
-        key,
-        resolve: (value) => {
-          clearTimeout(deadline);
-          resolve(value);
-        },
-        reject: (error) => {
-          clearTimeout(deadline);
-          reject(error);
-        },
-      });
+      pending.push({ key, resolve, reject });
     });
+    return withDeadline(read, timeoutMs + 50, () => new Error(`no answer within ${timeoutMs} ms`));
+  };
 }
