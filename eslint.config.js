@@ -24,8 +24,14 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  // packages/core and the edge (except its Node entry, benches and tests) run anywhere.
+  // packages/core, the edge (except its Node entry, benches and tests) and the main entries of
+  // service-kit and cache run anywhere.
   { files: ["packages/core/src/**/*.ts"], rules: noNodeBuiltins },
+  {
+    files: ["packages/service-kit/src/**/*.ts", "packages/cache/src/**/*.ts"],
+    ignores: ["packages/service-kit/src/listen.ts", "packages/service-kit/src/node.ts", "packages/cache/src/node.ts", "packages/cache/src/ioredis-*.ts", "**/*.test.ts"],
+    rules: noNodeBuiltins,
+  },
   {
     files: ["apps/edge/src/**/*.ts"],
     ignores: ["apps/edge/src/node.ts", "apps/edge/src/**/*.test.ts"],

@@ -1,0 +1,80 @@
+/**
+ * How every Sesame service reads its environment: one error type listing every problem, one rule
+ * for empty values, one wording for missing ones, and the value shapes both apps share. Runs
+ * anywhere (the edge parses its Workers bindings with it).
+ */
+import { BEARER_TOKEN_PATTERN } from "@sesame/core";
+import { z } from "zod";
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+
+  /** @param subject what is configured, e.g. "edge configuration" */
+  constructor(readonly problems: string[], subject = "configuration") {
+    super(`Invalid ${subject}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+/** What `parseEnv`'s presence rules see and report through. */
+export interface EnvRules {
+  /** The variables that are set (an empty value counts as unset). */
+  readonly input: Readonly<Record<string, string>>;
+  has(name: string): boolean;
+  /** Reports `name` as missing when it is unset; `when` says why it is needed ("in production"). */
+  require(name: string, when: string): void;
+  problem(message: string): void;
+}
+
+/**
+ * Parses an environment record (`process.env`, Workers bindings) with `schema`, runs the presence
+ * `rules` on the same input even when the schema fails, and throws one `ConfigError` naming every
+ * problem. An empty variable means unset: that is how `.env` files and CI templates spell "no value".
+ *
+ * @example
+ * const env = parseEnv(schema, process.env, (rules) => {
+ *   if (rules.input.NODE_ENV === "production") rules.require("DATABASE_URL", "in production");
+ * });
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  raw: Readonly<Record<string, unknown>>,
+  rules?: (env: EnvRules) => void,
+  subject?: string,
+): z.output<S> {
+  const input = setVariables(raw);
+  const parsed = schema.safeParse(input);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  const has = (name: string) => input[name] !== undefined;
+  rules?.({
+    input,
+    has,
+    require(name, when) {
+      if (!has(name)) problems.push(`${name} is required ${when}`);
+    },
+    problem(message) {
+      problems.push(message);
+    },
+  });
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems, subject);
+  return parsed.data;
+}
+
+/** The string variables that hold a value. */
+function setVariables(raw: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(raw).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
+}
+
+/**
+ * A shared secret sent as `Authorization: Bearer` (root key, introspection secret): long enough not
+ * to be guessed, and within the RFC 6750 b64token grammar so it survives the trip.
+ */
+export const secretSchema = z
+  .string()
+  .min(32, "must be at least 32 characters")
+  .regex(BEARER_TOKEN_PATTERN, "must use only the characters A-Z a-z 0-9 - . _ ~ + / (then optional trailing =): it is sent as a bearer token");
+
+export const httpUrlSchema = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+export const nodeEnvSchema = z.enum(["development", "test", "production"]).default("development");
+
+export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);

@@ -1,0 +1,2 @@
+import { sesameVitestConfig } from "@sesame/vitest-config";
+export default sesameVitestConfig();
