@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { startApi, testConfig, type ApiHarness } from "@sesame/api/testing";
 import { generateStoredKey } from "@sesame/api/testing/keys";
-import { createUpstashSessionStore } from "@sesame/cache";
+import { createUpstashCache } from "@sesame/cache";
 import { createSesameClient } from "@sesame/client";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@sesame/dev-services";
@@ -73,7 +73,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     issuer: config.issuer,
     audience: config.audience,
     jwksUrl: `${apiUrl}/.well-known/jwks.json`,
-    store: createUpstashSessionStore({ url: shim.url, token, prefix, timeoutMs: 300 }),
+    store: createUpstashCache({ kind: "upstash", url: shim.url, token, prefix, timeoutMs: 300 }).store,
     introspection: { url: `${apiUrl}${INTROSPECTION_PATH}`, secret: config.introspectionSecret },
     upstreamUrl: `http://127.0.0.1:${upstream.port}`,
   });

@@ -1,6 +1,5 @@
 // The edge in front of the real API: revocations and group changes made through the API apply on
 // the very next request, on every store this run can reach.
-import { createIoredisSessionStore } from "@sesame/cache/ioredis";
 import { createSesameClient } from "@sesame/client";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -8,15 +7,15 @@ import { startStack, type Stack } from "./stack.ts";
 
 const backends = inject("sesameBackends");
 const stores = [
-  { name: "upstash store", store: undefined },
-  ...(backends.redisUrl ? [{ name: "TCP store", store: (prefix: string) => createIoredisSessionStore({ redis: backends.redisUrl!, prefix }) }] : []),
+  { name: "upstash store", edgeCache: "upstash" as const },
+  ...(backends.redisUrl ? [{ name: "TCP store", edgeCache: "tcp" as const }] : []),
 ];
 
 for (const variant of stores) {
   describe(`edge + API (${variant.name})`, () => {
     let stack: Stack;
     beforeAll(async () => {
-      stack = await startStack({ backends, ...(variant.store ? { store: variant.store } : {}), edge: { routeGroups: { "/admin/*": ["admin"] } } });
+      stack = await startStack({ backends, edgeCache: variant.edgeCache, edge: { routeGroups: { "/admin/*": ["admin"] } } });
     });
     afterAll(async () => stack?.stop());
 

@@ -6,8 +6,8 @@ import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { startApi, type ApiHarness } from "@sesame/api/testing";
-import type { SessionCacheStore } from "@sesame/cache";
-import { createUpstashSessionStore } from "@sesame/cache";
+import type { CacheConfig } from "@sesame/cache";
+import { createCache } from "@sesame/cache/node";
 import { createSesameClient } from "@sesame/client";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import type { SesameBackends } from "@sesame/dev-services";
@@ -46,8 +46,8 @@ export async function startRecordingUpstream() {
 
 export interface StackOptions {
   backends: SesameBackends;
-  /** The edge's store; by default the Upstash store on the run's cache endpoint. */
-  store?: (prefix: string) => SessionCacheStore;
+  /** The cache the edge reads, in the API's key space: the API's own (Upstash, the run's endpoint) by default, or TCP on `REDIS_URL`. */
+  edgeCache?: CacheConfig["kind"];
   edge?: Partial<EdgeAppConfig>;
   api?: Parameters<typeof startApi>[0];
 }
@@ -55,10 +55,8 @@ export interface StackOptions {
 export async function startStack(options: StackOptions) {
   const api: ApiHarness = await startApi({ backends: options.backends, ...options.api });
   const upstream = await startRecordingUpstream();
-  const prefix = api.config.cache.prefix;
-  const store =
-    options.store?.(prefix) ??
-    createUpstashSessionStore({ url: options.backends.upstash.url, token: options.backends.upstash.token, prefix, timeoutMs: 500 });
+  const cache = createCache(edgeCacheConfig(options.edgeCache ?? "upstash", api.config.cache, options.backends));
+  const store = cache.store;
   const edgeApp = createEdgeApp({
     issuer: api.config.issuer,
     audience: api.config.audience,
@@ -90,9 +88,16 @@ export async function startStack(options: StackOptions) {
     async stop() {
       await edge.close();
       await upstream.close();
-      await store.close?.();
+      await cache.close();
       await api.stop();
     },
   };
 }
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+function edgeCacheConfig(kind: CacheConfig["kind"], apiCache: CacheConfig, backends: SesameBackends): CacheConfig {
+  if (kind === apiCache.kind) return apiCache;
+  if (kind === "upstash") throw new Error("startStack: an Upstash edge cache needs an API on Upstash");
+  if (!backends.redisUrl) throw new Error("startStack: a TCP edge cache needs REDIS_URL");
+  return { kind: "tcp", url: backends.redisUrl, prefix: apiCache.prefix, timeoutMs: apiCache.timeoutMs };
+}

@@ -3,12 +3,9 @@
  * Postgres and the local cache endpoint from @sesame/dev-services, and secrets kept under `.data/`.
  */
 import { join } from "node:path";
+import { cacheConfigFromEnv, cacheKindFromEnv, type CacheConfig } from "@sesame/cache";
 import { DEV_PORTS, embeddedPostgresUrl, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
 import type { ApiEnv } from "./env.ts";
-
-export type CacheConfig =
-  | { kind: "upstash"; url: string; token: string; prefix: string; timeoutMs: number }
-  | { kind: "redis"; url: string; prefix: string; timeoutMs: number };
 
 export interface ApiConfig {
   nodeEnv: ApiEnv["NODE_ENV"];
@@ -44,11 +41,10 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     return v;
   };
   const embedded = !env.DATABASE_URL;
-  const cache: CacheConfig = env.UPSTASH_REDIS_REST_URL
-    ? { kind: "upstash", url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN ?? "", prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS }
-    : env.REDIS_URL
-      ? { kind: "redis", url: env.REDIS_URL, prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS }
-      : { kind: "upstash", url: `http://127.0.0.1:${DEV_PORTS.cache}`, token: need(undefined, secrets?.cacheToken, "UPSTASH_REDIS_REST_TOKEN"), prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS };
+  const cacheKind = cacheKindFromEnv(env);
+  const cache: CacheConfig = cacheKind
+    ? cacheConfigFromEnv(env, cacheKind)
+    : { kind: "upstash", url: `http://127.0.0.1:${DEV_PORTS.cache}`, token: need(undefined, secrets?.cacheToken, "UPSTASH_REDIS_REST_TOKEN"), prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS };
   return {
     nodeEnv: env.NODE_ENV,
     host: env.HOST,

@@ -1,19 +1,10 @@
 /** Builds the process's dependencies from the resolved configuration. */
-import type { SessionCacheStore } from "@sesame/cache";
-import { createUpstashSessionStore } from "@sesame/cache";
-import { createIoredisSessionStore } from "@sesame/cache/ioredis";
-import type { ApiConfig, CacheConfig } from "./config.ts";
+import { createCache } from "@sesame/cache/node";
+import type { ApiConfig } from "./config.ts";
 import { createDb } from "./db/client.ts";
 import type { AppDeps } from "./deps.ts";
 import { createLogger } from "./lib/logger.ts";
 import { createFileKeyRing, loadKeyRing, parseKeySet, readOrCreateKeyFile, generateStoredKey } from "./lib/signing-keys.ts";
-import { createRateLimiter } from "./services/rate-limiter.ts";
-
-export function createCacheStore(cache: CacheConfig): SessionCacheStore {
-  return cache.kind === "upstash"
-    ? createUpstashSessionStore({ url: cache.url, token: cache.token, prefix: cache.prefix, timeoutMs: cache.timeoutMs })
-    : createIoredisSessionStore({ redis: cache.url, prefix: cache.prefix, timeoutMs: cache.timeoutMs });
-}
 
 export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> = {}): Promise<AppDeps & { close(): Promise<void> }> {
   const now = overrides.now ?? (() => new Date());
@@ -24,7 +15,8 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
         ? await readOrCreateKeyFile(config.signingKeys.path, now())
         : { keys: [await generateStoredKey(now())] };
   const { db, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax });
-  const cache = overrides.cache ?? createCacheStore(config.cache);
+  // One connection for the session store and the limiter; the limiter's windows follow `now`.
+  const cache = createCache(config.cache, { now });
   const logger = createLogger(config.logLevel);
   // A key file is followed, so `npm run keys:rotate` reaches the running API without a restart.
   const keys =
@@ -37,18 +29,17 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
   const deps: AppDeps = {
     config,
     db,
-    cache,
+    cache: cache.store,
     keys,
     logger,
-    limiter: overrides.limiter ?? createRateLimiter(config.cache, now),
+    limiter: cache.limiter,
     now,
     ...overrides,
   };
   return {
     ...deps,
     async close() {
-      await deps.limiter.close?.();
-      await cache.close?.();
+      await cache.close();
       await closeDb();
     },
   };

@@ -1,10 +1,9 @@
 /** Everything a request handler needs, built once per process (or per test). */
-import type { SessionCacheStore } from "@sesame/cache";
+import type { RateLimiter, SessionCacheStore } from "@sesame/cache";
 import type { Logger } from "pino";
 import type { ApiConfig } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { KeyRing } from "./lib/signing-keys.ts";
-import type { RateLimiter } from "./services/rate-limit.ts";
 
 export interface AppDeps {
   config: ApiConfig;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseApiEnv } from "./env.ts";
+import { ConfigError } from "@sesame/service-kit";
+import { parseApiEnv } from "./env.ts";
 
 describe("parseApiEnv", () => {
   it("accepts an empty development environment with defaults", () => {

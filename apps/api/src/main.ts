@@ -2,11 +2,12 @@
 import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { DEV_PORTS, waitForTcp } from "@sesame/dev-services";
+import { ConfigError } from "@sesame/service-kit";
 import { createApiApp } from "./app.ts";
 import { resolveApiConfig } from "./config.ts";
 import { createDeps } from "./create-deps.ts";
 import { runMigrations } from "./db/migrate.ts";
-import { ConfigError, readApiEnv } from "./env.ts";
+import { readApiEnv } from "./env.ts";
 import { createLogger } from "./lib/logger.ts";
 import { startCacheOutboxWorker } from "./services/revocation/outbox-worker.ts";
 

@@ -2,7 +2,7 @@
 // committed, the receipt says effectiveAt: null, and the outbox delivers the tombstone once the
 // cache is back. The cache here is a real endpoint that is really stopped and started.
 import { randomBytes } from "node:crypto";
-import { createUpstashSessionStore } from "@sesame/cache";
+import { createUpstashCache } from "@sesame/cache";
 import { startUpstashShim, type UpstashShimHandle } from "@sesame/dev-services";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -28,7 +28,7 @@ afterAll(async () => {
   await shim?.close();
 });
 
-const reader = () => createUpstashSessionStore({ url: `http://127.0.0.1:${port}`, token, prefix, timeoutMs: 300 });
+const reader = () => createUpstashCache({ kind: "upstash", url: `http://127.0.0.1:${port}`, token, prefix, timeoutMs: 300 }).store;
 const pending = async (sessionId: string) =>
   (await api.deps.db.execute<{ n: number }>(sql`select count(*)::int as n from cache_outbox where session_id = ${sessionId} and delivered_at is null`))[0]!.n;
 

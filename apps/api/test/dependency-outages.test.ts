@@ -64,7 +64,7 @@ describe("with the cache down over TCP Redis (the limiter used when only REDIS_U
   let api: ApiHarness;
   beforeAll(async () => {
     const port = await closedPort();
-    api = await startApi({ config: { cache: { kind: "redis", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: 200 } } });
+    api = await startApi({ config: { cache: { kind: "tcp", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: 200 } } });
   });
   afterAll(async () => api?.stop());
 

@@ -6,8 +6,8 @@ import { Hono } from "hono";
 import { proxy } from "hono/proxy";
 import { createLocalJWKSet } from "jose";
 import postgres from "postgres";
-import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache";
-import { createIoredisSessionStore } from "@sesame/cache/ioredis";
+import { DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "@sesame/cache";
+import { createCache } from "@sesame/cache/node";
 import { createEdgeApp } from "../src/app.ts";
 import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
 import { createAccessTokenVerifier } from "@sesame/core";
@@ -38,8 +38,9 @@ const authOptions = (store: SessionCacheStore) => ({
   store,
   introspection: { url: services.introspectionUrl, secret: services.introspectionSecret },
 });
-const tcpStore = () => createIoredisSessionStore({ redis: services.redisUrl, prefix: services.prefix });
-const upstashStore = () => createUpstashSessionStore({ ...services.upstash, prefix: services.prefix });
+const { prefix } = services;
+const tcpStore = () => createCache({ kind: "tcp", url: services.redisUrl, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
+const upstashStore = () => createCache({ kind: "upstash", ...services.upstash, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
 
 function protectedApp(store: SessionCacheStore) {
   const app = new Hono<{ Variables: SessionVariables }>();

@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import postgres from "postgres";
 import { startUpstashShim } from "@sesame/dev-services";
-import { createIoredisSessionStore } from "@sesame/cache/ioredis";
+import { DEFAULT_CACHE_TIMEOUT_MS } from "@sesame/cache";
+import { createCache } from "@sesame/cache/node";
 import { MAX_LEASE_SECONDS } from "@sesame/core";
 import { startFakeApi } from "../test/support/fake-api.ts";
 import { listen } from "../test/support/listen.ts";
@@ -17,8 +18,8 @@ const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5
 const prefix = `sesame-bench:${randomUUID()}:`;
 const table = `sesame_edge_bench_${process.pid}`;
 
-const store = createIoredisSessionStore({ redis: redisUrl, prefix });
-const api = await startFakeApi({ store });
+const cache = createCache({ kind: "tcp", url: redisUrl, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS });
+const api = await startFakeApi({ store: cache.store });
 const session = api.createSession({ groups: ["staff"] });
 const refreshLease = () => api.cacheActive(session, MAX_LEASE_SECONDS);
 await refreshLease();
@@ -57,6 +58,6 @@ process.on("SIGTERM", async () => {
   clearInterval(leaseTimer);
   await sql.unsafe(`drop table if exists ${table}`).catch(() => {});
   await sql.end();
-  await Promise.allSettled([shim.close(), upstream.close(), api.close(), store.close?.()]);
+  await Promise.allSettled([shim.close(), upstream.close(), api.close(), cache.close()]);
   process.exit(0);
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache";
+import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
 import { startFakeApi, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
 import { closedPort } from "../test/support/listen.ts";
 import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
-import { storeBackends } from "../test/support/stores.ts";
+import { availableBackends } from "@sesame/cache/testing";
 import { createEdgeApp, type EdgeAppConfig } from "./app.ts";
 
 describe("the edge service", () => {
@@ -17,8 +17,9 @@ describe("the edge service", () => {
   let config: EdgeAppConfig;
 
   beforeAll(async () => {
-    const backend = await storeBackends(process.env)[0]!.start();
-    store = backend.store;
+    const backend = await availableBackends(process.env)[0]!.start();
+    const cache = backend.open();
+    store = cache.store;
     stopStore = backend.stop;
     api = await startFakeApi({ store });
     upstream = await startRecordingUpstream();
@@ -42,7 +43,7 @@ describe("the edge service", () => {
   const auth = (extra: Record<string, string> = {}) => ({ headers: { authorization: `Bearer ${token}`, ...extra } });
   const lastForwarded = () => upstream.requests.at(-1)!;
   async function deadStore(): Promise<SessionCacheStore> {
-    return createUpstashSessionStore({ url: `http://127.0.0.1:${await closedPort()}`, token: "t", timeoutMs: 200 });
+    return createUpstashCache({ kind: "upstash", url: `http://127.0.0.1:${await closedPort()}`, token: "t", prefix: "dead:", timeoutMs: 200 }).store;
   }
 
   it("answers /healthz without any dependency", async () => {

@@ -1,12 +1,12 @@
-import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache";
+import { createUpstashCache, type Cache } from "@sesame/cache";
 import type { EdgeEnv } from "./env.ts";
 
-/** The fetch-only store for edge runtimes; the TCP store is built by node.ts, which may import ioredis. */
-export function createUpstashStoreFromEnv(env: EdgeEnv): SessionCacheStore {
-  if (env.store.kind !== "upstash") {
+/** The fetch-only cache for edge runtimes; the Node entry uses `createCache`, which may open a TCP connection. */
+export function createUpstashCacheFromEnv(env: EdgeEnv): Cache {
+  if (env.cache.kind !== "upstash") {
     throw new Error("SESAME_EDGE_STORE=tcp needs a TCP socket: use it with the Node entry, not on an edge runtime");
   }
-  return createUpstashSessionStore({ url: env.store.url, token: env.store.token, prefix: env.cachePrefix });
+  return createUpstashCache(env.cache);
 }
 
 /** The app configuration an `EdgeEnv` describes, minus the store and the upstream. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { EdgeEnvError, parseEdgeEnv } from "./env.ts";
+import { ConfigError } from "@sesame/service-kit";
+import { parseEdgeEnv } from "./env.ts";
 
 const minimal = {
-  SESAME_INTROSPECTION_SECRET: "dev-introspection-secret",
+  SESAME_INTROSPECTION_SECRET: "dev-introspection-secret-of-32-chars",
   UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
   UPSTASH_REDIS_REST_TOKEN: "dev-token",
 };
@@ -11,7 +12,7 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
     parseEdgeEnv(env);
   } catch (error) {
-    if (error instanceof EdgeEnvError) return error.problems;
+    if (error instanceof ConfigError) return error.problems;
     throw error;
   }
   throw new Error("expected parseEdgeEnv to fail");
@@ -28,9 +29,8 @@ describe("parseEdgeEnv", () => {
       introspectionUrl: "http://127.0.0.1:4000/internal/introspect",
       issuer: "http://127.0.0.1:4000",
       audience: "sesame",
-      introspectionSecret: "dev-introspection-secret",
-      store: { kind: "upstash", url: "http://127.0.0.1:8079", token: "dev-token" },
-      cachePrefix: "sesame:",
+      introspectionSecret: "dev-introspection-secret-of-32-chars",
+      cache: { kind: "upstash", url: "http://127.0.0.1:8079", token: "dev-token", prefix: "sesame:", timeoutMs: 500 },
       upstreamUrl: undefined,
       publicPaths: [],
       routeGroups: {},
@@ -48,9 +48,9 @@ describe("parseEdgeEnv", () => {
 
   it("uses the TCP store when only REDIS_URL is given, and Upstash otherwise", () => {
     const { UPSTASH_REDIS_REST_URL: _u, UPSTASH_REDIS_REST_TOKEN: _t, ...noUpstash } = minimal;
-    expect(parseEdgeEnv({ ...noUpstash, REDIS_URL: "redis://127.0.0.1:6379" }).store).toEqual({ kind: "tcp", redisUrl: "redis://127.0.0.1:6379" });
-    expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379" }).store.kind).toBe("upstash");
-    expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379", SESAME_EDGE_STORE: "tcp" }).store.kind).toBe("tcp");
+    expect(parseEdgeEnv({ ...noUpstash, REDIS_URL: "redis://127.0.0.1:6379" }).cache).toEqual({ kind: "tcp", url: "redis://127.0.0.1:6379", prefix: "sesame:", timeoutMs: 500 });
+    expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379" }).cache.kind).toBe("upstash");
+    expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379", SESAME_EDGE_STORE: "tcp" }).cache.kind).toBe("tcp");
   });
 
   it("parses public paths and route groups", () => {
@@ -95,7 +95,18 @@ describe("parseEdgeEnv", () => {
   });
 
   it("refuses an introspection secret that cannot travel as a bearer token", () => {
-    expect(problemsOf({ ...minimal, SESAME_INTROSPECTION_SECRET: "secret with spaces in it" })).toEqual([expect.stringMatching(/^SESAME_INTROSPECTION_SECRET: .*bearer/)]);
+    expect(problemsOf({ ...minimal, SESAME_INTROSPECTION_SECRET: "an introspection secret with spaces in it" })).toEqual([expect.stringMatching(/^SESAME_INTROSPECTION_SECRET: .*bearer/)]);
+  });
+
+  it("requires the API's secret minimum of 32 characters", () => {
+    expect(problemsOf({ ...minimal, SESAME_INTROSPECTION_SECRET: "x".repeat(31) })).toEqual([expect.stringMatching(/^SESAME_INTROSPECTION_SECRET: must be at least 32 characters/)]);
+    expect(parseEdgeEnv({ ...minimal, SESAME_INTROSPECTION_SECRET: "x".repeat(32) }).introspectionSecret).toBe("x".repeat(32));
+  });
+
+  it("reads the cache budget and prefix like the API", () => {
+    const env = parseEdgeEnv({ ...minimal, SESAME_CACHE_TIMEOUT_MS: "250", SESAME_CACHE_PREFIX: "tenant-a:" });
+    expect(env.cache).toMatchObject({ prefix: "tenant-a:", timeoutMs: 250 });
+    expect(problemsOf({ ...minimal, SESAME_CACHE_TIMEOUT_MS: "5" })).toEqual([expect.stringMatching(/^SESAME_CACHE_TIMEOUT_MS: /)]);
   });
 
   it("treats empty variables as unset", () => {

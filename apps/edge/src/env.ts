@@ -1,15 +1,13 @@
 /**
- * The edge's configuration, parsed once from an environment record: `process.env` on Node, the
- * `env` bindings on Workers. Every problem is listed at once; in production every secret and
- * address must be given explicitly.
+ * The edge's configuration, parsed once from an environment record (`process.env` on Node, the
+ * `env` bindings on Workers) with the rules every Sesame service shares (`@sesame/service-kit`:
+ * every problem listed at once, empty means unset). In production every address must be given.
  */
 import { z } from "zod";
-import { BEARER_TOKEN_PATTERN, INTROSPECTION_PATH } from "@sesame/core";
+import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, type CacheConfig } from "@sesame/cache";
+import { INTROSPECTION_PATH } from "@sesame/core";
+import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
 import { compilePathPattern } from "./paths.ts";
-
-export type EdgeStoreConfig =
-  | { kind: "upstash"; url: string; token: string }
-  | { kind: "tcp"; redisUrl: string };
 
 export interface EdgeEnv {
   production: boolean;
@@ -21,44 +19,29 @@ export interface EdgeEnv {
   issuer: string;
   audience: string;
   introspectionSecret: string;
-  store: EdgeStoreConfig;
-  cachePrefix: string;
+  /** The same shape, variables and defaults as the API's; `tcp` only on Node. */
+  cache: CacheConfig;
   /** Absent only outside production, where the Node entry starts an echo upstream. */
   upstreamUrl: string | undefined;
   publicPaths: string[];
   routeGroups: Record<string, string[]>;
 }
 
-export class EdgeEnvError extends Error {
-  override readonly name = "EdgeEnvError";
-  constructor(readonly problems: string[]) {
-    super(`Invalid edge configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-  }
-}
-
 const DEFAULT_API_URL = "http://127.0.0.1:4000";
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const redisUrl = z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" });
 
 const schema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
-  HOST: z.string().min(1).default("127.0.0.1"),
-  SESAME_API_URL: httpUrl.optional(),
-  SESAME_JWKS_URL: httpUrl.optional(),
-  SESAME_ISSUER: z.string().min(1).optional(),
-  SESAME_AUDIENCE: z.string().min(1).default("sesame"),
-  SESAME_INTROSPECTION_SECRET: z
-    .string()
-    .min(16, "must be at least 16 characters")
-    .regex(BEARER_TOKEN_PATTERN, "must use only the characters A-Z a-z 0-9 - . _ ~ + / (then optional trailing =): it is sent as a bearer token")
-    .optional(),
-  UPSTASH_REDIS_REST_URL: httpUrl.optional(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1).optional(),
-  REDIS_URL: redisUrl.optional(),
+  NODE_ENV: nodeEnvSchema,
+  PORT: portSchema(8787),
+  HOST: z.string().default("127.0.0.1"),
+  SESAME_API_URL: httpUrlSchema.optional(),
+  SESAME_JWKS_URL: httpUrlSchema.optional(),
+  SESAME_ISSUER: z.string().optional(),
+  SESAME_AUDIENCE: z.string().default("sesame"),
+  SESAME_INTROSPECTION_SECRET: secretSchema.optional(),
+  ...cacheEnvShape,
+  /** Forces a cache kind; by default the one the cache variables name, and Upstash without any. */
   SESAME_EDGE_STORE: z.enum(["upstash", "tcp"]).optional(),
-  SESAME_CACHE_PREFIX: z.string().min(1).default("sesame:"),
-  UPSTREAM_URL: httpUrl.optional(),
+  UPSTREAM_URL: httpUrlSchema.optional(),
   SESAME_PUBLIC_PATHS: z.string().optional(),
   SESAME_ROUTE_GROUPS: z.string().optional(),
 });
@@ -72,44 +55,31 @@ export function readProcessEnv(): Record<string, string | undefined> {
 
 /**
  * @example
- * const env = parseEdgeEnv(readProcessEnv()); // throws EdgeEnvError listing every problem
+ * const env = parseEdgeEnv(readProcessEnv()); // throws ConfigError listing every problem
  */
 export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
-  // An empty variable means unset: that is how `.env` files and CI templates spell "no value".
-  const input: Record<string, string> = Object.fromEntries(
-    Object.entries(raw).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+  let cacheKind: CacheConfig["kind"] = "upstash";
+  let publicPaths: string[] = [];
+  let routeGroups: Record<string, string[]> = {};
+  const env = parseEnv(
+    schema,
+    raw,
+    (rules) => {
+      const { input } = rules;
+      if (input.NODE_ENV === "production") {
+        rules.require("SESAME_API_URL", "in production");
+        rules.require("UPSTREAM_URL", "in production");
+      }
+      rules.require("SESAME_INTROSPECTION_SECRET", "(the edge's credential for the API's introspection endpoint)");
+      const forced = input.SESAME_EDGE_STORE;
+      cacheKind = forced === "upstash" || forced === "tcp" ? forced : (cacheKindFromEnv(input) ?? "upstash");
+      requireCacheEnv(rules, cacheKind);
+      publicPaths = splitList(input.SESAME_PUBLIC_PATHS);
+      for (const pattern of publicPaths) checkPattern(rules, "SESAME_PUBLIC_PATHS", pattern);
+      routeGroups = parseRouteGroups(rules, input.SESAME_ROUTE_GROUPS);
+    },
+    "edge configuration",
   );
-  const parsed = schema.safeParse(input);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
-  // Presence rules run on the raw input too, so one run reports format and missing values together.
-  const has = (name: string) => input[name] !== undefined;
-  const required = (name: string, why: string) => {
-    if (!has(name)) problems.push(`${name} is required ${why}`);
-  };
-
-  const production = input.NODE_ENV === "production";
-  if (production) {
-    required("SESAME_API_URL", "in production");
-    required("UPSTREAM_URL", "in production");
-  }
-  required("SESAME_INTROSPECTION_SECRET", "(the edge's credential for the API's introspection endpoint)");
-  const storeKind = input.SESAME_EDGE_STORE ?? (has("REDIS_URL") && !has("UPSTASH_REDIS_REST_URL") ? "tcp" : "upstash");
-  if (storeKind === "upstash") {
-    required("UPSTASH_REDIS_REST_URL", "with SESAME_EDGE_STORE=upstash");
-    required("UPSTASH_REDIS_REST_TOKEN", "with SESAME_EDGE_STORE=upstash");
-  } else if (storeKind === "tcp") {
-    required("REDIS_URL", "with SESAME_EDGE_STORE=tcp");
-  }
-  const publicPaths = splitList(input.SESAME_PUBLIC_PATHS);
-  for (const pattern of publicPaths) checkPattern("SESAME_PUBLIC_PATHS", pattern, problems);
-  const routeGroups = parseRouteGroups(input.SESAME_ROUTE_GROUPS, problems);
-
-  if (!parsed.success || problems.length > 0) throw new EdgeEnvError(problems);
-  const env = parsed.data;
-  const store: EdgeStoreConfig =
-    storeKind === "tcp"
-      ? { kind: "tcp", redisUrl: env.REDIS_URL! }
-      : { kind: "upstash", url: env.UPSTASH_REDIS_REST_URL!, token: env.UPSTASH_REDIS_REST_TOKEN! };
 
   const apiUrl = (env.SESAME_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, "");
   return {
@@ -122,8 +92,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
     issuer: env.SESAME_ISSUER ?? apiUrl,
     audience: env.SESAME_AUDIENCE,
     introspectionSecret: env.SESAME_INTROSPECTION_SECRET!,
-    store,
-    cachePrefix: env.SESAME_CACHE_PREFIX,
+    cache: cacheConfigFromEnv(env, cacheKind),
     upstreamUrl: env.UPSTREAM_URL,
     publicPaths,
     routeGroups,
@@ -134,28 +103,28 @@ function splitList(value: string | undefined): string[] {
   return (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 }
 
-function checkPattern(name: string, pattern: string, problems: string[]): void {
+function checkPattern(rules: EnvRules, name: string, pattern: string): void {
   try {
     compilePathPattern(pattern);
   } catch (error) {
-    problems.push(`${name}: ${(error as Error).message}`);
+    rules.problem(`${name}: ${(error as Error).message}`);
   }
 }
 
-function parseRouteGroups(value: string | undefined, problems: string[]): Record<string, string[]> {
+function parseRouteGroups(rules: EnvRules, value: string | undefined): Record<string, string[]> {
   if (value === undefined) return {};
   let json: unknown;
   try {
     json = JSON.parse(value);
   } catch {
-    problems.push(`SESAME_ROUTE_GROUPS: must be JSON, e.g. {"/admin/*":["admin"]}`);
+    rules.problem(`SESAME_ROUTE_GROUPS: must be JSON, e.g. {"/admin/*":["admin"]}`);
     return {};
   }
   const parsed = routeGroupsSchema.safeParse(json);
   if (!parsed.success) {
-    problems.push(`SESAME_ROUTE_GROUPS: must map path patterns to non-empty arrays of group names, e.g. {"/admin/*":["admin"]}`);
+    rules.problem(`SESAME_ROUTE_GROUPS: must map path patterns to non-empty arrays of group names, e.g. {"/admin/*":["admin"]}`);
     return {};
   }
-  for (const pattern of Object.keys(parsed.data)) checkPattern("SESAME_ROUTE_GROUPS", pattern, problems);
+  for (const pattern of Object.keys(parsed.data)) checkPattern(rules, "SESAME_ROUTE_GROUPS", pattern);
   return parsed.data;
 }

@@ -8,7 +8,7 @@ import { INTROSPECTION_PATH } from "@sesame/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { closedPort } from "../test/support/listen.ts";
-import { storeBackends } from "../test/support/stores.ts";
+import { availableBackends } from "@sesame/cache/testing";
 import { createEdgeApp } from "./app.ts";
 import { DEFAULT_INTROSPECTION_TIMEOUT_MS, INTROSPECTION_DEADLINE_SLACK_MS } from "./introspect.ts";
 import { DEFAULT_JWKS_TIMEOUT_MS } from "./verify/jwks.ts";
@@ -38,9 +38,10 @@ let silent: Awaited<ReturnType<typeof startSilentServer>>;
 let baseOptions: Omit<ReturnType<FakeApi["authOptions"]>, "introspection"> & { introspection: { url: string; secret: string } };
 
 beforeAll(async () => {
-  const backend = await storeBackends(process.env)[0]!.start();
+  const backend = await availableBackends(process.env)[0]!.start();
+  const cache = backend.open();
   stopStore = backend.stop;
-  api = await startFakeApi({ store: backend.store });
+  api = await startFakeApi({ store: cache.store });
   silent = await startSilentServer();
   // The edge's own defaults: no timeout given anywhere.
   const { timeoutMs: _timeoutMs, ...introspection } = api.authOptions().introspection;

@@ -9,5 +9,5 @@
  */
 export { sessionAuth, requireGroups, type SessionAuthOptions, type SessionAuthEvent, type SessionVariables, type EdgeSession } from "./middleware.ts";
 export { createEdgeApp, type EdgeAppConfig } from "./app.ts";
-export { parseEdgeEnv, EdgeEnvError, type EdgeEnv, type EdgeStoreConfig } from "./env.ts";
+export { parseEdgeEnv, type EdgeEnv } from "./env.ts";
 export { IDENTITY_HEADERS } from "./proxy.ts";

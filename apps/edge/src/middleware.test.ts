@@ -1,10 +1,10 @@
 import { Hono } from "hono";
 import { tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { createUpstashSessionStore, type SessionCacheStore } from "@sesame/cache";
+import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { closedPort } from "../test/support/listen.ts";
-import { storeBackends } from "../test/support/stores.ts";
+import { availableBackends } from "@sesame/cache/testing";
 import { requireGroups, sessionAuth, type EdgeSession, type SessionAuthEvent, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
 
 function buildApp(options: SessionAuthOptions) {
@@ -18,7 +18,7 @@ function buildApp(options: SessionAuthOptions) {
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 async function deadStore(): Promise<SessionCacheStore> {
-  return createUpstashSessionStore({ url: `http://127.0.0.1:${await closedPort()}`, token: "t", timeoutMs: 200 });
+  return createUpstashCache({ kind: "upstash", url: `http://127.0.0.1:${await closedPort()}`, token: "t", prefix: "dead:", timeoutMs: 200 }).store;
 }
 
 describe("sessionAuth types", () => {
@@ -59,7 +59,7 @@ describe("sessionAuth options", () => {
   });
 });
 
-for (const backend of storeBackends(process.env)) {
+for (const backend of availableBackends(process.env)) {
   describe(`sessionAuth with ${backend.name}`, () => {
     let stopStore: () => Promise<void>;
     let store: SessionCacheStore;
@@ -70,7 +70,7 @@ for (const backend of storeBackends(process.env)) {
 
     beforeAll(async () => {
       const started = await backend.start();
-      store = started.store;
+      store = started.open().store;
       stopStore = started.stop;
       api = await startFakeApi({ store, introspectionDelayMs: 50 });
       app = buildApp({ ...api.authOptions(), onEvent: (event) => events.push(event) });

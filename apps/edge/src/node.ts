@@ -4,12 +4,12 @@
  * UPSTREAM_URL is replaced by a built-in echo upstream.
  */
 import { serve, type ServerType } from "@hono/node-server";
-import type { SessionCacheStore } from "@sesame/cache";
-import { createIoredisSessionStore } from "@sesame/cache/ioredis";
+import { createCache } from "@sesame/cache/node";
+import { ConfigError } from "@sesame/service-kit";
 import { createEdgeApp } from "./app.ts";
-import { authOptionsFromEnv, createUpstashStoreFromEnv } from "./config-from-env.ts";
+import { authOptionsFromEnv } from "./config-from-env.ts";
 import { createEchoUpstream } from "./dev-echo-upstream.ts";
-import { EdgeEnvError, parseEdgeEnv, readProcessEnv } from "./env.ts";
+import { parseEdgeEnv, readProcessEnv } from "./env.ts";
 import type { SessionAuthEvent } from "./middleware.ts";
 
 const log = (message: string) => console.log(`[sesame edge] ${message}`);
@@ -57,10 +57,7 @@ async function main(): Promise<void> {
   const production = raw.NODE_ENV === "production";
   const env = parseEdgeEnv({ ...(production ? {} : await developmentDefaults(raw)), ...raw });
 
-  const store: SessionCacheStore =
-    env.store.kind === "tcp"
-      ? createIoredisSessionStore({ redis: env.store.redisUrl, prefix: env.cachePrefix })
-      : createUpstashStoreFromEnv(env);
+  const cache = createCache(env.cache);
 
   let echo: { server: ServerType; port: number } | undefined;
   let upstreamUrl = env.upstreamUrl;
@@ -70,9 +67,9 @@ async function main(): Promise<void> {
     log(`dev: UPSTREAM_URL is unset, proxying to a built-in echo upstream at ${upstreamUrl}`);
   }
 
-  const app = createEdgeApp({ ...authOptionsFromEnv(env), store, upstreamUrl, onEvent: createEventLogger() });
+  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, onEvent: createEventLogger() });
   const { server, port } = await listen(app.fetch, env.port, env.host);
-  log(`listening on http://${env.host}:${port} (store: ${env.store.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
+  log(`listening on http://${env.host}:${port} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -83,7 +80,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(0), 5_000).unref();
     server.close(async () => {
       echo?.server.close();
-      await store.close?.();
+      await cache.close();
       process.exit(0);
     });
   };
@@ -92,6 +89,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof EdgeEnvError ? `[sesame edge] ${error.message}` : error);
+  console.error(error instanceof ConfigError ? `[sesame edge] ${error.message}` : error);
   process.exit(1);
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 
 const sources = import.meta.glob("./**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
-const NODE_ONLY = /from\s+["'](node:[^"']+|ioredis|@hono\/node-server|@sesame\/cache\/ioredis|@sesame\/dev-services)["']|import\(["'](node:|ioredis|@sesame\/dev-services)/;
+const NODE_ONLY = /from\s+["'](node:[^"']+|ioredis|@hono\/node-server|@sesame\/cache\/node|@sesame\/service-kit\/node|@sesame\/dev-services)["']|import\(["'](node:|ioredis|@sesame\/dev-services)/;
 
 describe("apps/edge portability", () => {
   it("imports nothing Node-only outside node.ts and tests", () => {

@@ -9,7 +9,7 @@ import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { listen, type Listening } from "../test/support/listen.ts";
 import { rawRequest } from "../test/support/raw-request.ts";
 import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
-import { storeBackends } from "../test/support/stores.ts";
+import { availableBackends } from "@sesame/cache/testing";
 import { createEdgeApp } from "./app.ts";
 
 let stopStore: () => Promise<void>;
@@ -20,9 +20,10 @@ let staffToken: string;
 let adminToken: string;
 
 beforeAll(async () => {
-  const backend = await storeBackends(process.env)[0]!.start();
+  const backend = await availableBackends(process.env)[0]!.start();
+  const cache = backend.open();
   stopStore = backend.stop;
-  api = await startFakeApi({ store: backend.store });
+  api = await startFakeApi({ store: cache.store });
   upstream = await startRecordingUpstream();
   const app = createEdgeApp({ ...api.authOptions(), upstreamUrl: upstream.url, publicPaths: ["/public/*", "/app/*"], routeGroups: { "/admin/*": ["admin"] } });
   edge = await listen(app.fetch);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
-import { storeBackends } from "../test/support/stores.ts";
+import { availableBackends } from "@sesame/cache/testing";
 import type { SessionCacheStore } from "@sesame/cache";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
@@ -38,10 +38,13 @@ describe("the edge on workerd (Miniflare)", () => {
   let script: string;
 
   beforeAll(async () => {
-    const backend = await storeBackends(process.env)[0]!.start();
+    const backend = await availableBackends(process.env)[0]!.start();
+    const config = backend.config();
+    if (config.kind !== "upstash") throw new Error("the Workers entry reads an Upstash cache");
+    const cache = backend.open({ prefix: config.prefix });
     stopStore = backend.stop;
-    store = backend.store;
-    api = await startFakeApi({ store: backend.store });
+    store = cache.store;
+    api = await startFakeApi({ store: cache.store });
     upstream = await startRecordingUpstream();
     script = await bundleWorker();
     mf = new Miniflare({
@@ -51,9 +54,9 @@ describe("the edge on workerd (Miniflare)", () => {
       bindings: {
         SESAME_API_URL: api.url,
         SESAME_INTROSPECTION_SECRET: api.secret,
-        UPSTASH_REDIS_REST_URL: backend.upstash!.url,
-        UPSTASH_REDIS_REST_TOKEN: backend.upstash!.token,
-        SESAME_CACHE_PREFIX: backend.prefix,
+        UPSTASH_REDIS_REST_URL: config.url,
+        UPSTASH_REDIS_REST_TOKEN: config.token,
+        SESAME_CACHE_PREFIX: config.prefix,
         UPSTREAM_URL: upstream.url,
       },
     });

@@ -4,7 +4,7 @@
  */
 import type { ExecutionContext, Hono } from "hono";
 import { createEdgeApp } from "./app.ts";
-import { createUpstashStoreFromEnv, authOptionsFromEnv } from "./config-from-env.ts";
+import { authOptionsFromEnv, createUpstashCacheFromEnv } from "./config-from-env.ts";
 import { parseEdgeEnv } from "./env.ts";
 import type { SessionVariables } from "./middleware.ts";
 
@@ -29,7 +29,7 @@ function appFor(bindings: Bindings): Hono<{ Variables: SessionVariables }> {
   if (!env.upstreamUrl) throw new Error("UPSTREAM_URL is required on Workers");
   const app = createEdgeApp({
     ...authOptionsFromEnv(env),
-    store: createUpstashStoreFromEnv(env),
+    store: createUpstashCacheFromEnv(env).store,
     upstreamUrl: env.upstreamUrl,
     // Cloudflare sets this on every request to a Worker, replacing any value the client sent.
     peerAddress: (c) => c.req.header("cf-connecting-ip") ?? null,

@@ -1,16 +1,23 @@
 /// <reference types="vite/client" />
-// The package's main entry runs on edge runtimes: only ioredis-store.ts (its own entry) may use Node.
+// The package's main entry runs on edge runtimes: only the Node entry (node.ts) and the ioredis files may use Node.
 import { describe, expect, it } from "vitest";
 
 const sources = import.meta.glob("./**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
 describe("@sesame/cache portability", () => {
-  it("keeps node: and ioredis out of everything but the ioredis entry", () => {
-    const checked = Object.entries(sources).filter(([path]) => !path.endsWith(".test.ts") && path !== "./ioredis-store.ts");
-    expect(checked.map(([path]) => path)).toEqual(expect.arrayContaining(["./index.ts", "./upstash-store.ts", "./put-script.ts"]));
+  it("keeps node: and ioredis out of everything but the Node entry and its ioredis files", () => {
+    const checked = Object.entries(sources).filter(([path]) => !path.endsWith(".test.ts") && path !== "./node.ts" && !path.startsWith("./ioredis-"));
+    expect(checked.map(([path]) => path)).toEqual(expect.arrayContaining(["./index.ts", "./upstash-cache.ts", "./upstash-store.ts", "./rate-limiter.ts", "./cache-env.ts"]));
     expect(checked.filter(([, text]) => /from\s+["'](node:|ioredis)/.test(text)).map(([path]) => path)).toEqual([]);
   });
-  it("does not export the ioredis store from the main entry", () => {
-    expect(sources["./index.ts"]).not.toMatch(/ioredis-store/);
+  it("reaches no ioredis file from the main entry", () => {
+    const reached = new Set<string>();
+    const visit = (path: string) => {
+      if (reached.has(path)) return;
+      reached.add(path);
+      for (const [, target] of (sources[path] ?? "").matchAll(/from\s+["'](\.\/[^"']+)["']/g)) visit(target!);
+    };
+    visit("./index.ts");
+    expect([...reached].filter((path) => path === "./node.ts" || path.startsWith("./ioredis-"))).toEqual([]);
   });
 });

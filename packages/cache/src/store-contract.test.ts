@@ -1,9 +1,8 @@
 /**
  * The contract every SessionCacheStore meets, run against every implementation and every backend
- * available here (see test/backends.ts). Nothing is skipped: backends that need REDIS_URL are simply
+ * available here (`availableBackends`). Nothing is skipped: backends that need REDIS_URL are simply
  * not in the list without it.
  */
-import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   TOMBSTONE_TTL_SECONDS,
@@ -14,11 +13,11 @@ import {
   type CacheEntry,
   type RevokedCacheEntry,
 } from "@sesame/core";
-import { availableBackends, type StartedBackend } from "../test/backends.ts";
+import { availableBackends, type RunningCacheBackend } from "../test/backends.ts";
+import { TIMEOUT_MS, closedPort, silentServer, unreachable } from "../test/unreachable.ts";
 import { CacheUnavailableError } from "./errors.ts";
-import { createIoredisSessionStore } from "./ioredis-store.ts";
+import { createCache } from "./node.ts";
 import type { SessionCacheStore } from "./store.ts";
-import { createUpstashSessionStore } from "./upstash-store.ts";
 
 const now = new Date();
 const t = now.getTime();
@@ -39,11 +38,11 @@ function revoked(sid: string, version: number): RevokedCacheEntry {
 for (const backend of availableBackends(process.env)) {
   describe(`SessionCacheStore contract: ${backend.name}`, () => {
     const prefix = `sesame-contract-${process.pid}-${Date.now()}:`;
-    let started: StartedBackend;
+    let started: RunningCacheBackend;
     let store: SessionCacheStore;
     beforeAll(async () => {
       started = await backend.start();
-      store = started.createStore(prefix);
+      store = started.open({ prefix }).store;
     });
     afterAll(async () => {
       await started?.stop();
@@ -150,7 +149,7 @@ for (const backend of availableBackends(process.env)) {
     it("keeps deployments apart by prefix", async () => {
       const sid = newSid();
       await store.put(active(sid, 1), now);
-      const other = started.createStore(`${prefix}other:`);
+      const other = started.open({ prefix: `${prefix}other:` }).store;
       expect(await other.get(sid)).toBeNull();
     });
 
@@ -166,7 +165,7 @@ for (const backend of availableBackends(process.env)) {
       const onWarning = (warning: Error) => warnings.push(warning);
       process.on("warning", onWarning);
       try {
-        const fresh = started.createStore(prefix);
+        const fresh = started.open({ prefix }).store;
         const reads = await Promise.all(Array.from({ length: 30 }, () => fresh.get(newSid())));
         expect(reads).toEqual(Array(30).fill(null));
         await new Promise((resolve) => setImmediate(resolve));
@@ -182,34 +181,6 @@ for (const backend of availableBackends(process.env)) {
   });
 }
 
-/** A port nothing listens on: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A server that accepts connections and never answers: only a timeout gets the caller out. */
-async function silentServer(): Promise<{ port: number; server: Server }> {
-  const server = createServer(() => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { port: (server.address() as { port: number }).port, server };
-}
-
-const TIMEOUT_MS = 300;
-const unreachable: { name: string; create(port: number): SessionCacheStore }[] = [
-  {
-    name: "upstash store",
-    create: (port) => createUpstashSessionStore({ url: `http://127.0.0.1:${port}`, token: "t", timeoutMs: TIMEOUT_MS }),
-  },
-  {
-    name: "ioredis store",
-    create: (port) => createIoredisSessionStore({ redis: `redis://127.0.0.1:${port}`, timeoutMs: TIMEOUT_MS }),
-  },
-];
-
 async function expectUnavailableWithin(call: () => Promise<unknown>, maxMs: number): Promise<number> {
   const started = performance.now();
   const error = await call().then(() => null, (e: unknown) => e);
@@ -222,7 +193,8 @@ async function expectUnavailableWithin(call: () => Promise<unknown>, maxMs: numb
 for (const impl of unreachable) {
   describe(`SessionCacheStore contract: ${impl.name} when the cache is unreachable`, () => {
     it("fails every call with CacheUnavailableError, quickly, on a refused connection", async () => {
-      const store = impl.create(await closedPort());
+      const cache = createCache(impl.config(await closedPort()));
+      const store = cache.store;
       try {
         await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);
         await expectUnavailableWithin(() => store.put(active(newSid(), 1), now), TIMEOUT_MS + 700);
@@ -233,18 +205,19 @@ for (const impl of unreachable) {
           throw (results[0] as PromiseRejectedResult).reason;
         }), TIMEOUT_MS + 700);
       } finally {
-        await store.close?.();
+        await cache.close();
       }
     });
 
     it("gives up after its timeout when the server never answers", async () => {
       const { port, server } = await silentServer();
-      const store = impl.create(port);
+      const cache = createCache(impl.config(port));
+      const store = cache.store;
       try {
         const elapsed = await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);
         expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
       } finally {
-        await store.close?.();
+        await cache.close();
         server.close();
       }
     });

@@ -2,7 +2,8 @@ import type { CacheEntry } from "@sesame/core";
 
 /**
  * The port between Sesame and the cache of session entries. The API writes through `put`/`putMany`;
- * the edge only reads through `get`. Every implementation passes `store-contract.test.ts`.
+ * the edge only reads through `get`. Every implementation passes `store-contract.test.ts`; its
+ * connection belongs to the `Cache` it came from.
  */
 export interface SessionCacheStore {
   /** The entry, or null when absent or malformed. Throws `CacheUnavailableError` on timeout or connection failure. */
@@ -17,11 +18,5 @@ export interface SessionCacheStore {
   putMany(entries: CacheEntry[], now: Date): Promise<boolean[]>;
   /** Resolves when the cache answers; throws `CacheUnavailableError` otherwise. */
   ping(): Promise<void>;
-  /** Releases connections the store opened itself. */
-  close?(): Promise<void>;
 }
 
-/** Key namespace used when none is configured. */
-export const DEFAULT_CACHE_PREFIX = "sesame:";
-/** Per-call budget on a request path: a slow cache must not hold a request longer than this. */
-export const DEFAULT_CACHE_TIMEOUT_MS = 500;

@@ -2,55 +2,15 @@
  * Session cache store over the Upstash REST API. Fetch only, no `node:` imports: it runs on Node and
  * on edge runtimes (Workers, Vercel Edge).
  */
-// The Cloudflare entry is the plain-fetch client: unlike the default (Node) entry it sets no
-// `cache`/`agent` request options, which some edge runtimes reject.
-import { Redis } from "@upstash/redis/cloudflare";
+import type { Redis } from "@upstash/redis/cloudflare";
 import { decodeCacheEntry, sessionCacheKey, type CacheEntry } from "@sesame/core";
 import { withDeadline } from "./deadline.ts";
 import { toCacheUnavailable } from "./errors.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
-import { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "./store.ts";
+import type { SessionCacheStore } from "./store.ts";
 
-export interface UpstashSessionStoreOptions {
-  /** `UPSTASH_REDIS_REST_URL`. */
-  url: string;
-  /** `UPSTASH_REDIS_REST_TOKEN`. */
-  token: string;
-  /** Key namespace; default `"sesame:"`. */
-  prefix?: string;
-  /** Budget for one call, retries included; default 500 ms. */
-  timeoutMs?: number;
-  /** Network retries within that budget; default 1. */
-  retries?: number;
-}
-
-/**
- * @example
- * const store = createUpstashSessionStore({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
- * const entry = await store.get(claims.sid);
- */
-export function createUpstashSessionStore(options: UpstashSessionStoreOptions): SessionCacheStore {
-  const { url, token, prefix = DEFAULT_CACHE_PREFIX, timeoutMs = DEFAULT_CACHE_TIMEOUT_MS, retries = 1 } = options;
-  if (!/^https?:\/\//.test(url)) throw new TypeError(`createUpstashSessionStore: url must be an http(s) URL, got "${url}"`);
-  if (!token) throw new TypeError("createUpstashSessionStore: token is required");
-  if (!(timeoutMs > 0)) throw new TypeError("createUpstashSessionStore: timeoutMs must be positive");
-  if (!Number.isInteger(retries) || retries < 0) throw new TypeError("createUpstashSessionStore: retries must be a non-negative integer");
-
-  const redis = new Redis({
-    url,
-    token,
-    // A fresh signal per call (a function, not one shared signal): the client then throws on
-    // timeout, where with a plain signal it would turn the abort into a fake 200 answer.
-    // The budget covers the retries too, so a call never takes longer than `timeoutMs`.
-    signal: () => AbortSignal.timeout(timeoutMs),
-    // The default is ~6 attempts over ~12 s with exponential backoff: far too long on a request path.
-    retry: retries === 0 ? false : { retries, backoff: () => 10 },
-    // Raw strings back, decoded by `decodeCacheEntry`, which also accepts parsed objects.
-    automaticDeserialization: false,
-    enableTelemetry: false,
-    // Each edge instance reads independently; it gains nothing from sync tokens.
-    readYourWrites: false,
-  });
+/** The store over the `Cache`'s client (see upstash-cache.ts), which bounds each call by `timeoutMs`. */
+export function createUpstashSessionStore(redis: Redis, { prefix, timeoutMs }: { prefix: string; timeoutMs: number }): SessionCacheStore {
   const keyOf = (sessionId: string) => sessionCacheKey(prefix, sessionId);
   const readRaw = createBatchedReader(
     (keys) => (keys.length === 1 ? redis.get<unknown>(keys[0]!).then((value) => [value]) : redis.mget<unknown[]>(...keys)),

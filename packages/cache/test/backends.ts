@@ -1,13 +1,16 @@
 /**
- * The stores the contract suite runs against, built from what this machine has: the in-memory
- * Upstash shim always; the shim in front of Redis and the TCP store when REDIS_URL is set.
+ * `@sesame/cache/testing`: the cache backends this machine has, for every contract suite that runs
+ * against "each cache" (the store and limiter contracts here, the edge's middleware tests). Most real
+ * first: with REDIS_URL, the Upstash shim in front of it and the TCP cache on it; always, the
+ * in-memory Upstash shim. Nothing is skipped: backends that need REDIS_URL are simply not listed.
  */
+import { randomUUID } from "node:crypto";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { Redis } from "ioredis";
 import { startUpstashShim } from "@sesame/dev-services";
-import { createUpstashSessionStore } from "../src/upstash-store.ts";
-import { createIoredisSessionStore } from "../src/ioredis-store.ts";
-import type { SessionCacheStore } from "../src/store.ts";
+import type { Cache, CacheOptions } from "../src/cache.ts";
+import { DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig } from "../src/config.ts";
+import { createCache } from "../src/node.ts";
 
 /** Direct access to the keys, to plant malformed values and read TTLs. */
 export interface RawRedis {
@@ -15,73 +18,80 @@ export interface RawRedis {
   pttl(key: string): Promise<number>;
 }
 
-export interface StartedBackend {
-  createStore(prefix: string): SessionCacheStore;
+export interface CacheBackend {
+  name: string;
+  start(): Promise<RunningCacheBackend>;
+}
+
+export interface RunningCacheBackend {
+  /** This backend as a `CacheConfig`, under `prefix` (default: a fresh one of its own). */
+  config(prefix?: string): CacheConfig;
+  /** `createCache(config(prefix), options)`; closed by `stop()`. */
+  open(options?: CacheOptions & { prefix?: string }): Cache;
   raw: RawRedis;
   stop(): Promise<void>;
 }
 
-export interface Backend {
-  name: string;
-  start(): Promise<StartedBackend>;
-}
+const freshPrefix = () => `sesame-test:${randomUUID()}:`;
 
-const SHIM_TOKEN = "contract-test-token";
-
-function upstashRaw(url: string, token: string): RawRedis {
-  const client = new UpstashRedis({ url, token, automaticDeserialization: false, enableTelemetry: false });
+function running(config: (prefix: string) => CacheConfig, raw: RawRedis, stopBackend: () => Promise<void>): RunningCacheBackend {
+  const opened: Cache[] = [];
   return {
-    set: async (key, value) => void (await client.set(key, value, { px: 60_000 })),
-    pttl: (key) => client.pttl(key),
-  };
-}
-
-function upstashBackend(name: string, redisUrl?: string): Backend {
-  return {
-    name,
-    async start() {
-      const shim = await startUpstashShim({ port: 0, token: SHIM_TOKEN, ...(redisUrl ? { redisUrl } : {}) });
-      return {
-        createStore: (prefix) => createUpstashSessionStore({ url: shim.url, token: shim.token, prefix }),
-        raw: upstashRaw(shim.url, shim.token),
-        stop: () => shim.close(),
-      };
+    config: (prefix = freshPrefix()) => config(prefix),
+    open({ prefix = freshPrefix(), ...options } = {}) {
+      const cache = createCache(config(prefix), options);
+      opened.push(cache);
+      return cache;
+    },
+    raw,
+    async stop() {
+      await Promise.all(opened.map((cache) => cache.close()));
+      await stopBackend();
     },
   };
 }
 
-function ioredisBackend(name: string, redisUrl: string, shared: boolean): Backend {
+function upstashBackend(name: string, redisUrl?: string): CacheBackend {
+  return {
+    name,
+    async start() {
+      const shim = await startUpstashShim({ port: 0, token: randomUUID(), ...(redisUrl ? { redisUrl } : {}) });
+      const client = new UpstashRedis({ url: shim.url, token: shim.token, automaticDeserialization: false, enableTelemetry: false });
+      return running(
+        (prefix) => ({ kind: "upstash", url: shim.url, token: shim.token, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }),
+        {
+          set: async (key, value) => void (await client.set(key, value, { px: 60_000 })),
+          pttl: (key) => client.pttl(key),
+        },
+        () => shim.close(),
+      );
+    },
+  };
+}
+
+function tcpBackend(name: string, redisUrl: string): CacheBackend {
   return {
     name,
     async start() {
       const client = new Redis(redisUrl);
-      const stores: SessionCacheStore[] = [];
-      return {
-        createStore(prefix) {
-          const store = createIoredisSessionStore({ redis: shared ? client : redisUrl, prefix });
-          stores.push(store);
-          return store;
-        },
-        raw: {
+      return running(
+        (prefix) => ({ kind: "tcp", url: redisUrl, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }),
+        {
           set: async (key, value) => void (await client.set(key, value, "PX", 60_000)),
           pttl: (key) => client.pttl(key),
         },
-        async stop() {
-          await Promise.all(stores.map((store) => store.close?.()));
-          await client.quit();
-        },
-      };
+        async () => void (await client.quit()),
+      );
     },
   };
 }
 
-export function availableBackends(env: Record<string, string | undefined>): Backend[] {
-  const backends = [upstashBackend("upstash store → in-memory Upstash shim")];
-  const redisUrl = env.REDIS_URL;
-  if (redisUrl) {
-    backends.push(upstashBackend("upstash store → Upstash shim over REDIS_URL", redisUrl));
-    backends.push(ioredisBackend("ioredis store (own connection) → REDIS_URL", redisUrl, false));
-    backends.push(ioredisBackend("ioredis store (shared client) → REDIS_URL", redisUrl, true));
-  }
-  return backends;
+export function availableBackends(env: Record<string, string | undefined>): CacheBackend[] {
+  const redisUrl = env.REDIS_URL || undefined;
+  return [
+    ...(redisUrl
+      ? [upstashBackend("Upstash cache → shim over REDIS_URL", redisUrl), tcpBackend("TCP cache (ioredis) → REDIS_URL", redisUrl)]
+      : []),
+    upstashBackend("Upstash cache → in-memory shim"),
+  ];
 }

@@ -12,8 +12,9 @@
  * changed; deploy the printed value). Messages go to stderr so stdout carries only the JSON.
  */
 import { readFileSync } from "node:fs";
+import { ConfigError } from "@sesame/service-kit";
 import { resolveApiConfig } from "../config.ts";
-import { ConfigError, readApiEnv } from "../env.ts";
+import { readApiEnv } from "../env.ts";
 import { RETIRED_KEY_PUBLISH_SECONDS, parseKeySet, readOrCreateKeyFile, rotateKeySet, writeKeyFile, type StoredKeySet } from "../lib/signing-keys.ts";
 
 type Target = { kind: "file"; path: string } | { kind: "print"; set: StoredKeySet; from: string };

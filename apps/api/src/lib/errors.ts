@@ -39,17 +39,6 @@ export type Dependency = "database" | "cache";
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Thrown by the API's own adapters (the rate limiter) when a dependency cannot answer. Mapped to
- * SERVICE_UNAVAILABLE by `mapKnownFailure` wherever it surfaces.
- */
-export class DependencyUnavailableError extends Error {
-  constructor(readonly dependency: Dependency, options?: { cause?: unknown }) {
-    super(`${dependency} unavailable`, options);
-    this.name = "DependencyUnavailableError";
-  }
-}
-
-/**
  * SERVICE_UNAVAILABLE (HTTP 503) with `Retry-After`: an outage, not the caller's fault. A write
  * that failed so was rolled back with its transaction, so the caller can simply retry.
  */

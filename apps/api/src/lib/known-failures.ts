@@ -1,15 +1,18 @@
 /**
- * Failures that are not bugs and so must never answer 500: a dependency outage is a 503 with
- * `Retry-After`, and a value Postgres refused (SQLSTATE class 22) is the caller's bad input, a 400.
+ * Failures that are not bugs and so must never answer 500: a dependency outage (the cache's
+ * `CacheUnavailableError`, which the rate limiter throws when it cannot count an attempt, or a
+ * database that cannot be reached) is a 503 with `Retry-After`, and a value Postgres refused
+ * (SQLSTATE class 22) is the caller's bad input, a 400.
  * Called by the base procedure for every tRPC call and by batch.run for each operation.
  */
+import { CacheUnavailableError } from "@sesame/cache";
 import type { TRPCError } from "@trpc/server";
-import { DependencyUnavailableError, apiError, serviceUnavailable } from "./errors.ts";
+import { apiError, serviceUnavailable } from "./errors.ts";
 import { isDataException, isDatabaseUnavailable } from "./pg-errors.ts";
 
 export function mapKnownFailure(error: unknown): TRPCError | null {
-  const dependency = findInCauses(error, (e): e is DependencyUnavailableError => e instanceof DependencyUnavailableError);
-  if (dependency) return serviceUnavailable(dependency.dependency, dependency);
+  const cache = findInCauses(error, (e): e is CacheUnavailableError => e instanceof CacheUnavailableError);
+  if (cache) return serviceUnavailable("cache", cache);
   if (isDatabaseUnavailable(error)) return serviceUnavailable("database", error);
   // Postgres names the value but rarely the column: the message stays generic rather than echo input.
   if (isDataException(error)) return apiError("BAD_REQUEST", "A value in the input is not acceptable (rejected by the database)");

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEdgeApp } from "../app.ts";
 import { createSigningKey, startFakeApi, type FakeApi, type FakeSession, type SigningKey } from "../../test/support/fake-api.ts";
 import { startRecordingUpstream, type RecordingUpstream } from "../../test/support/recording-upstream.ts";
-import { storeBackends } from "../../test/support/stores.ts";
+import { availableBackends } from "@sesame/cache/testing";
 import { MAX_TOKEN_LENGTH } from "@sesame/core";
 
 const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
@@ -36,9 +36,10 @@ describe("forged and invalid access tokens", () => {
   let attacker: SigningKey;
 
   beforeAll(async () => {
-    const backend = await storeBackends(process.env)[0]!.start();
+    const backend = await availableBackends(process.env)[0]!.start();
+    const cache = backend.open();
     stopStore = backend.stop;
-    api = await startFakeApi({ store: backend.store });
+    api = await startFakeApi({ store: cache.store });
     upstream = await startRecordingUpstream();
     listener = await startConnectionCounter();
     app = createEdgeApp({ ...api.authOptions(), upstreamUrl: upstream.url });

@@ -11,10 +11,10 @@
  *   by a per-session budget;
  * - attempts that match no user share a per-tenant budget; past it they are counted, not recorded.
  */
+import type { RateLimitRule } from "@sesame/cache";
 import type { AppDeps } from "../../deps.ts";
 import { hmacHex } from "../../lib/crypto.ts";
 import { recordEvent } from "../events/record-events.ts";
-import type { RateLimitRule } from "../rate-limit.ts";
 
 /** Recorded events per tenant for attempts that match no user. */
 export const AUDIT_UNATTRIBUTED_RULE: RateLimitRule = { max: 100, windowSeconds: 15 * 60 };

@@ -10,10 +10,10 @@
  * so repeated failures back off from minutes to a day. Guesses are counted before the password
  * is checked (so parallel requests cannot slip past) and a right password takes its count back.
  */
+import type { RateLimitDecision, RateLimitRule } from "@sesame/cache";
 import type { AppDeps } from "../../deps.ts";
 import { tooManyRequests } from "../../lib/errors.ts";
 import { recordAuthEvent, type AuthAuditTarget } from "./audit.ts";
-import type { RateLimitDecision, RateLimitRule } from "../rate-limit.ts";
 
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
