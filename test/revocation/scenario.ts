@@ -12,8 +12,8 @@ import { createSesameClient } from "@sesame/client";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@sesame/dev-services";
 import { createEdgeApp } from "@sesame/edge";
+import { listen } from "@sesame/service-kit/node";
 import { Redis as UpstashRedis } from "@upstash/redis";
-import { listen } from "../src/stack.ts";
 import { redisServerAvailable, startRedisProcess } from "./redis-process.ts";
 import { analyseRun, type ReceiptRecord, type RequestRecord, type RevocationReport } from "./report.ts";
 

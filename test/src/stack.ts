@@ -3,8 +3,6 @@
  * cache), the real edge in front of a recording upstream, and typed clients.
  */
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { startApi, type ApiHarness } from "@sesame/api/testing";
 import type { CacheConfig } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
@@ -12,26 +10,12 @@ import { createSesameClient } from "@sesame/client";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import type { SesameBackends } from "@sesame/dev-services";
 import { createEdgeApp, type EdgeAppConfig } from "@sesame/edge";
+import { listen } from "@sesame/service-kit/node";
 
 export interface UpstreamRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-}
-
-export async function listen(fetchHandler: (req: Request) => Response | Promise<Response>, port = 0) {
-  const server = serve({ fetch: fetchHandler, hostname: "127.0.0.1", port });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const actualPort = (server.address() as AddressInfo).port;
-  return {
-    port: actualPort,
-    url: `http://127.0.0.1:${actualPort}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 /** An upstream that answers 200 and remembers what reached it. */

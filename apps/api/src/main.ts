@@ -1,8 +1,8 @@
 /** The API process: config, migrations, HTTP server, cache outbox worker, graceful shutdown. */
-import { serve } from "@hono/node-server";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { DEV_PORTS, waitForTcp } from "@sesame/dev-services";
 import { ConfigError } from "@sesame/service-kit";
+import { listen } from "@sesame/service-kit/node";
 import { createApiApp } from "./app.ts";
 import { resolveApiConfig } from "./config.ts";
 import { createDeps } from "./create-deps.ts";
@@ -24,17 +24,13 @@ async function main() {
   const deps = await createDeps(config);
   const app = createApiApp(deps, { remoteAddress: (c) => getConnInfo(c).remote.address ?? null });
   const worker = startCacheOutboxWorker(deps);
-  const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-    deps.logger.info(
-      { database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind },
-      `Sesame API listening on http://${info.address}:${info.port}`,
-    );
-    if (config.rootKeySource === "dev") {
-      // Contract §2: in development the generated root key is printed so a newcomer can call tenants.create.
-      // It goes to stdout directly, never through the logger.
-      console.log(`\n  Sesame dev root key (kept in .data/dev-secrets.json): ${config.rootKey}\n`);
-    }
-  });
+  const server = await listen(app.fetch, { host: config.host, port: config.port });
+  deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind }, `Sesame API listening on ${server.url}`);
+  if (config.rootKeySource === "dev") {
+    // Contract §2: in development the generated root key is printed so a newcomer can call tenants.create.
+    // It goes to stdout directly, never through the logger.
+    console.log(`\n  Sesame dev root key (kept in .data/dev-secrets.json): ${config.rootKey}\n`);
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -43,7 +39,7 @@ async function main() {
     deps.logger.info({ signal }, "shutting down");
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.drain();
     await worker.stop();
     await deps.close();
     process.exit(0);

@@ -2,20 +2,11 @@
  * A dependency outage is a 503 with Retry-After, never a 429 or a 500: the API with its cache on
  * a dead port, and with a database that refuses connections, called over HTTP.
  */
-import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
+import { closedPort } from "@sesame/dev-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTAGE_RETRY_AFTER_SECONDS } from "../src/lib/errors.ts";
 import { startApi, uniqueTenantCode, type ApiHarness } from "./harness.ts";
-
-/** A local port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface TrpcErrorBody {
   error: { message: string; data: { code: string; httpStatus: number; retryAfterSeconds?: number } };

@@ -3,10 +3,9 @@
  * out typed clients. Storage is whatever the global setup started: real servers or embedded ones.
  */
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { createSesameClient } from "@sesame/client";
 import type { SesameBackends } from "@sesame/dev-services";
+import { listen } from "@sesame/service-kit/node";
 import { inject } from "vitest";
 import { createApiApp } from "../src/app.ts";
 import type { ApiConfig } from "../src/config.ts";
@@ -64,9 +63,8 @@ export async function startApi(options: HarnessOptions = {}) {
   const deps = await createDeps(config, { ...(options.now ? { now: options.now } : {}), ...(observed ? { db: observed.db } : {}), ...options.deps });
   const app = createApiApp(deps, { remoteAddress: () => "127.0.0.1" });
   const worker = options.outboxWorker ? startCacheOutboxWorker(deps, 250) : null;
-  const server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: options.port ?? 0 });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await listen(app.fetch, { port: options.port ?? 0 });
+  const { url } = server;
   return {
     url,
     deps,
@@ -79,8 +77,7 @@ export async function startApi(options: HarnessOptions = {}) {
     user: (accessToken: string) => createSesameClient({ url, accessToken }),
     anonymous: () => createSesameClient({ url }),
     async stop() {
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await worker?.stop();
       await deps.close();
       await observed?.close();

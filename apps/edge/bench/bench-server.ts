@@ -11,7 +11,7 @@ import { createCache } from "@sesame/cache/node";
 import { createEdgeApp } from "../src/app.ts";
 import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
 import { createAccessTokenVerifier } from "@sesame/core";
-import { listen } from "../test/support/listen.ts";
+import { listen } from "@sesame/service-kit/node";
 
 interface Services {
   sessionId: string;

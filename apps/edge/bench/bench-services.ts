@@ -11,7 +11,7 @@ import { DEFAULT_CACHE_TIMEOUT_MS } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
 import { MAX_LEASE_SECONDS } from "@sesame/core";
 import { startFakeApi } from "../test/support/fake-api.ts";
-import { listen } from "../test/support/listen.ts";
+import { listen } from "@sesame/service-kit/node";
 
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";

@@ -7,7 +7,7 @@ import { createServer, type Socket } from "node:net";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
-import { closedPort } from "../test/support/listen.ts";
+import { closedPort } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
 import { createEdgeApp } from "./app.ts";
 import { DEFAULT_INTROSPECTION_TIMEOUT_MS, INTROSPECTION_DEADLINE_SLACK_MS } from "./introspect.ts";

@@ -1,12 +1,13 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { INTROSPECTION_PATH, type IntrospectionResponse } from "@sesame/core";
-import { closedPort, listen, type Listening } from "../test/support/listen.ts";
+import { listen, type HttpListener } from "@sesame/service-kit/node";
+import { closedPort } from "@sesame/dev-services";
 import { IntrospectionUnavailableError, createIntrospector } from "./introspect.ts";
 
 const SECRET = "introspection-secret-for-tests";
 const sid = "00000000-0000-4000-8000-00000000000a";
-let server: Listening | undefined;
+let server: HttpListener | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;

@@ -3,7 +3,7 @@ import { tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
-import { closedPort } from "../test/support/listen.ts";
+import { closedPort } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
 import { requireGroups, sessionAuth, type EdgeSession, type SessionAuthEvent, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
 

@@ -3,9 +3,9 @@
  * missing cache and introspection settings come from @sesame/dev-services, and a missing
  * UPSTREAM_URL is replaced by a built-in echo upstream.
  */
-import { serve, type ServerType } from "@hono/node-server";
 import { createCache } from "@sesame/cache/node";
 import { ConfigError } from "@sesame/service-kit";
+import { listen, type HttpListener } from "@sesame/service-kit/node";
 import { createEdgeApp } from "./app.ts";
 import { authOptionsFromEnv } from "./config-from-env.ts";
 import { createEchoUpstream } from "./dev-echo-upstream.ts";
@@ -32,13 +32,6 @@ async function developmentDefaults(raw: Record<string, string | undefined>): Pro
   return defaults;
 }
 
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<{ server: ServerType; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname }, (info) => resolve({ server, port: info.port }));
-    server.once("error", reject);
-  });
-}
-
 /** One log line per kind of trouble per 10 s: an outage must be visible without flooding the log. */
 function createEventLogger(): (event: SessionAuthEvent) => void {
   const lastLogged = new Map<string, number>();
@@ -59,17 +52,17 @@ async function main(): Promise<void> {
 
   const cache = createCache(env.cache);
 
-  let echo: { server: ServerType; port: number } | undefined;
+  let echo: HttpListener | undefined;
   let upstreamUrl = env.upstreamUrl;
   if (!upstreamUrl) {
-    echo = await listen(createEchoUpstream().fetch, 0, "127.0.0.1");
-    upstreamUrl = `http://127.0.0.1:${echo.port}`;
+    echo = await listen(createEchoUpstream().fetch);
+    upstreamUrl = echo.url;
     log(`dev: UPSTREAM_URL is unset, proxying to a built-in echo upstream at ${upstreamUrl}`);
   }
 
   const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, onEvent: createEventLogger() });
-  const { server, port } = await listen(app.fetch, env.port, env.host);
-  log(`listening on http://${env.host}:${port} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
+  const server = await listen(app.fetch, { host: env.host, port: env.port });
+  log(`listening on ${server.url} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -78,8 +71,8 @@ async function main(): Promise<void> {
     log(`${signal}: shutting down`);
     // Connections that linger (keep-alive, slow clients) must not hold the process for ever.
     setTimeout(() => process.exit(0), 5_000).unref();
-    server.close(async () => {
-      echo?.server.close();
+    void server.drain().then(async () => {
+      await echo?.close();
       await cache.close();
       process.exit(0);
     });

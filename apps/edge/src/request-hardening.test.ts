@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
-import { listen, type Listening } from "../test/support/listen.ts";
+import { listen, type HttpListener } from "@sesame/service-kit/node";
 import { rawRequest } from "../test/support/raw-request.ts";
 import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
 import { availableBackends } from "@sesame/cache/testing";
@@ -15,7 +15,7 @@ import { createEdgeApp } from "./app.ts";
 let stopStore: () => Promise<void>;
 let api: FakeApi;
 let upstream: RecordingUpstream;
-let edge: Listening;
+let edge: HttpListener;
 let staffToken: string;
 let adminToken: string;
 

@@ -1,7 +1,8 @@
 /** The limiter port's contract, run against every backend available here (`availableBackends`). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableBackends, type RunningCacheBackend } from "../test/backends.ts";
-import { closedPort, unreachable } from "../test/unreachable.ts";
+import { closedPort } from "@sesame/dev-services";
+import { unreachable } from "../test/unreachable.ts";
 import { CacheUnavailableError } from "./errors.ts";
 import { createCache } from "./node.ts";
 

@@ -14,7 +14,8 @@ import {
   type RevokedCacheEntry,
 } from "@sesame/core";
 import { availableBackends, type RunningCacheBackend } from "../test/backends.ts";
-import { TIMEOUT_MS, closedPort, silentServer, unreachable } from "../test/unreachable.ts";
+import { closedPort } from "@sesame/dev-services";
+import { TIMEOUT_MS, silentServer, unreachable } from "../test/unreachable.ts";
 import { CacheUnavailableError } from "./errors.ts";
 import { createCache } from "./node.ts";
 import type { SessionCacheStore } from "./store.ts";

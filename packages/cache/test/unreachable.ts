@@ -11,15 +11,6 @@ export const unreachable: { name: string; config(port: number): CacheConfig }[] 
   { name: "TCP cache", config: (port) => ({ kind: "tcp", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: TIMEOUT_MS }) },
 ];
 
-/** A port nothing listens on: connections are refused at once. */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A server that accepts connections and never answers: only a timeout gets the caller out. */
 export async function silentServer(): Promise<{ port: number; server: Server }> {
   const server = createServer(() => {});

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { formatUrlHost } from "./listen.ts";
+import { formatUrlHost } from "@sesame/service-kit/node";
 import { createPGlite } from "./create-pglite.ts";
 import { ensurePortFree } from "./ensure-port-free.ts";
 import { startPostgresPasswordGate } from "./postgres-password-gate.ts";

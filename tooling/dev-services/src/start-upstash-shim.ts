@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import RedisMock from "ioredis-mock";
-import { formatUrlHost, listenHttp } from "./listen.ts";
+import { listen } from "@sesame/service-kit/node";
 import { redactUrl } from "./redact-url.ts";
 import { createUpstashShim } from "./upstash-shim.ts";
 
@@ -32,14 +32,14 @@ export async function startUpstashShim(options: StartUpstashShimOptions): Promis
   const redis = redisUrl ? await connectRedis(redisUrl) : createMemoryStore();
   let listener;
   try {
-    listener = await listenHttp(createUpstashShim({ redis, token }).fetch, host, port);
+    listener = await listen(createUpstashShim({ redis, token }).fetch, { host, port });
   } catch (error) {
     await closeRedis(redis, Boolean(redisUrl));
     throw error;
   }
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${formatUrlHost(host)}:${listener.port}`,
+    url: listener.url,
     token,
     close: () => (closing ??= listener.close().then(() => closeRedis(redis, Boolean(redisUrl)))),
   };

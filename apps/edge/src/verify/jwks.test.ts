@@ -2,10 +2,11 @@ import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { errors } from "jose";
 import { createSigningKey, type SigningKey } from "../../test/support/fake-api.ts";
-import { closedPort, listen, type Listening } from "../../test/support/listen.ts";
+import { listen, type HttpListener } from "@sesame/service-kit/node";
+import { closedPort } from "@sesame/dev-services";
 import { KeySetUnavailableError, createJwksKeySet } from "./jwks.ts";
 
-let server: Listening | undefined;
+let server: HttpListener | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;

@@ -16,7 +16,7 @@ import {
   type IntrospectionResponse,
 } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
-import { listen } from "./listen.ts";
+import { listen } from "@sesame/service-kit/node";
 
 export const AUDIENCE = "sesame";
 

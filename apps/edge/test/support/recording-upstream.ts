@@ -1,7 +1,7 @@
 /** A real upstream server that records what the edge forwarded to it. */
 import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
-import { listen, type Listening } from "./listen.ts";
+import { listen, type HttpListener } from "@sesame/service-kit/node";
 
 export interface RecordedRequest {
   method: string;
@@ -14,7 +14,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export interface RecordingUpstream extends Listening {
+export interface RecordingUpstream extends HttpListener {
   requests: RecordedRequest[];
 }
 
