@@ -2,7 +2,7 @@
  * The API's HTTP surface as a Fetch handler (Hono): tRPC at /trpc, the JWKS, the edge's
  * introspection endpoint and health checks. Runtime-neutral; main.ts binds it to a Node server.
  */
-import { INTROSPECTION_PATH, bearerToken, introspectionRequestSchema } from "@sesame/core";
+import { INTROSPECTION_PATH, JWKS_PATH, bearerToken, introspectionRequestSchema } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { sql } from "drizzle-orm";
@@ -76,7 +76,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     return c.json({ status: ready ? "ready" : "unavailable", checks: { database, cache } }, ready ? 200 : 503);
   });
 
-  app.get("/.well-known/jwks.json", (c) => {
+  app.get(JWKS_PATH, (c) => {
     // Short enough that a rotation reaches verifiers quickly; they also refetch on an unknown kid.
     c.header("Cache-Control", "public, max-age=300, stale-while-revalidate=60");
     return c.json({ keys: deps.keys.publicJwks(deps.now()) });

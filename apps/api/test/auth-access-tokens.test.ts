@@ -1,4 +1,5 @@
 import { errorCode, errorReason } from "@sesame/client";
+import { JWKS_PATH } from "@sesame/core";
 import { SignJWT, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { login, startAuthApi, tenantWithUser } from "./auth-fixtures.ts";
@@ -46,7 +47,7 @@ describe("access tokens", () => {
   });
 
   it("refuses HS256 signed with the public key (algorithm confusion)", async () => {
-    const jwks = (await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+    const jwks = (await (await fetch(`${api.url}${JWKS_PATH}`)).json()) as { keys: Record<string, string>[] };
     const publicJwk = jwks.keys.find((k) => k.kid === kid)!;
     for (const secret of [JSON.stringify(publicJwk), publicJwk.x!, Buffer.from(publicJwk.x!, "base64url").toString("latin1")]) {
       const forged = await new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "at+jwt", kid }).sign(new TextEncoder().encode(secret));
@@ -101,7 +102,7 @@ describe("access tokens", () => {
   });
 
   it("refuses a token naming a key URL (jku), even one signed with the API's key", async () => {
-    await expect(me(await signWithServerKey({ ...claims }, { jku: `${api.url}/.well-known/jwks.json` }))).rejects.toSatisfy(isUnauthorized);
+    await expect(me(await signWithServerKey({ ...claims }, { jku: `${api.url}${JWKS_PATH}` }))).rejects.toSatisfy(isUnauthorized);
   });
 
   it("refuses a token issued in the future", async () => {
@@ -120,7 +121,7 @@ describe("access tokens", () => {
   });
 
   it("publishes only public key material", async () => {
-    const jwks = (await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, string>[] };
+    const jwks = (await (await fetch(`${api.url}${JWKS_PATH}`)).json()) as { keys: Record<string, string>[] };
     expect(jwks.keys.length).toBeGreaterThan(0);
     for (const key of jwks.keys) expect(key).not.toHaveProperty("d");
     const { publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });

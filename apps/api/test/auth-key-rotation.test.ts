@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { errorCode } from "@sesame/client";
+import { JWKS_PATH } from "@sesame/core";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY_FILE_CHECK_INTERVAL_MS, RETIRED_KEY_PUBLISH_SECONDS, generateStoredKey, writeKeyFile } from "../src/lib/signing-keys.ts";
@@ -28,7 +29,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const jwks = async () => ((await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys;
+const jwks = async () => ((await (await fetch(`${api.url}${JWKS_PATH}`)).json()) as { keys: { kid: string }[] }).keys;
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number) {

@@ -3,6 +3,7 @@
  * a dead port, and with a database that refuses connections, called over HTTP.
  */
 import { randomBytes } from "node:crypto";
+import { INTROSPECTION_PATH } from "@sesame/core";
 import { closedPort } from "@sesame/dev-services";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OUTAGE_RETRY_AFTER_SECONDS } from "../src/lib/errors.ts";
@@ -95,7 +96,7 @@ describe("with the database refusing connections", () => {
   });
 
   it("answers the edge's introspection with 503 and Retry-After", async () => {
-    const res = await fetch(`${api.url}/internal/introspect`, {
+    const res = await fetch(`${api.url}${INTROSPECTION_PATH}`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${api.config.introspectionSecret}` },
       body: JSON.stringify({ sessionId: crypto.randomUUID() }),

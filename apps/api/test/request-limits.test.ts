@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { randomBytes } from "node:crypto";
+import { INTROSPECTION_PATH } from "@sesame/core";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MAX_BATCH_SIZE } from "../src/app.ts";
@@ -88,7 +89,7 @@ describe("request body limit", () => {
   });
 
   it("limits the introspection endpoint too, in its own error shape", async () => {
-    const res = await fetch(`${api.url}/internal/introspect`, { method: "POST", body: "x".repeat(DEFAULT_MAX_BODY_BYTES + 1) });
+    const res = await fetch(`${api.url}${INTROSPECTION_PATH}`, { method: "POST", body: "x".repeat(DEFAULT_MAX_BODY_BYTES + 1) });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({ error: "payload_too_large", message: `Request body larger than ${DEFAULT_MAX_BODY_BYTES} bytes` });
   });

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, type CacheConfig } from "@sesame/cache";
-import { INTROSPECTION_PATH } from "@sesame/core";
+import { INTROSPECTION_PATH, JWKS_PATH } from "@sesame/core";
 import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
 import { compilePathPattern } from "./paths.ts";
 
@@ -87,7 +87,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
     port: env.PORT,
     host: env.HOST,
     apiUrl,
-    jwksUrl: env.SESAME_JWKS_URL ?? `${apiUrl}/.well-known/jwks.json`,
+    jwksUrl: env.SESAME_JWKS_URL ?? `${apiUrl}${JWKS_PATH}`,
     introspectionUrl: `${apiUrl}${INTROSPECTION_PATH}`,
     issuer: env.SESAME_ISSUER ?? apiUrl,
     audience: env.SESAME_AUDIENCE,

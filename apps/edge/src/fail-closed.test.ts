@@ -4,7 +4,7 @@
  * (uncached session), never both. The timeouts are asserted as configured, not measured.
  */
 import { createServer, type Socket } from "node:net";
-import { INTROSPECTION_PATH } from "@sesame/core";
+import { INTROSPECTION_PATH, JWKS_PATH } from "@sesame/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { closedPort } from "@sesame/dev-services";
@@ -67,7 +67,7 @@ describe("failing closed when the API cannot answer", () => {
 
   it("answers 503 for a token it has never seen when the JWKS does not answer, within the default JWKS timeout", async () => {
     const timeouts = vi.spyOn(AbortSignal, "timeout");
-    const app = createEdgeApp({ ...baseOptions, jwksUrl: `${silent.url}/.well-known/jwks.json`, upstreamUrl });
+    const app = createEdgeApp({ ...baseOptions, jwksUrl: `${silent.url}${JWKS_PATH}`, upstreamUrl });
     const res = await app.request("/x", bearer(await api.signToken(api.createSession())));
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("2");
@@ -91,7 +91,7 @@ describe("failing closed when the API cannot answer", () => {
 
   it("answers 503 when nothing listens on the API's port at all", async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
-    const cold = createEdgeApp({ ...baseOptions, jwksUrl: `${dead}/.well-known/jwks.json`, introspection: { ...baseOptions.introspection, url: `${dead}${INTROSPECTION_PATH}` }, upstreamUrl });
+    const cold = createEdgeApp({ ...baseOptions, jwksUrl: `${dead}${JWKS_PATH}`, introspection: { ...baseOptions.introspection, url: `${dead}${INTROSPECTION_PATH}` }, upstreamUrl });
     const res = await cold.request("/x", bearer(await api.signToken(api.createSession())));
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).not.toBeNull();

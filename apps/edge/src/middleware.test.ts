@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { tombstoneCacheEntry } from "@sesame/core";
+import { INTROSPECTION_PATH, JWKS_PATH, tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
@@ -38,9 +38,9 @@ describe("sessionAuth options", () => {
   const valid = {
     issuer: "http://127.0.0.1:4000",
     audience: "sesame",
-    jwksUrl: "http://127.0.0.1:4000/.well-known/jwks.json",
+    jwksUrl: `http://127.0.0.1:4000${JWKS_PATH}`,
     store: { get: async () => null, put: async () => true, putMany: async () => [], ping: async () => {} },
-    introspection: { url: "http://127.0.0.1:4000/internal/introspect", secret: "s".repeat(32) },
+    introspection: { url: `http://127.0.0.1:4000${INTROSPECTION_PATH}`, secret: "s".repeat(32) },
   } satisfies SessionAuthOptions;
 
   it("accepts complete options", () => {

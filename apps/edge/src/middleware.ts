@@ -27,7 +27,7 @@ export interface SessionAuthOptions {
   issuer: string;
   /** Expected `aud`. */
   audience: string;
-  /** The API's `/.well-known/jwks.json`. */
+  /** The API's JWKS URL (`JWKS_PATH`). */
   jwksUrl: string;
   store: SessionCacheStore;
   introspection: {

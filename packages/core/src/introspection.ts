@@ -6,7 +6,10 @@ import { z } from "zod";
 import type { ActiveCacheEntry } from "./cache-entry.ts";
 import { SESSION_REJECTIONS } from "./errors.ts";
 
+/** Where the API answers introspection (POST, `Authorization: Bearer <SESAME_INTROSPECTION_SECRET>`). */
 export const INTROSPECTION_PATH = "/internal/introspect";
+/** Where the API publishes the public keys of its access tokens (GET, a JWK set). */
+export const JWKS_PATH = "/.well-known/jwks.json";
 
 export const introspectionRequestSchema = z.object({ sessionId: z.uuid() });
 
