@@ -9,9 +9,8 @@ import { startApi, testConfig, type ApiHarness } from "@sesame/api/testing";
 import { generateStoredKey } from "@sesame/api/testing/keys";
 import { createUpstashCache } from "@sesame/cache";
 import { createSesameClient } from "@sesame/client";
-import { INTROSPECTION_PATH } from "@sesame/core";
 import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@sesame/dev-services";
-import { createEdgeApp } from "@sesame/edge";
+import { createEdgeApp, edgeOptionsForApi } from "@sesame/edge";
 import { listen } from "@sesame/service-kit/node";
 import { Redis as UpstashRedis } from "@upstash/redis";
 import { redisServerAvailable, startRedisProcess } from "./redis-process.ts";
@@ -70,11 +69,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 
   const upstream = await listen(() => new Response("ok"));
   const edgeApp = createEdgeApp({
-    issuer: config.issuer,
-    audience: config.audience,
-    jwksUrl: `${apiUrl}/.well-known/jwks.json`,
+    ...edgeOptionsForApi({ apiUrl, secret: config.introspectionSecret, issuer: config.issuer, audience: config.audience }),
     store: createUpstashCache({ kind: "upstash", url: shim.url, token, prefix, timeoutMs: 300 }).store,
-    introspection: { url: `${apiUrl}${INTROSPECTION_PATH}`, secret: config.introspectionSecret },
     upstreamUrl: `http://127.0.0.1:${upstream.port}`,
   });
   const edge = await listen(edgeApp.fetch);

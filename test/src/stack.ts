@@ -7,9 +7,8 @@ import { startApi, type ApiHarness } from "@sesame/api/testing";
 import type { CacheConfig } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
 import { createSesameClient } from "@sesame/client";
-import { INTROSPECTION_PATH } from "@sesame/core";
 import type { SesameBackends } from "@sesame/dev-services";
-import { createEdgeApp, type EdgeAppConfig } from "@sesame/edge";
+import { createEdgeApp, edgeOptionsForApi, type EdgeAppConfig } from "@sesame/edge";
 import { listen } from "@sesame/service-kit/node";
 
 export interface UpstreamRequest {
@@ -42,11 +41,8 @@ export async function startStack(options: StackOptions) {
   const cache = createCache(edgeCacheConfig(options.edgeCache ?? "upstash", api.config.cache, options.backends));
   const store = cache.store;
   const edgeApp = createEdgeApp({
-    issuer: api.config.issuer,
-    audience: api.config.audience,
-    jwksUrl: `${api.url}/.well-known/jwks.json`,
+    ...edgeOptionsForApi({ apiUrl: api.url, secret: api.config.introspectionSecret, issuer: api.config.issuer, audience: api.config.audience }),
     store,
-    introspection: { url: `${api.url}${INTROSPECTION_PATH}`, secret: api.config.introspectionSecret },
     upstreamUrl: upstream.url,
     ...options.edge,
   });

@@ -8,6 +8,7 @@ import { createLocalJWKSet } from "jose";
 import postgres from "postgres";
 import { DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
+import { edgeOptionsForApi } from "../src/api-options.ts";
 import { createEdgeApp } from "../src/app.ts";
 import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
 import { createAccessTokenVerifier } from "@sesame/core";
@@ -15,10 +16,8 @@ import { listen } from "@sesame/service-kit/node";
 
 interface Services {
   sessionId: string;
-  issuer: string;
+  apiUrl: string;
   audience: string;
-  jwksUrl: string;
-  introspectionUrl: string;
   introspectionSecret: string;
   redisUrl: string;
   upstash: { url: string; token: string };
@@ -31,13 +30,8 @@ interface Services {
 const row = process.env.BENCH_ROW ?? "";
 const services = JSON.parse(process.env.BENCH_SERVICES ?? "{}") as Services;
 
-const authOptions = (store: SessionCacheStore) => ({
-  issuer: services.issuer,
-  audience: services.audience,
-  jwksUrl: services.jwksUrl,
-  store,
-  introspection: { url: services.introspectionUrl, secret: services.introspectionSecret },
-});
+const api = edgeOptionsForApi({ apiUrl: services.apiUrl, secret: services.introspectionSecret, audience: services.audience });
+const authOptions = (store: SessionCacheStore) => ({ ...api, store });
 const { prefix } = services;
 const tcpStore = () => createCache({ kind: "tcp", url: services.redisUrl, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
 const upstashStore = () => createCache({ kind: "upstash", ...services.upstash, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
@@ -54,8 +48,8 @@ async function buildRow(): Promise<{ fetch: (request: Request) => Response | Pro
     case "bare":
       return new Hono().get("*", (c) => c.text("ok"));
     case "jose": {
-      const jwks = (await (await fetch(services.jwksUrl)).json()) as Parameters<typeof createLocalJWKSet>[0];
-      const verify = createAccessTokenVerifier({ issuer: services.issuer, audience: services.audience, getKey: createLocalJWKSet(jwks) });
+      const jwks = (await (await fetch(api.jwksUrl)).json()) as Parameters<typeof createLocalJWKSet>[0];
+      const verify = createAccessTokenVerifier({ issuer: api.issuer, audience: api.audience, getKey: createLocalJWKSet(jwks) });
       return new Hono().get("*", async (c) => {
         const result = await verify((c.req.header("authorization") ?? "").slice(7), new Date());
         return result.ok ? c.text("ok") : c.text(result.reason, 401);

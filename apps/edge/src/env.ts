@@ -5,8 +5,8 @@
  */
 import { z } from "zod";
 import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, type CacheConfig } from "@sesame/cache";
-import { INTROSPECTION_PATH, JWKS_PATH } from "@sesame/core";
 import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
+import { edgeOptionsForApi } from "./api-options.ts";
 import { compilePathPattern } from "./paths.ts";
 
 export interface EdgeEnv {
@@ -82,16 +82,23 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
   );
 
   const apiUrl = (env.SESAME_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, "");
+  const api = edgeOptionsForApi({
+    apiUrl,
+    secret: env.SESAME_INTROSPECTION_SECRET!,
+    issuer: env.SESAME_ISSUER,
+    audience: env.SESAME_AUDIENCE,
+    jwksUrl: env.SESAME_JWKS_URL,
+  });
   return {
     production: env.NODE_ENV === "production",
     port: env.PORT,
     host: env.HOST,
     apiUrl,
-    jwksUrl: env.SESAME_JWKS_URL ?? `${apiUrl}${JWKS_PATH}`,
-    introspectionUrl: `${apiUrl}${INTROSPECTION_PATH}`,
-    issuer: env.SESAME_ISSUER ?? apiUrl,
-    audience: env.SESAME_AUDIENCE,
-    introspectionSecret: env.SESAME_INTROSPECTION_SECRET!,
+    jwksUrl: api.jwksUrl,
+    introspectionUrl: api.introspection.url,
+    issuer: api.issuer,
+    audience: api.audience,
+    introspectionSecret: api.introspection.secret,
     cache: cacheConfigFromEnv(env, cacheKind),
     upstreamUrl: env.UPSTREAM_URL,
     publicPaths,

@@ -9,5 +9,6 @@
  */
 export { sessionAuth, requireGroups, type SessionAuthOptions, type SessionAuthEvent, type SessionVariables, type EdgeSession } from "./middleware.ts";
 export { createEdgeApp, type EdgeAppConfig } from "./app.ts";
+export { edgeOptionsForApi, type ApiLocation } from "./api-options.ts";
 export { parseEdgeEnv, type EdgeEnv } from "./env.ts";
 export { IDENTITY_HEADERS } from "./proxy.ts";

@@ -9,6 +9,7 @@ import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "j
 import {
   DEFAULT_LEASE_SECONDS,
   INTROSPECTION_PATH,
+  JWKS_PATH,
   activeCacheEntry,
   activeIntrospectionAnswer,
   tombstoneCacheEntry,
@@ -17,6 +18,7 @@ import {
 } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
 import { listen } from "@sesame/service-kit/node";
+import { edgeOptionsForApi } from "../../src/api-options.ts";
 
 export const AUDIENCE = "sesame";
 
@@ -63,7 +65,7 @@ export async function startFakeApi(options: FakeApiOptions) {
   let keys: SigningKey[] = [await createSigningKey()];
 
   const app = new Hono();
-  app.get("/.well-known/jwks.json", (c) => {
+  app.get(JWKS_PATH, (c) => {
     counters.jwksFetches += 1;
     return c.json({ keys: keys.map((key) => key.publicJwk) });
   });
@@ -88,6 +90,7 @@ export async function startFakeApi(options: FakeApiOptions) {
 
   const server = await listen(app.fetch);
   const issuer = server.url;
+  const apiOptions = edgeOptionsForApi({ apiUrl: server.url, secret, audience: AUDIENCE });
 
   function activeEntry(session: FakeSession, leaseSeconds = DEFAULT_LEASE_SECONDS): ActiveCacheEntry {
     const { sid: id, uid: userId, tid: tenantId, gen: generation, groups: accessGroups, version } = session;
@@ -98,8 +101,8 @@ export async function startFakeApi(options: FakeApiOptions) {
     url: server.url,
     issuer,
     audience: AUDIENCE,
-    jwksUrl: `${server.url}/.well-known/jwks.json`,
-    introspectionUrl: `${server.url}${INTROSPECTION_PATH}`,
+    jwksUrl: apiOptions.jwksUrl,
+    introspectionUrl: apiOptions.introspection.url,
     secret,
     counters,
     sessions,
@@ -109,13 +112,7 @@ export async function startFakeApi(options: FakeApiOptions) {
 
     /** Options for sessionAuth/createEdgeApp pointing at this API. */
     authOptions() {
-      return {
-        issuer,
-        audience: AUDIENCE,
-        jwksUrl: `${server.url}/.well-known/jwks.json`,
-        store,
-        introspection: { url: `${server.url}${INTROSPECTION_PATH}`, secret, timeoutMs: 1_000 },
-      };
+      return { ...apiOptions, store, introspection: { ...apiOptions.introspection, timeoutMs: 1_000 } };
     },
 
     createSession(overrides: Partial<FakeSession> = {}): FakeSession {
