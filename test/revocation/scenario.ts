@@ -1,18 +1,17 @@
 /**
- * One revocation scenario: the real API, the real edge and an upstream, over real storage. Many
- * sessions are hammered through the edge while others are locked, wiped, re-authenticated,
- * deleted and logged out at random; every request and receipt is timestamped; a fault can be
- * injected mid-run (cache flushed, cache stopped and started again, API stopped and started again).
+ * One revocation scenario on the cross-app stack (`startStack`: the real API, the real edge and a
+ * recording upstream), over real storage. Many sessions are hammered through the edge while others
+ * are locked, wiped, re-authenticated, deleted and logged out at random; every request and receipt
+ * is timestamped; a fault can be injected mid-run (cache flushed, cache stopped and started again,
+ * API stopped and started again).
  */
 import { randomBytes } from "node:crypto";
-import { startApi, testConfig, type ApiHarness } from "@sesame/api/testing";
+import { testConfig } from "@sesame/api/testing";
 import { generateStoredKey } from "@sesame/api/testing/keys";
-import { createUpstashCache } from "@sesame/cache";
 import { createSesameClient } from "@sesame/client";
 import { startUpstashShim, type SesameBackends, type UpstashShimHandle } from "@sesame/dev-services";
-import { createEdgeApp, edgeOptionsForApi } from "@sesame/edge";
-import { listen } from "@sesame/service-kit/node";
 import { Redis as UpstashRedis } from "@upstash/redis";
+import { startStack } from "../src/stack.ts";
 import { redisServerAvailable, startRedisProcess } from "./redis-process.ts";
 import { analyseRun, type ReceiptRecord, type RequestRecord, type RevocationReport } from "./report.ts";
 
@@ -60,30 +59,18 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const shimPort = Number(new URL(shim.url).port);
   const cacheAdmin = new UpstashRedis({ url: shim.url, token, retry: { retries: 0, backoff: () => 0 } });
 
+  // Inline keys: the API restarted mid-run signs and verifies with the same ones.
   const keySet = JSON.stringify({ keys: [await generateStoredKey(new Date())] });
   const backends: SesameBackends = { ...options.backends, upstash: { url: shim.url, token }, cachePrefix: prefix };
   const config = testConfig({ leaseSeconds: options.leaseSeconds, signingKeys: { kind: "inline", json: keySet } }, backends);
-  let api: ApiHarness | null = await startApi({ config, backends, outboxWorker: true });
-  const apiPort = Number(new URL(api.url).port);
-  const apiUrl = api.url;
+  const stack = await startStack({ backends, api: { config, outboxWorker: true }, edgeCache: { timeoutMs: 300 } });
+  const apiUrl = stack.api.url;
+  const edgeUrl = stack.edge.url;
 
-  const upstream = await listen(() => new Response("ok"));
-  const edgeApp = createEdgeApp({
-    ...edgeOptionsForApi({ apiUrl, secret: config.introspectionSecret, issuer: config.issuer, audience: config.audience }),
-    store: createUpstashCache({ kind: "upstash", url: shim.url, token, prefix, timeoutMs: 300 }).store,
-    upstreamUrl: `http://127.0.0.1:${upstream.port}`,
-  });
-  const edge = await listen(edgeApp.fetch);
-  const edgeUrl = `http://127.0.0.1:${edge.port}`;
-
-  const root = createSesameClient({ url: apiUrl, apiKey: config.rootKey });
-  const { tenant, key } = await root.tenants.create.mutate({ code: `R${randomBytes(5).toString("hex").toUpperCase()}`, name: `revocation ${options.name}` });
-  const admin = createSesameClient({ url: apiUrl, apiKey: key });
   const sessions: Tracked[] = [];
   for (let i = 0; i < options.sessions; i++) {
-    const user = await admin.users.create.mutate({ username: `u${i}-${tenant.code.toLowerCase()}` });
-    const started = await admin.sessions.create.mutate({ userId: user.id });
-    sessions.push({ userId: user.id, sessionId: started.session.id, accessToken: started.accessToken });
+    const { user, session, accessToken } = await stack.newSession();
+    sessions.push({ userId: user.id, sessionId: session.id, accessToken });
   }
   log(`${options.name}: ${sessions.length} sessions ready`);
 
@@ -119,7 +106,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       const calledAt = Date.now();
       if (!attempts.has(s.sessionId)) attempts.set(s.sessionId, calledAt);
       try {
-        const { revocation } = await revokeOne(action, s, admin, apiUrl);
+        const { revocation } = await revokeOne(action, s, stack.admin, apiUrl);
         receipts.push({
           sessionIds: revocation.sessionIds,
           calledAt,
@@ -157,10 +144,9 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       log(`${options.name}: cache endpoint started again (empty)`);
     } else if (options.name === "api-restarted") {
       log(`${options.name}: stopping the API`);
-      await api?.stop();
-      api = null;
+      await stack.stopApi();
       await sleep(options.faultMs);
-      api = await startApi({ config, backends, outboxWorker: true, port: apiPort });
+      await stack.startApi();
       log(`${options.name}: API started again`);
     }
   };
@@ -169,9 +155,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   // Let the outbox drain before judging; then stop everything.
   await sleep(500);
   const durationMs = Date.now() - started;
-  await edge.close();
-  await upstream.close();
-  await api?.stop();
+  await stack.stop();
   await shim?.close();
   await redis?.stop();
 

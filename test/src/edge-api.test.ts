@@ -7,8 +7,8 @@ import { startStack, type Stack } from "./stack.ts";
 
 const backends = inject("sesameBackends");
 const stores = [
-  { name: "upstash store", edgeCache: "upstash" as const },
-  ...(backends.redisUrl ? [{ name: "TCP store", edgeCache: "tcp" as const }] : []),
+  { name: "upstash store", edgeCache: { kind: "upstash" as const } },
+  ...(backends.redisUrl ? [{ name: "TCP store", edgeCache: { kind: "tcp" as const } }] : []),
 ];
 
 for (const variant of stores) {
@@ -23,7 +23,7 @@ for (const variant of stores) {
       const { accessToken, session, user } = await stack.newSession(["staff"]);
       const res = await fetch(`${stack.edge.url}/orders`, { headers: { authorization: `Bearer ${accessToken}`, "x-sesame-user-id": "forged" } });
       expect(res.status).toBe(200);
-      const seen = stack.upstream.seen.at(-1)!;
+      const seen = stack.upstream.requests.at(-1)!;
       expect(seen.headers).toMatchObject({ "x-sesame-user-id": user.id, "x-sesame-session-id": session.id, "x-sesame-tenant-id": stack.tenant.id, "x-sesame-groups": "staff" });
     });
 

@@ -1,56 +1,53 @@
 /**
- * The whole system on local ports for cross-app tests: the real API (over the run's Postgres and
- * cache), the real edge in front of a recording upstream, and typed clients.
+ * The whole system on local ports, for the cross-app tests and the revocation run: the real API
+ * (over the run's Postgres and cache), the real edge in front of a recording upstream, a tenant,
+ * and typed clients.
  */
 import { randomBytes } from "node:crypto";
-import { startApi, type ApiHarness } from "@sesame/api/testing";
+import { startApi, uniqueTenantCode, type ApiHarness, type HarnessOptions } from "@sesame/api/testing";
 import type { CacheConfig } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
 import { createSesameClient } from "@sesame/client";
-import type { SesameBackends } from "@sesame/dev-services";
+import { startRecordingUpstream, type SesameBackends } from "@sesame/dev-services";
 import { createEdgeApp, edgeOptionsForApi, type EdgeAppConfig } from "@sesame/edge";
 import { listen } from "@sesame/service-kit/node";
 
-export interface UpstreamRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-}
-
-/** An upstream that answers 200 and remembers what reached it. */
-export async function startRecordingUpstream() {
-  const seen: UpstreamRequest[] = [];
-  const server = await listen((req) => {
-    seen.push({ method: req.method, path: new URL(req.url).pathname, headers: Object.fromEntries(req.headers) });
-    return new Response("upstream ok");
-  });
-  return { ...server, seen };
-}
-
 export interface StackOptions {
   backends: SesameBackends;
-  /** The cache the edge reads, in the API's key space: the API's own (Upstash, the run's endpoint) by default, or TCP on `REDIS_URL`. */
-  edgeCache?: CacheConfig["kind"];
+  /**
+   * The cache the edge reads, in the API's key space: by default the API's own (Upstash, the run's
+   * endpoint) with the API's budget; `kind: "tcp"` reads the same keys over `REDIS_URL`.
+   */
+  edgeCache?: { kind?: CacheConfig["kind"]; timeoutMs?: number };
   edge?: Partial<EdgeAppConfig>;
-  api?: Parameters<typeof startApi>[0];
+  /** For the API; give inline signing keys when the run restarts it, so its tokens stay valid. */
+  api?: HarnessOptions;
 }
 
 export async function startStack(options: StackOptions) {
-  const api: ApiHarness = await startApi({ backends: options.backends, ...options.api });
+  const { backends } = options;
+  let api: ApiHarness | null = await startApi({ backends, ...options.api });
+  // A restart comes back on the same port with the same settings (secrets, keys), as a real one would.
+  const apiConfig = api.config;
+  const apiUrl = api.url;
+  const apiPort = Number(new URL(apiUrl).port);
   const upstream = await startRecordingUpstream();
-  const cache = createCache(edgeCacheConfig(options.edgeCache ?? "upstash", api.config.cache, options.backends));
+  const cache = createCache(edgeCacheConfig(apiConfig.cache, backends, options.edgeCache));
   const store = cache.store;
   const edgeApp = createEdgeApp({
-    ...edgeOptionsForApi({ apiUrl: api.url, secret: api.config.introspectionSecret, issuer: api.config.issuer, audience: api.config.audience }),
+    ...edgeOptionsForApi({ apiUrl, secret: apiConfig.introspectionSecret, issuer: apiConfig.issuer, audience: apiConfig.audience }),
     store,
     upstreamUrl: upstream.url,
     ...options.edge,
   });
   const edge = await listen(edgeApp.fetch);
-  const { tenant, key } = await api.root().tenants.create.mutate({ code: `E${randomBytes(5).toString("hex").toUpperCase()}`, name: "stack" });
-  const admin = createSesameClient({ url: api.url, apiKey: key });
+  const { tenant, key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode("E"), name: "stack" });
+  const admin = createSesameClient({ url: apiUrl, apiKey: key });
   return {
-    api,
+    get api(): ApiHarness {
+      if (!api) throw new Error("the stack's API is stopped");
+      return api;
+    },
     admin,
     tenant,
     edge,
@@ -65,19 +62,27 @@ export async function startStack(options: StackOptions) {
       const started = await admin.sessions.create.mutate({ userId: user.id, accessGroups: groups });
       return { user, ...started };
     },
+    /** An API outage, as the edge sees it; `startApi` ends it. */
+    async stopApi() {
+      await api?.stop();
+      api = null;
+    },
+    async startApi() {
+      api ??= await startApi({ ...options.api, backends, config: apiConfig, port: apiPort });
+    },
     async stop() {
       await edge.close();
       await upstream.close();
       await cache.close();
-      await api.stop();
+      await api?.stop();
     },
   };
 }
 export type Stack = Awaited<ReturnType<typeof startStack>>;
 
-function edgeCacheConfig(kind: CacheConfig["kind"], apiCache: CacheConfig, backends: SesameBackends): CacheConfig {
-  if (kind === apiCache.kind) return apiCache;
-  if (kind === "upstash") throw new Error("startStack: an Upstash edge cache needs an API on Upstash");
-  if (!backends.redisUrl) throw new Error("startStack: a TCP edge cache needs REDIS_URL");
-  return { kind: "tcp", url: backends.redisUrl, prefix: apiCache.prefix, timeoutMs: apiCache.timeoutMs };
+function edgeCacheConfig(apiCache: CacheConfig, backends: SesameBackends, wanted: StackOptions["edgeCache"] = {}): CacheConfig {
+  const { kind = apiCache.kind, timeoutMs = apiCache.timeoutMs } = wanted;
+  if (kind === apiCache.kind) return { ...apiCache, timeoutMs };
+  if (kind === "tcp" && backends.redisUrl) return { kind: "tcp", url: backends.redisUrl, prefix: apiCache.prefix, timeoutMs };
+  throw new Error(`startStack: this run has no ${kind} cache in the API's key space`);
 }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
-import { startFakeApi, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
-import { closedPort } from "@sesame/dev-services";
-import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
 import { availableBackends } from "@sesame/cache/testing";
+import { closedPort, startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
+import { startFakeApi, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
 import { createEdgeApp, type EdgeAppConfig } from "./app.ts";
 
 describe("the edge service", () => {

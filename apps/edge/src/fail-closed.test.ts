@@ -6,9 +6,9 @@
 import { createServer, type Socket } from "node:net";
 import { INTROSPECTION_PATH, JWKS_PATH } from "@sesame/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { closedPort } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
+import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { createEdgeApp } from "./app.ts";
 import { DEFAULT_INTROSPECTION_TIMEOUT_MS, INTROSPECTION_DEADLINE_SLACK_MS } from "./introspect.ts";
 import { DEFAULT_JWKS_TIMEOUT_MS } from "./verify/jwks.ts";

@@ -2,9 +2,9 @@ import { Hono } from "hono";
 import { INTROSPECTION_PATH, JWKS_PATH, tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
-import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { closedPort } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
+import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { requireGroups, sessionAuth, type EdgeSession, type SessionAuthEvent, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
 
 function buildApp(options: SessionAuthOptions) {

@@ -5,11 +5,11 @@
  * forged proxy headers.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
+import { startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
-import { rawRequest } from "../test/support/raw-request.ts";
-import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
 import { availableBackends } from "@sesame/cache/testing";
+import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
+import { rawRequest } from "../test/support/raw-request.ts";
 import { createEdgeApp } from "./app.ts";
 
 let stopStore: () => Promise<void>;

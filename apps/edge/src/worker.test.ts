@@ -7,10 +7,10 @@ import { Miniflare } from "miniflare";
 import { tombstoneCacheEntry } from "@sesame/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
-import { startRecordingUpstream, type RecordingUpstream } from "../test/support/recording-upstream.ts";
+import { startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
 import type { SessionCacheStore } from "@sesame/cache";
+import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 process.env.WRANGLER_SEND_METRICS = "false";

@@ -6,11 +6,11 @@ import { createHmac } from "node:crypto";
 import { createServer, type Server } from "node:net";
 import { CompactSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createEdgeApp } from "../app.ts";
-import { createSigningKey, startFakeApi, type FakeApi, type FakeSession, type SigningKey } from "../../test/support/fake-api.ts";
-import { startRecordingUpstream, type RecordingUpstream } from "../../test/support/recording-upstream.ts";
+import { startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
 import { MAX_TOKEN_LENGTH } from "@sesame/core";
+import { createEdgeApp } from "../app.ts";
+import { createSigningKey, startFakeApi, type FakeApi, type FakeSession, type SigningKey } from "../../test/support/fake-api.ts";
 
 const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 

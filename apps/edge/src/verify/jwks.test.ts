@@ -1,9 +1,9 @@
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { errors } from "jose";
-import { createSigningKey, type SigningKey } from "../../test/support/fake-api.ts";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
 import { closedPort } from "@sesame/dev-services";
+import { createSigningKey, type SigningKey } from "../../test/support/fake-api.ts";
 import { KeySetUnavailableError, createJwksKeySet } from "./jwks.ts";
 
 let server: HttpListener | undefined;

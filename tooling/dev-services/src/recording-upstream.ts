@@ -1,4 +1,7 @@
-/** A real upstream server that records what the edge forwarded to it. */
+/**
+ * A real upstream server that records what the edge forwarded to it, for the edge's tests and the
+ * cross-app stack. `/redirect` answers a redirect; everything else a JSON echo with a hop-by-hop header.
+ */
 import type { IncomingMessage } from "node:http";
 import { Hono } from "hono";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
