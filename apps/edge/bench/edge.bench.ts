@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { withDeadline } from "@sesame/cache";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -38,18 +39,15 @@ function startProcess(file: string, env: Record<string, string>): Promise<{ chil
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of each measured server there.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${file} did not become ready in 30 s`)), 30_000);
+  const ready = new Promise<{ child: ChildProcess; info: Record<string, unknown> }>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
     createInterface({ input: child.stdout! }).on("line", (line) => {
       if (!line.startsWith("{")) return;
       const info = JSON.parse(line) as Record<string, unknown>;
-      if (info.ready) {
-        clearTimeout(timer);
-        resolve({ child, info });
-      }
+      if (info.ready) resolve({ child, info });
     });
   });
+  return withDeadline(ready, 30_000, () => new Error(`${file} did not become ready in 30 s`));
 }
 
 function stop(child: ChildProcess): Promise<void> {

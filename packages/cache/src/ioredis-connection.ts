@@ -5,6 +5,7 @@
  * reconnect. Only the first connection is waited for (bounded by `timeoutMs`).
  */
 import { Redis } from "ioredis";
+import { withDeadline } from "./deadline.ts";
 import { CacheUnavailableError, toCacheUnavailable } from "./errors.ts";
 
 export interface IoredisConnection {
@@ -47,19 +48,17 @@ export function openIoredisConnection({ url, timeoutMs }: { url: string; timeout
   let firstConnection: Promise<void> | undefined;
 
   function waitForReady(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new CacheUnavailableError(`Cache not connected after ${timeoutMs} ms`)), timeoutMs);
-      const onReady = () => settle();
-      const onError = (error: unknown) => settle(toCacheUnavailable("connect", error));
-      function settle(error?: CacheUnavailableError) {
-        clearTimeout(timer);
-        redis.off("ready", onReady);
-        redis.off("error", onError);
-        if (error) reject(error);
-        else resolve();
-      }
+    let onReady = () => {};
+    let onError = (_error: unknown) => {};
+    const connected = new Promise<void>((resolve, reject) => {
+      onReady = () => resolve();
+      onError = (error) => reject(toCacheUnavailable("connect", error));
       redis.once("ready", onReady);
       redis.once("error", onError);
+    });
+    return withDeadline(connected, timeoutMs, () => new CacheUnavailableError(`Cache not connected after ${timeoutMs} ms`)).finally(() => {
+      redis.off("ready", onReady);
+      redis.off("error", onError);
     });
   }
 
