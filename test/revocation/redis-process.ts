@@ -4,26 +4,14 @@
  * PATH; otherwise the scenario stops the in-memory cache endpoint instead.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { waitForTcp } from "@sesame/dev-services";
+import { closedPort, waitForTcp } from "@sesame/dev-services";
 
 export function redisServerAvailable(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export async function startRedisProcess(port?: number) {
-  const chosen = port ?? (await freePort());
+  const chosen = port ?? (await closedPort());
   const child: ChildProcess = spawn("redis-server", ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
   await waitForTcp("127.0.0.1", chosen, 10_000);
   return {

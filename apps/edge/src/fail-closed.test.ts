@@ -3,38 +3,18 @@
  * answer under one second: a request waits for the JWKS fetch (cold edge) or for introspection
  * (uncached session), never both. The timeouts are asserted as configured, not measured.
  */
-import { createServer, type Socket } from "node:net";
 import { INTROSPECTION_PATH, JWKS_PATH } from "@sesame/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { closedPort } from "@sesame/dev-services";
+import { closedPort, startSilentServer, type SilentServer } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
 import { createEdgeApp } from "./app.ts";
 import { DEFAULT_INTROSPECTION_TIMEOUT_MS, INTROSPECTION_DEADLINE_SLACK_MS } from "./introspect.ts";
 import { DEFAULT_JWKS_TIMEOUT_MS } from "./verify/jwks.ts";
 
-/** An "API" that accepts connections and never answers: what a hung or black-holed API looks like. */
-async function startSilentServer() {
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 let stopStore: () => Promise<void>;
 let api: FakeApi;
-let silent: Awaited<ReturnType<typeof startSilentServer>>;
+let silent: SilentServer;
 let baseOptions: Omit<ReturnType<FakeApi["authOptions"]>, "introspection"> & { introspection: { url: string; secret: string } };
 
 beforeAll(async () => {

@@ -14,8 +14,8 @@ import {
   type RevokedCacheEntry,
 } from "@sesame/core";
 import { availableBackends, type RunningCacheBackend } from "../test/backends.ts";
-import { closedPort } from "@sesame/dev-services";
-import { TIMEOUT_MS, silentServer, unreachable } from "../test/unreachable.ts";
+import { closedPort, startSilentServer } from "@sesame/dev-services";
+import { TIMEOUT_MS, unreachable } from "../test/unreachable.ts";
 import { CacheUnavailableError } from "./errors.ts";
 import { createCache } from "./node.ts";
 import type { SessionCacheStore } from "./store.ts";
@@ -211,15 +211,15 @@ for (const impl of unreachable) {
     });
 
     it("gives up after its timeout when the server never answers", async () => {
-      const { port, server } = await silentServer();
-      const cache = createCache(impl.config(port));
+      const silent = await startSilentServer();
+      const cache = createCache(impl.config(silent.port));
       const store = cache.store;
       try {
         const elapsed = await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);
         expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
       } finally {
         await cache.close();
-        server.close();
+        await silent.close();
       }
     });
   });
