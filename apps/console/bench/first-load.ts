@@ -16,7 +16,7 @@ import { brotliCompressSync, gzipSync } from "node:zlib";
 import { runMigrations } from "@sesame/api";
 import { startApi } from "@sesame/api/testing";
 import { startTestBackends } from "@sesame/dev-services";
-import { listen } from "@sesame/test/stack";
+import { listen } from "@sesame/service-kit/node";
 import { sql } from "drizzle-orm";
 import type { Page } from "playwright-core";
 import { launchBrowser } from "../e2e/harness.ts";

@@ -4,6 +4,7 @@
  * test claims about the console goes through the page.
  */
 import { randomBytes } from "node:crypto";
+import { uniqueTenantCode } from "@sesame/api/testing";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { browserTest, CONSOLE_IDLE_SECONDS, launchBrowser, readmeScreenshot, signInWithKey, startConsoleStack, type ConsoleStack } from "./harness.ts";
@@ -22,7 +23,7 @@ const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`
 beforeAll(async () => {
   env = await startConsoleStack();
   browser = await launchBrowser();
-  const created = await env.stack.api.root().tenants.create.mutate({ code: `C${randomBytes(5).toString("hex").toUpperCase()}`, name: "Console e2e" });
+  const created = await env.stack.api.root().tenants.create.mutate({ code: uniqueTenantCode("C"), name: "Console e2e" });
   key = created.key;
 });
 afterAll(async () => {
@@ -283,7 +284,7 @@ describe("operator console in Chromium", () => {
     await page.getByLabel("Code").fill("bad code");
     await page.getByRole("button", { name: "Create tenant" }).click();
     expect(await fieldError(page, "Code")).toMatch(/A–Z/);
-    const code = `R${randomBytes(4).toString("hex").toUpperCase()}`;
+    const code = uniqueTenantCode("R");
     await page.getByLabel("Code").fill(code);
     await page.getByLabel("Name", { exact: true }).fill("Made in the console");
     await page.getByRole("button", { name: "Create tenant" }).click();

@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startApi } from "@sesame/api/testing";
-import { listen, startStack, type Stack } from "@sesame/test/stack";
+import { listen } from "@sesame/service-kit/node";
+import { startStack, type Stack } from "@sesame/test/stack";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { inject, it } from "vitest";
 import { createConsoleApp } from "../src/server/app.ts";
@@ -73,27 +73,22 @@ export async function startConsoleStack(): Promise<ConsoleStack> {
   };
   const { app } = createConsoleApp(config, { staticRoot: join(APP_ROOT, "dist", "web"), now: () => new Date(Date.now() + offsetMs) });
   const server = await listen(app.fetch);
-  const state: ConsoleStack = {
+  return {
     stack,
-    api: stack.api,
+    get api() {
+      return stack.api;
+    },
     consoleUrl: server.url,
     advanceConsoleClock: (seconds) => {
       offsetMs += seconds * 1000;
     },
-    stopApi: () => state.api.stop(),
-    async restartApi() {
-      const port = Number(new URL(stack.api.url).port);
-      state.api = await startApi({ backends, port, config: stack.api.config });
-    },
+    stopApi: () => stack.stopApi(),
+    restartApi: () => stack.startApi(),
     async stop() {
       await server.close();
-      await stack.edge.close();
-      await stack.upstream.close();
-      await stack.store.close?.();
-      await state.api.stop().catch(() => undefined);
+      await stack.stop();
     },
   };
-  return state;
 }
 
 /** A test with a fresh page (no cookies); on failure the page is saved as test-results/<name>.png. */

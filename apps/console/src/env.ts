@@ -1,21 +1,23 @@
 /**
- * The console server's configuration, parsed once; the only place it reads `process.env`.
- * Every variable is optional in development; with NODE_ENV=production the API's URL must be given.
+ * The console server's configuration, parsed once with the rules every Sesame service shares
+ * (`@sesame/service-kit`); the only place it reads `process.env`. Every variable is optional in
+ * development; with NODE_ENV=production the API's URL must be given.
  */
+import { ConfigError, nodeEnvSchema, parseEnv } from "@sesame/service-kit";
 import { z } from "zod";
 
 const positiveSeconds = (fallback: number) => z.coerce.number().int().min(60).max(30 * 24 * 3600).default(fallback);
-const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url().optional());
+const port = z.coerce.number().int().min(0).max(65535).optional();
 
 export const consoleEnvSchema = z.object({
-  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  HOST: z.string().min(1).default("127.0.0.1"),
+  NODE_ENV: nodeEnvSchema,
+  HOST: z.string().default("127.0.0.1"),
   /** Contract §7; PORT is accepted when the console runs alone. */
-  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  SESAME_API_URL: optionalUrl,
+  CONSOLE_PORT: port,
+  PORT: port,
+  SESAME_API_URL: z.url().optional(),
   /** The console's public origin (e.g. https://console.example.com) when it sits behind a proxy that rewrites Host. */
-  CONSOLE_ORIGIN: optionalUrl,
+  CONSOLE_ORIGIN: z.url().optional(),
   CONSOLE_SESSION_IDLE_SECONDS: positiveSeconds(30 * 60),
   CONSOLE_SESSION_MAX_SECONDS: positiveSeconds(12 * 3600),
 });
@@ -34,24 +36,22 @@ export interface ConsoleConfig {
 export const DEFAULT_CONSOLE_PORT = 5173;
 export const DEFAULT_API_URL = "http://127.0.0.1:4000";
 
-export class ConsoleConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid console configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConsoleConfigError";
-  }
-}
+const SUBJECT = "console configuration";
 
+/** Throws `ConfigError` (from @sesame/service-kit) naming every problem. */
 export function parseConsoleEnv(raw: Record<string, string | undefined>): ConsoleConfig {
-  const parsed = consoleEnvSchema.safeParse(raw);
-  if (!parsed.success) throw new ConsoleConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-  const env = parsed.data;
+  const env = parseEnv(
+    consoleEnvSchema,
+    raw,
+    (rules) => {
+      if (rules.input.NODE_ENV === "production") rules.require("SESAME_API_URL", "in production");
+    },
+    SUBJECT,
+  );
   const production = env.NODE_ENV === "production";
-  const problems: string[] = [];
-  if (production && !env.SESAME_API_URL) problems.push("SESAME_API_URL: required when NODE_ENV=production");
   if (env.CONSOLE_SESSION_IDLE_SECONDS > env.CONSOLE_SESSION_MAX_SECONDS) {
-    problems.push("CONSOLE_SESSION_IDLE_SECONDS: must not exceed CONSOLE_SESSION_MAX_SECONDS");
+    throw new ConfigError(["CONSOLE_SESSION_IDLE_SECONDS: must not exceed CONSOLE_SESSION_MAX_SECONDS"], SUBJECT);
   }
-  if (problems.length > 0) throw new ConsoleConfigError(problems);
   return {
     production,
     host: env.HOST,

@@ -4,11 +4,12 @@
  * hot reload on the same port, so the cookie, the API routes and the pages share one origin.
  * NODE_ENV=production decides the cookie's security and the required settings, not what is served.
  */
-import { serve } from "@hono/node-server";
 import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "@sesame/service-kit";
+import { listen } from "@sesame/service-kit/node";
 import { createConsoleApp } from "./app.ts";
-import { ConsoleConfigError, readConsoleEnv } from "../env.ts";
+import { readConsoleEnv } from "../env.ts";
 
 /** Vite replaces `import.meta.env.PROD` with true in the server bundle; under tsx there is no `import.meta.env`. */
 const RUNS_FROM_BUILD = import.meta.env?.PROD === true;
@@ -17,20 +18,22 @@ async function main() {
   const config = readConsoleEnv();
   let server: Server;
   let closeDev: (() => Promise<void>) | null = null;
+  const announce = () => {
+    console.log(`Sesame console on http://${config.host}:${config.port} (API ${config.apiUrl}); sign in with a tenant API key or the root key`);
+  };
   if (RUNS_FROM_BUILD) {
     const staticRoot = fileURLToPath(new URL("../web", import.meta.url));
     const { app } = createConsoleApp(config, { staticRoot });
-    server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }) as Server;
+    ({ server } = await listen(app.fetch, { host: config.host, port: config.port }));
+    announce();
   } else {
     const { app } = createConsoleApp(config, { staticRoot: null });
     const { startDevServer } = await import("./dev-server.ts");
     const dev = await startDevServer(config, app.fetch);
     server = dev.server;
     closeDev = dev.close;
+    server.once("listening", announce);
   }
-  server.once("listening", () => {
-    console.log(`Sesame console on http://${config.host}:${config.port} (API ${config.apiUrl}); sign in with a tenant API key or the root key`);
-  });
 
   let stopping = false;
   const shutdown = async () => {
@@ -48,6 +51,6 @@ async function main() {
 }
 
 main().catch((error) => {
-  console.error(error instanceof ConsoleConfigError ? error.message : `Sesame console failed to start: ${String(error)}`);
+  console.error(error instanceof ConfigError ? error.message : `Sesame console failed to start: ${String(error)}`);
   process.exit(1);
 });
