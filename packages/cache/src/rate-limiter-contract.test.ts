@@ -1,8 +1,7 @@
 /** The limiter port's contract, run against every backend available here (`availableBackends`). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { availableBackends, type RunningCacheBackend } from "../test/backends.ts";
 import { closedPort } from "@sesame/dev-services";
-import { unreachable } from "../test/unreachable.ts";
+import { availableBackends, unreachable, type RunningCacheBackend } from "../test/backends.ts";
 import { CacheUnavailableError } from "./errors.ts";
 import { createCache } from "./node.ts";
 

@@ -13,9 +13,8 @@ import {
   type CacheEntry,
   type RevokedCacheEntry,
 } from "@sesame/core";
-import { availableBackends, type RunningCacheBackend } from "../test/backends.ts";
 import { closedPort, startSilentServer } from "@sesame/dev-services";
-import { TIMEOUT_MS, unreachable } from "../test/unreachable.ts";
+import { UNREACHABLE_TIMEOUT_MS as TIMEOUT_MS, availableBackends, unreachable, type RunningCacheBackend } from "../test/backends.ts";
 import { CacheUnavailableError } from "./errors.ts";
 import { createCache } from "./node.ts";
 import type { SessionCacheStore } from "./store.ts";

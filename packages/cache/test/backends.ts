@@ -86,6 +86,15 @@ function tcpBackend(name: string, redisUrl: string): CacheBackend {
   };
 }
 
+/** The budget the `unreachable` caches are given. */
+export const UNREACHABLE_TIMEOUT_MS = 300;
+
+/** Each kind of cache pointed at a local port that cannot answer, for the contracts' outage cases. */
+export const unreachable: { name: string; config(port: number): CacheConfig }[] = [
+  { name: "Upstash cache", config: (port) => ({ kind: "upstash", url: `http://127.0.0.1:${port}`, token: "t", prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
+  { name: "TCP cache", config: (port) => ({ kind: "tcp", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
+];
+
 export function availableBackends(env: Record<string, string | undefined>): CacheBackend[] {
   const redisUrl = env.REDIS_URL || undefined;
   return [
