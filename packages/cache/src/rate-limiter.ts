@@ -1,14 +1,8 @@
 /**
- * The rate limiter port, and the one fixed-window limiter both backends share.
- *
- * Windows are aligned to the epoch and read from the caller's clock (the API's `deps.now`), not the
- * cache server's: the window an attempt falls in is `floor(now / window)`, so a test that pins the
- * clock gets the same decisions on a busy machine as on an idle one, and a refund lands in the window
- * it was counted in. Each window is one counter (`INCRBY` + `PEXPIRE` in one transaction), kept two
- * windows long so a clock a little behind the server's never sees it vanish early. If the cache
- * cannot count an attempt, `limit` throws `CacheUnavailableError`: the caller refuses the attempt
- * (fail closed) and says it is an outage, not a throttle. Every backend passes
- * `rate-limiter-contract.test.ts`.
+ * The rate limiter port, and the one fixed-window limiter both backends share: windows on the
+ * caller's clock, refunds in the window counted, fail closed (README.md, "Decisions" › Rate
+ * limiting). Each window is one counter, kept two windows long so a clock a little behind the
+ * server's never sees it vanish early. Every backend passes `rate-limiter-contract.test.ts`.
  */
 import { toCacheUnavailable } from "./errors.ts";
 
