@@ -1,6 +1,7 @@
 /**
- * The API's HTTP surface as a Fetch handler (Hono): tRPC at /trpc, the JWKS, the edge's
- * introspection endpoint and health checks. Runtime-neutral; main.ts binds it to a Node server.
+ * The API's HTTP surface as a Fetch handler (Hono): tRPC at /trpc, REST at /v1 and /api/v4 with
+ * /openapi.json and /docs (rest/), the JWKS, the edge's introspection endpoint and health checks.
+ * main.ts binds it to a Node server.
  */
 import { INTROSPECTION_PATH, JWKS_PATH, bearerToken, introspectionRequestSchema } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
@@ -17,6 +18,8 @@ import { introspectSession } from "./services/introspection/introspect-session.t
 import { OUTAGE_RETRY_AFTER_SECONDS, RetryAfterError } from "./lib/errors.ts";
 import { mapKnownFailure } from "./lib/known-failures.ts";
 import { trpcErrorResponse, trpcPathOf } from "./trpc-error-response.ts";
+import { createRestApp, failure } from "./rest/rest-app.ts";
+import { isRestPath, restErrorResponse } from "./rest/rest-errors.ts";
 
 const TRPC_ENDPOINT = "/trpc";
 /**
@@ -48,6 +51,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
         if (url.pathname.startsWith(`${TRPC_ENDPOINT}/`)) {
           return trpcErrorResponse(appRouter, new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), trpcPathOf(url, TRPC_ENDPOINT), headers);
         }
+        if (isRestPath(url.pathname)) return restErrorResponse(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), headers);
         return c.json({ error: "payload_too_large", message }, 413, headers);
       },
     }),
@@ -55,6 +59,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
 
   // Anything else that escapes a route: an outage is a 503 with Retry-After, never a 500.
   app.onError((error, c) => {
+    if (isRestPath(c.req.path)) return failure(deps, error, c.req.path);
     const known = mapKnownFailure(error);
     if (known?.code === "SERVICE_UNAVAILABLE") {
       deps.logger.warn({ err: error, path: c.req.path }, "dependency unavailable");
@@ -63,6 +68,8 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     deps.logger.error({ err: error, path: c.req.path }, "request failed");
     return c.json({ error: "internal_error", message: "Internal error" }, 500);
   });
+
+  app.notFound((c) => (isRestPath(c.req.path) ? restErrorResponse(new TRPCError({ code: "NOT_FOUND", message: `No route ${c.req.method} ${c.req.path}` })) : c.text("404 Not Found", 404)));
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
@@ -120,6 +127,8 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
       },
     });
   });
+
+  app.route("/", createRestApp(deps, { remoteAddress }));
 
   return app;
 }

@@ -16,11 +16,15 @@ export function createContextInner(deps: AppDeps, authorization: string | null, 
 export type Context = ReturnType<typeof createContextInner>;
 
 /** `remoteAddress` comes from the server adapter; forwarded headers count only behind a trusted proxy. */
-export function createContext(deps: AppDeps, req: Request, remoteAddress: string | null): Context {
+export function requestOrigin(deps: AppDeps, req: Request, remoteAddress: string | null): RequestOrigin {
   const country = deps.config.countryHeader ? req.headers.get(deps.config.countryHeader) : null;
-  return createContextInner(deps, req.headers.get("authorization"), {
+  return {
     ip: clientIp(req.headers, remoteAddress, deps.config.trustProxy),
     userAgent: req.headers.get("user-agent"),
     countryCode: country && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : null,
-  });
+  };
+}
+
+export function createContext(deps: AppDeps, req: Request, remoteAddress: string | null): Context {
+  return createContextInner(deps, req.headers.get("authorization"), requestOrigin(deps, req, remoteAddress));
 }

@@ -37,6 +37,8 @@ const t = initTRPC.context<Context>().create({
 });
 
 export const router = t.router;
+/** For the REST surfaces (rest/), which call the procedures in-process with the request's context. */
+export const createCallerFactory = t.createCallerFactory;
 
 /**
  * Every procedure starts here. NUL characters are refused in any string of the input before

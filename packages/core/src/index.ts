@@ -10,3 +10,4 @@ export * from "./introspection.ts";
 export * from "./shapes.ts";
 export * from "./username.ts";
 export * from "./enrollment-url.ts";
+export * from "./responses.ts";

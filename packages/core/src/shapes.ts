@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { enrollmentUrlSchema } from "./enrollment-url.ts";
-import type { SessionState } from "./session.ts";
+import { SESSION_STATES } from "./session.ts";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
 export const TENANT_CODE_PATTERN = /^[A-Z0-9]{2,16}$/;
@@ -26,44 +26,65 @@ export const tenantSettingsSchema = z.object({
 });
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
-export interface Tenant {
-  id: string;
-  code: string;
-  name: string;
-  settings: TenantSettings;
-  createdAt: string;
-  updatedAt: string;
-}
+/**
+ * The public shapes as zod schemas: the API validates what it returns against them (tRPC
+ * `.output`), the REST surface documents them in its OpenAPI spec, and the TypeScript types are
+ * inferred from them, so each shape is written once. They describe what is returned, not the rules
+ * for accepting input (a value stored under an older rule must still be readable).
+ */
+const time = z.iso.datetime();
+const id = z.uuid();
 
-export interface ApiKey {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+/** Settings as returned; the input rules are `tenantSettingsSchema`. */
+export const publicTenantSettingsSchema = z
+  .object({
+    multipleDevicesPerUser: z.boolean(),
+    sessionTtlSeconds: z.number().int(),
+    accessTokenTtlSeconds: z.number().int(),
+    enrollmentUrl: z.string().nullable(),
+    // Rows stored before the setting existed have no key: off.
+    sessionIdleTimeoutSeconds: z.number().int().nullable().default(null),
+  })
+  .meta({ id: "TenantSettings" });
 
-export type UserStatus = "pendingJoin" | "active";
+export const tenantSchema = z
+  .object({ id, code: z.string(), name: z.string(), settings: publicTenantSettingsSchema, createdAt: time, updatedAt: time })
+  .meta({ id: "Tenant" });
+export type Tenant = z.infer<typeof tenantSchema>;
 
-export interface User {
-  id: string;
-  tenantId: string;
-  username: string;
-  email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  status: UserStatus;
-  locked: boolean;
-  lockedAt: string | null;
-  profile: Record<string, unknown>;
-  groups: string[];
-  config: Record<string, unknown>;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-  enrolled: boolean;
-  lastConnectedAt: string | null;
-}
+export const apiKeySchema = z
+  .object({ id, name: z.string(), createdAt: time, lastUsedAt: time.nullable(), revokedAt: time.nullable() })
+  .meta({ id: "ApiKey" });
+export type ApiKey = z.infer<typeof apiKeySchema>;
+
+export const userStatusSchema = z.enum(["pendingJoin", "active"]);
+export type UserStatus = z.infer<typeof userStatusSchema>;
+
+const jsonRecord = z.record(z.string(), z.unknown());
+
+export const userSchema = z
+  .object({
+    id,
+    tenantId: id,
+    username: z.string(),
+    email: z.string().nullable(),
+    firstName: z.string().nullable(),
+    lastName: z.string().nullable(),
+    status: userStatusSchema,
+    locked: z.boolean(),
+    lockedAt: time.nullable(),
+    profile: jsonRecord,
+    groups: z.array(z.string()),
+    config: jsonRecord,
+    createdAt: time,
+    updatedAt: time,
+    deletedAt: time.nullable(),
+    /** Has a session the edge accepts now. */
+    enrolled: z.boolean(),
+    lastConnectedAt: time.nullable(),
+  })
+  .meta({ id: "User" });
+export type User = z.infer<typeof userSchema>;
 
 /** Client information a caller reports when a session starts. */
 export const clientInfoSchema = z.object({
@@ -78,76 +99,98 @@ export const clientInfoSchema = z.object({
 });
 export type ClientInfo = z.infer<typeof clientInfoSchema>;
 
-export interface ProviderTokens {
-  accessToken: string | null;
-  refreshToken: string | null;
-  expiresAt: string | null;
-}
+/**
+ * What a device reports about itself on its own session (`auth.reportDevice`), JourneyApps' device
+ * fields: each one given replaces the stored value, those left out stay.
+ */
+export const deviceReportSchema = clientInfoSchema
+  .pick({ device: true, label: true, container: true, runtime: true })
+  .extend({ syncStatus: z.object({ lastFullSync: z.iso.datetime({ offset: true }) }).strict().optional() })
+  .strict();
+export type DeviceReport = z.infer<typeof deviceReportSchema>;
 
-export interface Session {
-  id: string;
-  tenantId: string;
-  userId: string;
-  state: SessionState;
-  accessGroups: string[];
-  provider: string;
-  providerUid: string | null;
-  /** Only in admin `sessions.get`. */
-  providerTokens?: ProviderTokens;
-  ip: string | null;
-  clientType: string | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  clientEngine: string | null;
-  clientEngineVersion: string | null;
-  osName: string | null;
-  osVersion: string | null;
-  deviceName: string | null;
-  deviceBrand: string | null;
-  deviceModel: string | null;
-  countryCode: string | null;
-  countryName: string | null;
-  device: { id: string | null };
-  label: string | null;
-  container: { version: string | null; bundleId: string | null; platform: string | null };
-  runtime: { version: string | null };
-  syncStatus: { lastFullSync: string | null };
-  factors: string[];
-  mfaUpdatedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  expiresAt: string;
-  lastAuthenticatedAt: string;
-  signedOutAt: string | null;
-  lastConnectedAt: string | null;
-  deletedAt: string | null;
-  version: number;
-  current: boolean;
-}
+export const providerTokensSchema = z
+  .object({ accessToken: z.string().nullable(), refreshToken: z.string().nullable(), expiresAt: time.nullable() })
+  .meta({ id: "ProviderTokens" });
+export type ProviderTokens = z.infer<typeof providerTokensSchema>;
+
+const nullableString = z.string().nullable();
+
+export const sessionSchema = z
+  .object({
+    id,
+    tenantId: id,
+    userId: id,
+    state: z.enum(SESSION_STATES),
+    accessGroups: z.array(z.string()),
+    provider: z.string(),
+    providerUid: nullableString,
+    /** Only in admin `sessions.get`. */
+    providerTokens: providerTokensSchema.optional(),
+    ip: nullableString,
+    clientType: nullableString,
+    clientName: nullableString,
+    clientVersion: nullableString,
+    clientEngine: nullableString,
+    clientEngineVersion: nullableString,
+    osName: nullableString,
+    osVersion: nullableString,
+    deviceName: nullableString,
+    deviceBrand: nullableString,
+    deviceModel: nullableString,
+    countryCode: nullableString,
+    countryName: nullableString,
+    device: z.object({ id: nullableString }),
+    label: nullableString,
+    container: z.object({ version: nullableString, bundleId: nullableString, platform: nullableString }),
+    runtime: z.object({ version: nullableString }),
+    syncStatus: z.object({ lastFullSync: time.nullable() }),
+    factors: z.array(z.string()),
+    mfaUpdatedAt: time.nullable(),
+    createdAt: time,
+    updatedAt: time,
+    expiresAt: time,
+    lastAuthenticatedAt: time,
+    signedOutAt: time.nullable(),
+    lastConnectedAt: time.nullable(),
+    deletedAt: time.nullable(),
+    version: z.number().int(),
+    /** The caller's own session. */
+    current: z.boolean(),
+  })
+  .meta({ id: "Session" });
+export type Session = z.infer<typeof sessionSchema>;
 
 /** Returned by every revoking mutation (contract §6). `effectiveAt` is null while the cache write is pending. */
-export interface RevocationReceipt {
-  sessionIds: string[];
-  committedAt: string;
-  effectiveAt: string | null;
-}
+export const revocationReceiptSchema = z
+  .object({ sessionIds: z.array(id), committedAt: time, effectiveAt: time.nullable() })
+  .meta({ id: "RevocationReceipt" });
+export type RevocationReceipt = z.infer<typeof revocationReceiptSchema>;
 
-export interface SessionTokens {
-  session: Session;
-  accessToken: string;
-  refreshToken: string;
-  accessTokenExpiresAt: string;
-}
+export const sessionTokensSchema = z
+  .object({ session: sessionSchema, accessToken: z.string(), refreshToken: z.string(), accessTokenExpiresAt: time })
+  .meta({ id: "SessionTokens" });
+export type SessionTokens = z.infer<typeof sessionTokensSchema>;
 
-export type ActorKind = "root" | "admin" | "user" | "public" | "system";
+export const actorKindSchema = z.enum(["root", "admin", "user", "public", "system"]);
+export type ActorKind = z.infer<typeof actorKindSchema>;
 
-export interface SesameEvent {
-  id: string;
-  tenantId: string | null;
-  type: string;
-  actor: { kind: ActorKind; id: string | null };
-  userId: string | null;
-  sessionId: string | null;
-  data: Record<string, unknown>;
-  createdAt: string;
-}
+export const eventSchema = z
+  .object({
+    id,
+    tenantId: id.nullable(),
+    type: z.string(),
+    actor: z.object({ kind: actorKindSchema, id: nullableString }),
+    userId: id.nullable(),
+    sessionId: id.nullable(),
+    data: jsonRecord,
+    createdAt: time,
+  })
+  .meta({ id: "Event" });
+export type SesameEvent = z.infer<typeof eventSchema>;
+
+/** A one-time enrollment code (`enrollment.createToken`): the digits are shown only here. */
+export const enrollmentCodeSchema = z
+  .object({ token: z.string(), enrollmentId: id, url: z.string().nullable(), expiresAt: time })
+  .meta({ id: "EnrollmentCode" });
+export type EnrollmentCode = z.infer<typeof enrollmentCodeSchema>;

@@ -1,3 +1,4 @@
+import { batchResultsSchema } from "@sesame/core";
 import { z } from "zod";
 import { BATCH_MAX_OPERATIONS, runBatch } from "../services/batch/run-batch.ts";
 import { adminProcedure, router } from "../trpc.ts";
@@ -15,15 +16,16 @@ const operation = z.discriminatedUnion("method", [
   z.object({ method: z.literal("users/authentication-token"), params: userParams }).strict(),
 ]);
 
+export const runBatchInput = z
+  .object({
+    operations: z.array(operation).min(1).max(BATCH_MAX_OPERATIONS, `must hold at most ${BATCH_MAX_OPERATIONS} operations`),
+    atomic: z.boolean().optional(),
+    /** Not atomic: stop at the first failure; the operations after it are not applied (code `SKIPPED`). */
+    stopOnError: z.boolean().optional(),
+  })
+  .strict()
+  .refine((v) => !(v.atomic && v.stopOnError), { path: ["stopOnError"], message: "cannot be combined with atomic (an atomic batch applies nothing when one operation fails)" });
+
 export const batchRouter = router({
-  run: adminProcedure
-    .input(
-      z
-        .object({
-          operations: z.array(operation).min(1).max(BATCH_MAX_OPERATIONS, `must hold at most ${BATCH_MAX_OPERATIONS} operations`),
-          atomic: z.boolean().optional(),
-        })
-        .strict(),
-    )
-    .mutation(({ ctx, input }) => runBatch(ctx.deps, ctx.scope, input)),
+  run: adminProcedure.input(runBatchInput).output(batchResultsSchema).mutation(({ ctx, input }) => runBatch(ctx.deps, ctx.scope, input)),
 });

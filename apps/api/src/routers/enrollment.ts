@@ -1,10 +1,8 @@
-import { z } from "zod";
+import { enrollmentCodeSchema } from "@sesame/core";
 import { createEnrollmentToken } from "../services/enrollment/enrollment-codes.ts";
 import { adminProcedure, router } from "../trpc.ts";
-import { uuid } from "./inputs.ts";
+import { userRefInput } from "./users.ts";
 
 export const enrollmentRouter = router({
-  createToken: adminProcedure
-    .input(z.object({ userId: uuid }).strict())
-    .mutation(({ ctx, input }) => createEnrollmentToken(ctx.deps, ctx.scope, input)),
+  createToken: adminProcedure.input(userRefInput).output(enrollmentCodeSchema).mutation(({ ctx, input }) => createEnrollmentToken(ctx.deps, ctx.scope, input)),
 });

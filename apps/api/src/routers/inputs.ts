@@ -57,7 +57,7 @@ export const password = z
 export const personName = z.string().trim().max(200);
 const MAX_JSON_OBJECT_CHARS = 64 * 1024;
 export const jsonObject = z
-  .record(z.string(), z.json())
+  .record(z.string(), z.unknown())
   .refine((v) => JSON.stringify(v).length <= MAX_JSON_OBJECT_CHARS, "must be at most 64 KiB as JSON");
 export const userStatus = z.enum(["pendingJoin", "active"]);
 export const pageLimit = (max: number) => z.number().int().min(1).max(max);

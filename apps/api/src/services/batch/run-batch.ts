@@ -2,11 +2,11 @@
  * `batch.run`: JourneyApps-style bulk operations with a result per operation, atomic or not
  * (README.md, "Decisions" › `batch.run`). Atomic batches run every operation in one SessionChange.
  */
-import type { RevocationReceipt, Session, User } from "@sesame/core";
+import type { BatchResult, EnrollmentCode, RevocationReceipt, Session, User } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import type { AppDeps } from "../../deps.ts";
 import { mapKnownFailure } from "../../lib/known-failures.ts";
-import { createEnrollmentTokenInTx, type EnrollmentCode } from "../enrollment/enrollment-codes.ts";
+import { createEnrollmentTokenInTx } from "../enrollment/enrollment-codes.ts";
 import { commitSessionChange, type ChangedInTx, type SessionChange } from "../revocation/session-change.ts";
 import type { AdminScope } from "../scope.ts";
 import { reauthenticateSessionInTx, wipeSessionInTx } from "../sessions/sign-out.ts";
@@ -27,8 +27,6 @@ export type BatchResultValue =
   | { session: Session; revocation: RevocationReceipt }
   | EnrollmentCode;
 
-/** `ABORTED`: not applied, because another operation of an atomic batch failed. */
-export type BatchResult = { ok: true; result: BatchResultValue } | { ok: false; error: { code: string; message: string } };
 
 /** An operation's outcome inside its transaction: the receipt is completed after commit. */
 type Pending = ChangedInTx<unknown> & { build: (receipt: RevocationReceipt) => BatchResultValue };
@@ -77,11 +75,23 @@ class BatchAborted extends Error {
   }
 }
 
-export async function runBatch(deps: AppDeps, scope: AdminScope, input: { operations: BatchOperation[]; atomic?: boolean }): Promise<{ results: BatchResult[] }> {
+export interface RunBatchInput {
+  operations: BatchOperation[];
+  atomic?: boolean;
+  /** Not atomic: the operations after the first failure are not applied (JourneyApps' `stop_on_error`). */
+  stopOnError?: boolean;
+}
+
+export async function runBatch(deps: AppDeps, scope: AdminScope, input: RunBatchInput): Promise<{ results: BatchResult[] }> {
   const { operations } = input;
   if (!input.atomic) {
     const results: BatchResult[] = [];
     for (const op of operations) {
+      const failedAt = results.findIndex((r) => !r.ok);
+      if (input.stopOnError && failedAt >= 0) {
+        results.push({ ok: false, error: { code: "SKIPPED", message: `Not applied: operation ${failedAt} failed and stopOnError is set` } });
+        continue;
+      }
       try {
         const { value, receipt } = await commitSessionChange(deps, (change) => runOperation(change, scope, op));
         results.push({ ok: true, result: value.build(ownReceipt(receipt, value.sessionIds)) });

@@ -4,7 +4,7 @@
  * plain hash of 10^8 codes is reversed in seconds). The enrollment link names the code's id, never
  * the code itself, so failed guesses can be counted per code and the code dies after 5 of them.
  */
-import { isAllowedEnrollmentUrl } from "@sesame/core";
+import { isAllowedEnrollmentUrl, type EnrollmentCode } from "@sesame/core";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { enrollmentTokens, tenants, users } from "../../db/schema.ts";
@@ -20,13 +20,6 @@ const ENROLLMENT_TTL_SECONDS = 5 * 60;
 /** Wrong guesses a code survives; the next one kills it. */
 export const ENROLLMENT_MAX_FAILURES = 5;
 
-export interface EnrollmentCode {
-  /** The 8 digits, shown only here. */
-  token: string;
-  enrollmentId: string;
-  url: string | null;
-  expiresAt: string;
-}
 
 export function hashEnrollmentCode(deps: Pick<AppDeps, "config">, code: string): string {
   return hmacHex(deps.config.encryptionKey, `enrollment:${code}`);

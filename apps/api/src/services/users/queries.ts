@@ -106,6 +106,14 @@ export const userSessionsQuery = (db: DbOrTx, tenantId: string, userId: string, 
     )
     .orderBy(desc(sessions.createdAt), desc(sessions.id));
 
+/** The live sessions of several users of one tenant, each user's newest first (users.list with sessions). */
+export const sessionsOfUsersQuery = (db: DbOrTx, tenantId: string, userIds: string[]) =>
+  db
+    .select()
+    .from(sessions)
+    .where(and(eq(sessions.tenantId, tenantId), inArray(sessions.userId, userIds), isNull(sessions.deletedAt)))
+    .orderBy(asc(sessions.userId), desc(sessions.createdAt), desc(sessions.id));
+
 async function loadDerived(db: DbOrTx, tenantId: string, userIds: string[], now: Date): Promise<Map<string, UserDerived>> {
   const derived = new Map<string, UserDerived>();
   if (userIds.length === 0) return derived;

@@ -3,7 +3,7 @@ import type { Session, User } from "@sesame/core";
 import type { AppDeps } from "../../deps.ts";
 import { toPublicSession } from "../mappers.ts";
 import type { AdminScope } from "../scope.ts";
-import { findUser, loadPublicUser, loadPublicUsers, userSessionsQuery, usersCountQuery, usersPageQuery, type ListUsersOptions } from "./queries.ts";
+import { findUser, loadPublicUser, loadPublicUsers, sessionsOfUsersQuery, userSessionsQuery, usersCountQuery, usersPageQuery, type ListUsersOptions } from "./queries.ts";
 
 /** The user with every live (not deleted) session, in any state. */
 export async function getUser(deps: AppDeps, scope: AdminScope, input: { userId: string }): Promise<User & { sessions: Session[] }> {
@@ -13,11 +13,25 @@ export async function getUser(deps: AppDeps, scope: AdminScope, input: { userId:
   return { ...user, sessions: sessionRows.map((s) => toPublicSession(s)) };
 }
 
-export async function listUsers(deps: AppDeps, scope: AdminScope, input: ListUsersOptions): Promise<{ total: number; count: number; more: boolean; objects: User[] }> {
+/** A page of users; with `includeSessions`, each with its live sessions (one more query for the page). */
+export async function listUsers(
+  deps: AppDeps,
+  scope: AdminScope,
+  input: ListUsersOptions & { includeSessions?: boolean },
+): Promise<{ total: number; count: number; more: boolean; objects: (User & { sessions?: Session[] })[] }> {
   const { db } = deps;
   const now = deps.now();
   const [rows, [counted]] = await Promise.all([usersPageQuery(db, scope.tenantId, input, now), usersCountQuery(db, scope.tenantId, input, now)]);
   const total = counted?.total ?? 0;
-  const objects = await loadPublicUsers(db, scope.tenantId, rows, now);
+  const users = await loadPublicUsers(db, scope.tenantId, rows, now);
+  const objects = input.includeSessions ? await withSessions(deps, scope.tenantId, users) : users;
   return { total, count: objects.length, more: input.skip + objects.length < total, objects };
+}
+
+async function withSessions(deps: AppDeps, tenantId: string, users: User[]): Promise<(User & { sessions: Session[] })[]> {
+  const byUser = new Map<string, Session[]>(users.map((u) => [u.id, []]));
+  if (users.length > 0) {
+    for (const row of await sessionsOfUsersQuery(deps.db, tenantId, [...byUser.keys()])) byUser.get(row.userId)?.push(toPublicSession(row));
+  }
+  return users.map((u) => ({ ...u, sessions: byUser.get(u.id) ?? [] }));
 }

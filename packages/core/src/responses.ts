@@ -1,0 +1,51 @@
+/**
+ * What each procedure answers (contract §5, "Shapes returned"), built from the entity schemas in
+ * shapes.ts. The API sets them as tRPC outputs and the REST surface documents them; clients get
+ * their types from here (or from the router).
+ */
+import { z } from "zod";
+import { apiKeySchema, enrollmentCodeSchema, eventSchema, revocationReceiptSchema, sessionSchema, sessionTokensSchema, tenantSchema, userSchema } from "./shapes.ts";
+
+export const createdApiKeySchema = z.object({ apiKey: apiKeySchema, key: z.string().meta({ description: "The secret, shown only here" }) }).meta({ id: "CreatedApiKey" });
+export const createdTenantSchema = createdApiKeySchema.extend({ tenant: tenantSchema }).meta({ id: "CreatedTenant" });
+
+/** `users.get`: the user with every live session, in any state. */
+export const userWithSessionsSchema = userSchema.extend({ sessions: z.array(sessionSchema) }).meta({ id: "UserWithSessions" });
+/** `users.update`: the receipt is there when a password was set (every session signed out). */
+export const updatedUserSchema = userSchema.extend({ revocation: revocationReceiptSchema.optional() }).meta({ id: "UpdatedUser" });
+/** `users.list`; each user carries `sessions` when `includeSessions` was asked. */
+export const usersPageSchema = z
+  .object({
+    total: z.number().int(),
+    count: z.number().int(),
+    more: z.boolean(),
+    objects: z.array(userSchema.extend({ sessions: z.array(sessionSchema).optional() })),
+  })
+  .meta({ id: "UsersPage" });
+
+export const revocationSchema = z.object({ revocation: revocationReceiptSchema }).meta({ id: "Revocation" });
+export const userRevocationSchema = z.object({ user: userSchema, revocation: revocationReceiptSchema }).meta({ id: "UserRevocation" });
+export const sessionRevocationSchema = z.object({ session: sessionSchema, revocation: revocationReceiptSchema }).meta({ id: "SessionRevocation" });
+export const sessionsRevocationSchema = z.object({ sessions: z.array(sessionSchema), revocation: revocationReceiptSchema }).meta({ id: "SessionsRevocation" });
+
+/** `sessions.create`: the tokens, and the receipt of sessions the single-device policy signed out (or null). */
+export const startedSessionSchema = sessionTokensSchema.extend({ revocation: revocationReceiptSchema.nullable() }).meta({ id: "StartedSession" });
+export type StartedSession = z.infer<typeof startedSessionSchema>;
+
+export const meSchema = z.object({ user: userSchema, session: sessionSchema }).meta({ id: "Me" });
+export const deviceReportedSchema = z.object({ session: sessionSchema }).meta({ id: "DeviceReported" });
+
+export const eventsPageSchema = z.object({ objects: z.array(eventSchema), nextCursor: z.string().nullable() }).meta({ id: "EventsPage" });
+
+/** One operation's result in `batch.run`; `ABORTED`/`SKIPPED`: not applied because another one failed. */
+export const batchResultSchema = z
+  .union([
+    z.object({
+      ok: z.literal(true),
+      result: z.union([userRevocationSchema, sessionRevocationSchema, enrollmentCodeSchema, userSchema]),
+    }),
+    z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+  ])
+  .meta({ id: "BatchResult" });
+export type BatchResult = z.infer<typeof batchResultSchema>;
+export const batchResultsSchema = z.object({ results: z.array(batchResultSchema) }).meta({ id: "BatchResults" });
