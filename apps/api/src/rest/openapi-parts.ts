@@ -1,6 +1,6 @@
 /** Pieces every REST route description uses: JSON bodies, answers with the error set, security. */
 import type { RouteConfig } from "@hono/zod-openapi";
-import type { z } from "zod";
+import { z } from "zod";
 import { restErrorSchema } from "./rest-errors.ts";
 
 /** The callers (contract §5), as OpenAPI security schemes. */
@@ -39,3 +39,6 @@ export function answers(status: 200 | 201, schema: z.ZodType, description: strin
 export function noContent(description: string) {
   return { 204: { description }, ...ERROR_RESPONSES };
 }
+
+/** Routes without query parameters refuse any (a typo'd parameter should not pass unnoticed). */
+export const withQuery = (request: RouteConfig["request"] = {}): RouteConfig["request"] => ({ query: z.object({}).strict(), ...request });

@@ -48,7 +48,7 @@ const CODE_OF_STATUS: Record<number, TRPCError["code"]> = {
 export function asTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
   // tRPC keeps a cause only if it is an Error: zod's thrown kind is.
-  if (error instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", cause: error instanceof Error ? error : new ZodRealError(error.issues) });
+  if (error instanceof ZodError) return new TRPCError({ code: "BAD_REQUEST", cause: error instanceof Error ? error : new ZodRealError((error as ZodError).issues) });
   // Hono's own refusals before a handler runs (malformed JSON body, …).
   if (error instanceof HTTPException && error.status < 500) {
     return new TRPCError({ code: CODE_OF_STATUS[error.status] ?? "BAD_REQUEST", message: error.message || "Bad request" });

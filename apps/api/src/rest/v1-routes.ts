@@ -37,7 +37,7 @@ import { createSessionInput, deleteAllSessionsInput, sessionByIdInput, sessionGr
 import { createTenantInput, updateTenantInput } from "../routers/tenants.ts";
 import { createUserInput, listUsersFields, lockUserInput, updateUserInput, userGroupsInput, userRefInput } from "../routers/users.ts";
 import type { ApiCaller } from "./caller.ts";
-import { answers, jsonBody, securityOf, type Caller } from "./openapi-parts.ts";
+import { answers, jsonBody, securityOf, withQuery, type Caller } from "./openapi-parts.ts";
 import { queryOf } from "./query.ts";
 
 export interface RestOperation {
@@ -68,7 +68,7 @@ function operation(d: Describe, call: RestOperation["call"]): RestOperation {
     summary: d.summary,
     ...(d.description ? { description: d.description } : {}),
     security: securityOf(d.caller),
-    ...(d.request ? { request: d.request } : {}),
+    request: withQuery(d.request),
     responses: answers(status, d.answer, d.summary),
   });
   return { route, call, status };

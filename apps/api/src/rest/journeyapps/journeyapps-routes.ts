@@ -12,7 +12,7 @@ import { notFound } from "../../lib/errors.ts";
 import { listUsersFields } from "../../routers/users.ts";
 import { BATCH_MAX_OPERATIONS } from "../../services/batch/run-batch.ts";
 import { callerFor, type ApiCaller } from "../caller.ts";
-import { answers, jsonBody, noContent } from "../openapi-parts.ts";
+import { answers, jsonBody, noContent, withQuery } from "../openapi-parts.ts";
 import { queryOf } from "../query.ts";
 import { asTRPCError, restErrorResponse } from "../rest-errors.ts";
 import type { RestAppOptions } from "../rest-app.ts";
@@ -41,7 +41,7 @@ type Params = { tenant: string; user_id: string; session_id: string };
 type Work = (api: ApiCaller, params: Params, c: HonoContext) => Promise<unknown>;
 
 function route(method: "get" | "post", path: string, summary: string, request: RouteConfig["request"], responses: RouteConfig["responses"]) {
-  return createRoute({ method, path: `${BASE}${path}`, tags: ["JourneyApps"], summary, security, request, responses });
+  return createRoute({ method, path: `${BASE}${path}`, tags: ["JourneyApps"], summary, security, request: withQuery(request), responses });
 }
 
 const routes: { config: RouteConfig; work: Work }[] = [
