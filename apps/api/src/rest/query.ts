@@ -5,7 +5,11 @@
  */
 import { z } from "zod";
 
-export const queryBoolean = z.enum(["true", "false"]).transform((v) => v === "true");
+export const queryBoolean = z
+  .enum(["true", "false"])
+  .transform((v) => v === "true")
+  // Documented as the boolean it stands for: generated clients then take true/false and send the text.
+  .meta({ type: "boolean" });
 
 function queryField(field: z.ZodType): z.ZodType {
   if (field instanceof z.ZodOptional) return queryField(field.unwrap() as z.ZodType).optional();
