@@ -97,3 +97,34 @@ export function FormError({ problem, fields = [] }: { problem: Problem | null; f
     </p>
   );
 }
+
+/** The end of every console form: its error (when no field shows it), the submit button and what it did. */
+export function FormEnd({
+  problem,
+  fields = [],
+  pending,
+  idleLabel,
+  pendingLabel,
+  done,
+}: {
+  problem: Problem | null;
+  fields?: readonly string[];
+  pending: boolean;
+  idleLabel: string;
+  pendingLabel: string;
+  done?: ReactNode;
+}) {
+  return (
+    <div className="form-end">
+      <FormError problem={problem} fields={fields} />
+      <button type="submit" className="primary" disabled={pending}>
+        {pending ? pendingLabel : idleLabel}
+      </button>
+      {done ? (
+        <span role="status" className="ok-text">
+          {done}
+        </span>
+      ) : null}
+    </div>
+  );
+}

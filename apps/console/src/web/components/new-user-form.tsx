@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { Link } from "wouter";
 import { api, type User } from "../api.ts";
 import { describeError } from "../errors.ts";
-import { FormError, TextField } from "./fields.tsx";
+import { FormEnd, TextField } from "./fields.tsx";
 import { splitList } from "./format.tsx";
 
 const FIELDS = ["username", "email", "firstName", "lastName", "password", "groups"] as const;
@@ -57,17 +57,14 @@ export function NewUserForm({ id }: { id: string }) {
           hint="Optional. Without one the user is pending until they enroll with a code."
         />
         <TextField label="Groups" field="groups" problem={problem} autoComplete="off" value={draft.groups} onChange={set("groups")} hint="Comma-separated, e.g. sales, ops" />
-        <div className="form-end">
-          <FormError problem={problem} fields={FIELDS} />
-          <button type="submit" className="primary" disabled={mutation.isPending}>
-            {mutation.isPending ? "Creating…" : "Create user"}
-          </button>
-          {created ? (
-            <p role="status" className="ok-text">
-              Created <Link href={`/users/${created.id}`}>{created.username}</Link>.
-            </p>
-          ) : null}
-        </div>
+        <FormEnd
+          problem={problem}
+          fields={FIELDS}
+          pending={mutation.isPending}
+          idleLabel="Create user"
+          pendingLabel="Creating…"
+          done={created ? <>Created <Link href={`/users/${created.id}`}>{created.username}</Link>.</> : null}
+        />
       </form>
     </section>
   );

@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, type UserWithSessions } from "../api.ts";
 import { describeError, type Problem } from "../errors.ts";
-import { FormError, SelectField, TextAreaField, TextField } from "./fields.tsx";
+import { FormEnd, SelectField, TextAreaField, TextField } from "./fields.tsx";
 
 const FIELDS = ["username", "email", "firstName", "lastName", "status", "profile", "password"] as const;
 type Draft = Record<(typeof FIELDS)[number], string>;
@@ -97,17 +97,7 @@ export function ProfileForm({ user }: { user: UserWithSessions }) {
           hint="Leave empty to keep the current one."
         />
         <TextAreaField label="Profile (JSON)" field="profile" problem={problem} className="wide" rows={4} spellCheck={false} value={draft.profile} onChange={set("profile")} />
-        <div className="form-end">
-          <FormError problem={problem} fields={FIELDS} />
-          <button type="submit" className="primary" disabled={mutation.isPending}>
-            {mutation.isPending ? "Saving…" : "Save profile"}
-          </button>
-          {saved ? (
-            <span role="status" className="ok-text">
-              Saved.
-            </span>
-          ) : null}
-        </div>
+        <FormEnd problem={problem} fields={FIELDS} pending={mutation.isPending} idleLabel="Save profile" pendingLabel="Saving…" done={saved ? "Saved." : null} />
       </form>
     </section>
   );

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, type ApiKey, type Tenant } from "../api.ts";
 import { ConfirmDialog } from "../components/confirm.tsx";
-import { CheckboxField, FormError, TextField } from "../components/fields.tsx";
+import { CheckboxField, FormEnd, FormError, TextField } from "../components/fields.tsx";
 import { Time } from "../components/format.tsx";
 import { OnceKey } from "../components/once-key.tsx";
 import { describeError } from "../errors.ts";
@@ -145,17 +145,7 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
           hint="Base of enrollment links, e.g. https://app.example.com/enroll"
           className="wide"
         />
-        <div className="form-end">
-          <FormError problem={problem} fields={FIELDS} />
-          <button type="submit" className="primary" disabled={mutation.isPending}>
-            {mutation.isPending ? "Saving…" : "Save settings"}
-          </button>
-          {saved ? (
-            <span role="status" className="ok-text">
-              Saved.
-            </span>
-          ) : null}
-        </div>
+        <FormEnd problem={problem} fields={FIELDS} pending={mutation.isPending} idleLabel="Save settings" pendingLabel="Saving…" done={saved ? "Saved." : null} />
       </form>
     </section>
   );

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api } from "../api.ts";
-import { FormError, TextField } from "../components/fields.tsx";
+import { FormEnd, FormError, TextField } from "../components/fields.tsx";
 import { Time } from "../components/format.tsx";
 import { OnceKey } from "../components/once-key.tsx";
 import { describeError } from "../errors.ts";
@@ -52,12 +52,7 @@ export function TenantsPage() {
             hint="2–16 characters, A–Z and 0–9"
           />
           <TextField label="Name" field="name" problem={problem} autoComplete="off" value={draft.name} onChange={(e) => setDraft((d) => ({ ...d, name: e.target.value }))} />
-          <div className="form-end">
-            <FormError problem={problem} fields={["code", "name"]} />
-            <button type="submit" className="primary" disabled={create.isPending}>
-              {create.isPending ? "Creating…" : "Create tenant"}
-            </button>
-          </div>
+          <FormEnd problem={problem} fields={["code", "name"]} pending={create.isPending} idleLabel="Create tenant" pendingLabel="Creating…" />
         </form>
       </section>
       {tenants.isError ? (
