@@ -18,7 +18,7 @@ describe("parseApiEnv", () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join("\n");
-    for (const name of ["DATABASE_URL", "SESAME_ROOT_KEY", "SESAME_ISSUER", "SESAME_SIGNING_KEYS", "SESAME_ENCRYPTION_KEY", "SESAME_INTROSPECTION_SECRET", "UPSTASH_REDIS_REST_URL or REDIS_URL"]) {
+    for (const name of ["DATABASE_URL", "SESAME_ROOT_KEY", "SESAME_ISSUER", "SESAME_SIGNING_KEYS", "SESAME_ENCRYPTION_KEY", "SESAME_INTROSPECTION_SECRET", "UPSTASH_REDIS_REST_URL, REDIS_URL or REDIS_CLUSTER_NODES"]) {
       expect(problems).toContain(name);
     }
   });

@@ -68,7 +68,7 @@ export function parseApiEnv(raw: Record<string, string | undefined>): ApiEnv {
     if (cacheKind) requireCacheEnv(rules, cacheKind);
     if (rules.input.NODE_ENV !== "production") return;
     for (const name of PRODUCTION_REQUIRED) rules.require(name, "in production");
-    if (!cacheKind) rules.problem("UPSTASH_REDIS_REST_URL or REDIS_URL is required in production");
+    if (!cacheKind) rules.problem("UPSTASH_REDIS_REST_URL, REDIS_URL or REDIS_CLUSTER_NODES is required in production");
   });
 }
 

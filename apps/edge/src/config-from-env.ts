@@ -4,7 +4,7 @@ import type { EdgeEnv } from "./env.ts";
 /** The fetch-only cache for edge runtimes; the Node entry uses `createCache`, which may open a TCP connection. */
 export function createUpstashCacheFromEnv(env: EdgeEnv): Cache {
   if (env.cache.kind !== "upstash") {
-    throw new Error("SESAME_EDGE_STORE=tcp needs a TCP socket: use it with the Node entry, not on an edge runtime");
+    throw new Error(`SESAME_EDGE_STORE=tcp (${env.cache.kind === "cluster" ? "REDIS_CLUSTER_NODES" : "REDIS_URL"}) needs a TCP socket: use it with the Node entry, not on an edge runtime`);
   }
   return createUpstashCache(env.cache);
 }

@@ -53,6 +53,32 @@ describe("parseEdgeEnv", () => {
     expect(parseEdgeEnv({ ...minimal, REDIS_URL: "redis://127.0.0.1:6379", SESAME_EDGE_STORE: "tcp" }).cache.kind).toBe("tcp");
   });
 
+  it("uses a Redis Cluster when REDIS_CLUSTER_NODES is given, also for SESAME_EDGE_STORE=tcp", () => {
+    const { UPSTASH_REDIS_REST_URL: _u, UPSTASH_REDIS_REST_TOKEN: _t, ...noUpstash } = minimal;
+    const nodes = "10.0.0.1:7000, 10.0.0.2:7001,";
+    expect(parseEdgeEnv({ ...noUpstash, REDIS_CLUSTER_NODES: nodes, REDIS_URL: "redis://127.0.0.1:6379" }).cache).toEqual({
+      kind: "cluster",
+      nodes: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7001"],
+      prefix: "sesame:",
+      timeoutMs: 500,
+    });
+    expect(parseEdgeEnv({ ...minimal, REDIS_CLUSTER_NODES: nodes }).cache.kind).toBe("upstash");
+    expect(parseEdgeEnv({ ...minimal, REDIS_CLUSTER_NODES: nodes, SESAME_EDGE_STORE: "tcp" }).cache.kind).toBe("cluster");
+    // Credentials and TLS given once apply to every seed node.
+    expect(parseEdgeEnv({ ...noUpstash, REDIS_CLUSTER_NODES: "rediss://u:p%40ss@a.example:6380,b.example:6380" }).cache).toMatchObject({
+      nodes: ["rediss://u:p%40ss@a.example:6380", "rediss://u:p%40ss@b.example:6380"],
+    });
+  });
+
+  it("refuses malformed cluster nodes and a hash-tagged prefix with a cluster, naming the variable", () => {
+    const { UPSTASH_REDIS_REST_URL: _u, UPSTASH_REDIS_REST_TOKEN: _t, ...noUpstash } = minimal;
+    for (const bad of ["10.0.0.1", "http://10.0.0.1:7000", "redis://10.0.0.1:7000/2", " , ", "redis://a:b@h:1,redis://c:d@h:2"]) {
+      expect(problemsOf({ ...noUpstash, REDIS_CLUSTER_NODES: bad }).join("\n")).toMatch(/REDIS_CLUSTER_NODES/);
+    }
+    expect(problemsOf({ ...noUpstash, REDIS_CLUSTER_NODES: "10.0.0.1:7000", SESAME_CACHE_PREFIX: "{sesame}:" }).join("\n")).toMatch(/SESAME_CACHE_PREFIX: must not contain a hash tag/);
+    expect(parseEdgeEnv({ ...noUpstash, REDIS_URL: "redis://127.0.0.1:6379", SESAME_CACHE_PREFIX: "{sesame}:" }).cache.prefix).toBe("{sesame}:");
+  });
+
   it("parses public paths and route groups", () => {
     const env = parseEdgeEnv({ ...minimal, SESAME_PUBLIC_PATHS: " /public/*, /status ,", SESAME_ROUTE_GROUPS: '{"/admin/*":["admin"]}' });
     expect(env.publicPaths).toEqual(["/public/*", "/status"]);

@@ -4,7 +4,7 @@
  * every problem listed at once, empty means unset). In production every address must be given.
  */
 import { z } from "zod";
-import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, type CacheConfig } from "@sesame/cache";
+import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, tcpCacheKindFromEnv, type CacheConfig } from "@sesame/cache";
 import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
 import { edgeOptionsForApi } from "./api-options.ts";
 import { compilePathPattern } from "./paths.ts";
@@ -19,7 +19,7 @@ export interface EdgeEnv {
   issuer: string;
   audience: string;
   introspectionSecret: string;
-  /** The same shape, variables and defaults as the API's; `tcp` only on Node. */
+  /** The same shape, variables and defaults as the API's; `tcp` and `cluster` only on Node. */
   cache: CacheConfig;
   /** Absent only outside production, where the Node entry starts an echo upstream. */
   upstreamUrl: string | undefined;
@@ -72,7 +72,8 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
       }
       rules.require("SESAME_INTROSPECTION_SECRET", "(the edge's credential for the API's introspection endpoint)");
       const forced = input.SESAME_EDGE_STORE;
-      cacheKind = forced === "upstash" || forced === "tcp" ? forced : (cacheKindFromEnv(input) ?? "upstash");
+      // `tcp` is the TCP store: a Redis Cluster when REDIS_CLUSTER_NODES is set, else REDIS_URL.
+      cacheKind = forced === "upstash" ? forced : forced === "tcp" ? (tcpCacheKindFromEnv(input) ?? "tcp") : (cacheKindFromEnv(input) ?? "upstash");
       requireCacheEnv(rules, cacheKind);
       publicPaths = splitList(input.SESAME_PUBLIC_PATHS);
       for (const pattern of publicPaths) checkPattern(rules, "SESAME_PUBLIC_PATHS", pattern);

@@ -3,7 +3,7 @@
  * environment with `cacheConfigFromEnv`, and `createCache` (Node) or `createUpstashCache` (anywhere)
  * turn it into the store and the limiter.
  */
-export type CacheConfig = UpstashCacheConfig | TcpCacheConfig;
+export type CacheConfig = UpstashCacheConfig | TcpCacheConfig | ClusterCacheConfig;
 
 /** Upstash's REST protocol over `fetch`: runs on Node and on edge runtimes. */
 export interface UpstashCacheConfig {
@@ -23,6 +23,21 @@ export interface TcpCacheConfig {
   kind: "tcp";
   /** `REDIS_URL`. */
   url: string;
+  prefix: string;
+  timeoutMs: number;
+}
+
+/**
+ * Redis Cluster over TCP (ioredis `Cluster`): Node only. Every key Sesame writes is alone in its
+ * command (one key per script, per MULTI), so any slot layout works; see README "Scaling out".
+ */
+export interface ClusterCacheConfig {
+  kind: "cluster";
+  /**
+   * Seed nodes (`REDIS_CLUSTER_NODES`, comma-separated): `host:port`, or `redis://[user:pass@]host:port`
+   * / `rediss://…` for authentication and TLS; the client learns the rest of the cluster from them.
+   */
+  nodes: string[];
   prefix: string;
   timeoutMs: number;
 }

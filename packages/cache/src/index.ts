@@ -5,8 +5,8 @@
  * bundles never pull in ioredis.
  */
 export type { Cache, CacheOptions } from "./cache.ts";
-export { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig, type TcpCacheConfig, type UpstashCacheConfig } from "./config.ts";
-export { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, type CacheEnv } from "./cache-env.ts";
+export { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig, type ClusterCacheConfig, type TcpCacheConfig, type UpstashCacheConfig } from "./config.ts";
+export { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, clusterNodesSchema, requireCacheEnv, tcpCacheKindFromEnv, type CacheEnv } from "./cache-env.ts";
 export { CacheUnavailableError } from "./errors.ts";
 export type { SessionCacheStore } from "./store.ts";
 export type { RateLimitDecision, RateLimitRule, RateLimiter } from "./rate-limiter.ts";

@@ -1,6 +1,5 @@
 /** Session cache store over the `Cache`'s TCP connection (see ioredis-connection.ts). Node only. */
 import { decodeCacheEntry, sessionCacheKey, type CacheEntry } from "@sesame/core";
-import { toCacheUnavailable } from "./errors.ts";
 import type { IoredisConnection } from "./ioredis-connection.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
 import type { SessionCacheStore } from "./store.ts";
@@ -20,15 +19,12 @@ export function createIoredisSessionStore({ redis, run }: IoredisConnection, pre
 
     async putMany(entries: CacheEntry[], now) {
       if (entries.length === 0) return [];
-      const results = await run("putMany", async () => {
-        const pipeline = redis.pipeline();
-        for (const entry of entries) pipeline.eval(PUT_ENTRY_SCRIPT, 1, keyOf(entry.sid), ...buildPutEntryArgs(entry, now));
-        return (await pipeline.exec()) ?? [];
-      });
-      return results.map(([error, written]) => {
-        if (error) throw toCacheUnavailable("putMany", error);
-        return Number(written) === 1;
-      });
+      // One script per entry, issued together: auto-pipelining sends them in one write per
+      // connection (per master on a cluster, where one pipeline may not span slots).
+      const results = await run("putMany", () =>
+        Promise.all(entries.map((entry) => redis.eval(PUT_ENTRY_SCRIPT, 1, keyOf(entry.sid), ...buildPutEntryArgs(entry, now)))),
+      );
+      return results.map((written) => Number(written) === 1);
     },
 
     async ping() {

@@ -1,5 +1,6 @@
 /**
- * `@sesame/cache/node`: `createCache` for Node processes, with both backends. Edge runtimes import
+ * `@sesame/cache/node`: `createCache` for Node processes, with every backend (Upstash REST,
+ * TCP Redis, Redis Cluster). Edge runtimes import
  * `createUpstashCache` from `@sesame/cache` instead, so their bundles never pull in ioredis.
  */
 import type { Cache, CacheOptions } from "./cache.ts";
@@ -17,5 +18,5 @@ import { createUpstashCache } from "./upstash-cache.ts";
  * await cache.close();
  */
 export function createCache(config: CacheConfig, options: CacheOptions = {}): Cache {
-  return config.kind === "tcp" ? createIoredisCache(config, options) : createUpstashCache(config, options);
+  return config.kind === "upstash" ? createUpstashCache(config, options) : createIoredisCache(config, options);
 }

@@ -1,13 +1,15 @@
 /**
  * `@sesame/cache/testing`: the cache backends this machine has, for every contract suite that runs
  * against "each cache" (the store and limiter contracts here, the edge's middleware tests). Most real
- * first: with REDIS_URL, the Upstash shim in front of it and the TCP cache on it; always, the
- * in-memory Upstash shim. Nothing is skipped: backends that need REDIS_URL are simply not listed.
+ * first: with REDIS_URL, the Upstash shim in front of it and the TCP cache on it, and a Redis
+ * Cluster (`REDIS_CLUSTER_NODES`, or 3 local masters started from `redis-server` when it is on the
+ * PATH); always, the in-memory Upstash shim. Nothing is skipped: backends that need REDIS_URL are
+ * simply not listed.
  */
 import { randomUUID } from "node:crypto";
 import { Redis as UpstashRedis } from "@upstash/redis";
-import { Redis } from "ioredis";
-import { startUpstashShim } from "@sesame/dev-services";
+import { Cluster, Redis } from "ioredis";
+import { redisClusterAvailable, startRedisCluster, startUpstashShim } from "@sesame/dev-services";
 import type { Cache, CacheOptions } from "../src/cache.ts";
 import { DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig } from "../src/config.ts";
 import { createCache } from "../src/node.ts";
@@ -86,6 +88,29 @@ function tcpBackend(name: string, redisUrl: string): CacheBackend {
   };
 }
 
+/** A Redis Cluster: the one `REDIS_CLUSTER_NODES` names, or 3 local masters started for the file. */
+function clusterBackend(name: string, nodesEnv: string | undefined): CacheBackend {
+  return {
+    name,
+    async start() {
+      const local = nodesEnv ? null : await startRedisCluster();
+      const nodes = (nodesEnv ?? local!.nodesEnv).split(",").map((node) => (node.includes("://") ? node : `redis://${node}`));
+      const client = new Cluster(nodes.map((node) => ({ host: new URL(node).hostname, port: Number(new URL(node).port) })));
+      return running(
+        (prefix) => ({ kind: "cluster", nodes, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }),
+        {
+          set: async (key, value) => void (await client.set(key, value, "PX", 60_000)),
+          pttl: (key) => client.pttl(key),
+        },
+        async () => {
+          await client.quit();
+          await local?.stop();
+        },
+      );
+    },
+  };
+}
+
 /** The budget the `unreachable` caches are given. */
 export const UNREACHABLE_TIMEOUT_MS = 300;
 
@@ -93,6 +118,7 @@ export const UNREACHABLE_TIMEOUT_MS = 300;
 export const unreachable: { name: string; config(port: number): CacheConfig }[] = [
   { name: "Upstash cache", config: (port) => ({ kind: "upstash", url: `http://127.0.0.1:${port}`, token: "t", prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
   { name: "TCP cache", config: (port) => ({ kind: "tcp", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
+  { name: "Redis Cluster cache", config: (port) => ({ kind: "cluster", nodes: [`redis://127.0.0.1:${port}`], prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
 ];
 
 export function availableBackends(env: Record<string, string | undefined>): CacheBackend[] {
@@ -101,6 +127,11 @@ export function availableBackends(env: Record<string, string | undefined>): Cach
     ...(redisUrl
       ? [upstashBackend("Upstash cache → shim over REDIS_URL", redisUrl), tcpBackend("TCP cache (ioredis) → REDIS_URL", redisUrl)]
       : []),
+    ...(env.REDIS_CLUSTER_NODES
+      ? [clusterBackend("Redis Cluster cache (ioredis Cluster) → REDIS_CLUSTER_NODES", env.REDIS_CLUSTER_NODES)]
+      : redisUrl && redisClusterAvailable()
+        ? [clusterBackend("Redis Cluster cache (ioredis Cluster) → 3 local masters", undefined)]
+        : []),
     upstashBackend("Upstash cache → in-memory shim"),
   ];
 }

@@ -12,5 +12,6 @@ export { DEV_PORTS } from "./dev-ports.ts";
 export { waitForHttp, waitForTcp } from "./wait.ts";
 export { closedPort, startSilentServer, type SilentServer } from "./dead-servers.ts";
 export { startRecordingUpstream, type RecordedRequest, type RecordingUpstream } from "./recording-upstream.ts";
+export { redisClusterAvailable, startRedisCluster, type LocalRedisCluster, type RedisClusterNode } from "./redis-cluster.ts";
 export { provideBackends, startTestBackends, type TestBackends } from "./test-backends.ts";
 export type { SesameBackends } from "./vitest-provide.ts";
