@@ -1,8 +1,10 @@
 /**
  * The cache outbox: a session change writes its cache entries to `cache_outbox` in its own
- * transaction, and after commit they are delivered at once. Whatever could not be delivered stays
- * in the outbox for the retry worker (outbox-worker.ts). The cache's compare-and-set by `version`
- * makes redelivery and out-of-order delivery harmless.
+ * transaction, and after commit they are delivered at once by the process that committed them.
+ * Whatever could not be delivered stays in the outbox for the retry worker (outbox-worker.ts) of
+ * any API process. The cache's compare-and-set by `version` makes redelivery and out-of-order
+ * delivery harmless; each row is still written once: a new row is not due for the worker until
+ * the committer has had its chance (`outboxGraceMs`), and the workers claim rows exclusively.
  */
 import { encodeCacheEntry, type CacheEntry } from "@sesame/core";
 import { inArray } from "drizzle-orm";
@@ -10,12 +12,23 @@ import type { DbOrTx } from "../../db/client.ts";
 import { cacheOutbox } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
 
-/** Queues entries in the caller's transaction; returns the outbox ids to deliver after commit. */
-export async function enqueueCacheEntries(tx: DbOrTx, entries: CacheEntry[]): Promise<number[]> {
+/**
+ * How long a new row is left to the process that committed it before a retry worker (of any
+ * process) may take it: that process delivers it right after commit, within the cache's budget.
+ */
+export function outboxGraceMs(deps: Pick<AppDeps, "config">): number {
+  return 2 * deps.config.cache.timeoutMs + 1_000;
+}
+
+/**
+ * Queues entries in the caller's transaction, due for the retry worker at `dueAt` (now +
+ * `outboxGraceMs`); returns the outbox ids to deliver after commit.
+ */
+export async function enqueueCacheEntries(tx: DbOrTx, entries: CacheEntry[], dueAt: Date): Promise<number[]> {
   if (entries.length === 0) return [];
   const rows = await tx
     .insert(cacheOutbox)
-    .values(entries.map((e) => ({ sessionId: e.sid, entry: encodeCacheEntry(e) })))
+    .values(entries.map((e) => ({ sessionId: e.sid, entry: encodeCacheEntry(e), nextAttemptAt: dueAt })))
     .returning({ id: cacheOutbox.id });
   return rows.map((r) => r.id);
 }

@@ -1,4 +1,9 @@
-/** The cache outbox's retry worker: delivers what a change could not write to the cache at commit. */
+/**
+ * The cache outbox's retry worker: delivers what a change could not write to the cache at commit.
+ * Every API process runs one; a pass claims its rows with `FOR UPDATE SKIP LOCKED` and moves their
+ * `next_attempt_at` past the claim, so two processes never deliver the same row, and a process
+ * that dies mid-delivery leaves its rows to the others once the claim runs out.
+ */
 import { decodeCacheEntry, type CacheEntry } from "@sesame/core";
 import { and, asc, inArray, isNull, lte, sql } from "drizzle-orm";
 import { cacheOutbox } from "../../db/schema.ts";
@@ -10,16 +15,26 @@ const DELIVERED_RETENTION_MS = 86_400_000;
 /** Prune once every this many passes. */
 const PRUNE_EVERY_PASSES = 600;
 
-/** One pass of the retry worker: delivers due outbox rows in id order. Returns how many landed. */
+/** How long a pass owns the rows it claimed; past it, another process may take them. */
+const CLAIM_MS = 30_000;
+
+/** One pass of the retry worker: claims due outbox rows and delivers them in id order. Returns how many landed. */
 export async function drainCacheOutbox(deps: AppDeps, batchSize = 200): Promise<number> {
   const now = deps.now();
-  const due = await deps.db
-    .select()
+  const dueIds = deps.db
+    .select({ id: cacheOutbox.id })
     .from(cacheOutbox)
     .where(and(isNull(cacheOutbox.deliveredAt), lte(cacheOutbox.nextAttemptAt, now)))
     .orderBy(asc(cacheOutbox.id))
-    .limit(batchSize);
-  if (due.length === 0) return 0;
+    .limit(batchSize)
+    .for("update", { skipLocked: true });
+  const claimed = await deps.db
+    .update(cacheOutbox)
+    .set({ nextAttemptAt: new Date(now.getTime() + CLAIM_MS) })
+    .where(inArray(cacheOutbox.id, dueIds))
+    .returning({ id: cacheOutbox.id, entry: cacheOutbox.entry });
+  if (claimed.length === 0) return 0;
+  const due = claimed.sort((a, b) => a.id - b.id);
   const ids = due.map((r) => r.id);
   const entries = due.map((r) => decodeCacheEntry(r.entry)).filter((e): e is CacheEntry => e !== null);
   try {
@@ -37,6 +52,8 @@ export async function drainCacheOutbox(deps: AppDeps, batchSize = 200): Promise<
     return 0;
   }
   await markDelivered(deps, ids);
+  // Rare (only after a failed write at commit); the ids let an operator follow a change.
+  deps.logger.info({ delivered: ids.length, outboxIds: ids }, "cache outbox delivered");
   return due.length;
 }
 

@@ -24,7 +24,7 @@ import { recordEvents } from "../events/record-events.ts";
 import { applyGroupChange, type GroupChange } from "../group-change.ts";
 import type { TenantScope } from "../scope.ts";
 import type { TxContext } from "../transaction.ts";
-import { deliverCacheEntries, enqueueCacheEntries } from "./cache-outbox.ts";
+import { deliverCacheEntries, enqueueCacheEntries, outboxGraceMs } from "./cache-outbox.ts";
 
 const EVENT_FOR_STATE = { LOCKED: "session.locked", RESET: "session.reset" } as const;
 
@@ -150,7 +150,7 @@ export class SessionChange implements TxContext {
 
   private async queue(entries: CacheEntry[]) {
     this.entries.push(...entries);
-    this.outboxIds.push(...(await enqueueCacheEntries(this.tx, entries)));
+    this.outboxIds.push(...(await enqueueCacheEntries(this.tx, entries, new Date(this.now.getTime() + outboxGraceMs(this.deps)))));
   }
 }
 
