@@ -39,7 +39,7 @@ export interface ScenarioResult extends RevocationReport {
   durationMs: number;
 }
 
-const ACTIONS = ["lock", "wipe", "reauthenticate", "delete", "logout"] as const;
+export const ACTIONS = ["lock", "wipe", "reauthenticate", "delete", "logout"] as const;
 
 interface Tracked {
   userId: string;
@@ -163,12 +163,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   return { scenario: options.name, ...report, revocationErrors, durationMs };
 }
 
-type Admin = ReturnType<typeof createSesameClient>;
+export type Admin = ReturnType<typeof createSesameClient>;
 interface Receipt {
   revocation: { sessionIds: string[]; committedAt: string; effectiveAt: string | null };
 }
 
-async function revokeOne(action: (typeof ACTIONS)[number], s: Tracked, admin: Admin, apiUrl: string): Promise<Receipt> {
+/** One revoking call of `action` for session `s`, through `admin` (or the session itself for logout); answers the receipt. */
+export async function revokeOne(action: (typeof ACTIONS)[number], s: Tracked, admin: Admin, apiUrl: string): Promise<Receipt> {
   switch (action) {
     case "lock":
       return admin.users.lock.mutate({ userId: s.userId, wipe: false });

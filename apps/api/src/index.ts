@@ -4,3 +4,5 @@
  */
 export type { AppRouter } from "./routers/_app.ts";
 export { runMigrations } from "./db/migrate.ts";
+/** The per-account-and-source password budget, for runs that check it is shared across processes. */
+export { LOGIN_ACCOUNT_SOURCE_RULE } from "./services/auth/throttle.ts";
