@@ -28,6 +28,16 @@ export interface ApiConfig {
   /** Larger request bodies are refused with 413 before they are read. */
   maxBodyBytes: number;
   logLevel: ApiEnv["LOG_LEVEL"];
+  webhooks: WebhookConfig;
+}
+
+export interface WebhookConfig {
+  /** Loopback and private targets allowed (`SESAME_WEBHOOKS_ALLOW_PRIVATE`). */
+  allowPrivate: boolean;
+  /** Only `https:` targets (production). */
+  httpsOnly: boolean;
+  /** Waits before each retry, in ms (`SESAME_WEBHOOKS_RETRY_SCHEDULE`). */
+  retryScheduleMs: number[];
 }
 
 /** Resolves the configuration; in development, reads or creates `.data/dev-secrets.json`. */
@@ -72,5 +82,10 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     countryHeader: env.SESAME_COUNTRY_HEADER?.toLowerCase() ?? null,
     maxBodyBytes: env.SESAME_MAX_BODY_BYTES,
     logLevel: env.LOG_LEVEL,
+    webhooks: {
+      allowPrivate: env.SESAME_WEBHOOKS_ALLOW_PRIVATE,
+      httpsOnly: env.NODE_ENV === "production",
+      retryScheduleMs: env.SESAME_WEBHOOKS_RETRY_SCHEDULE,
+    },
   };
 }

@@ -5,7 +5,7 @@
  * (`NODE_ENV=production`) every secret must be given or the process refuses to start.
  */
 import { cacheEnvShape, cacheKindFromEnv, requireCacheEnv } from "@sesame/cache";
-import { DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS } from "@sesame/core";
+import { DEFAULT_LEASE_SECONDS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, MAX_LEASE_SECONDS, parseRetrySchedule } from "@sesame/core";
 import { nodeEnvSchema, parseEnv, portSchema, secretSchema } from "@sesame/service-kit";
 import { z } from "zod";
 
@@ -39,6 +39,20 @@ export const apiEnvSchema = z.object({
   SESAME_TRUST_PROXY: bool,
   SESAME_COUNTRY_HEADER: z.string().optional(),
   SESAME_MAX_BODY_BYTES: z.coerce.number().int().min(64 * 1024).max(64 * 1024 * 1024).default(DEFAULT_MAX_BODY_BYTES),
+  /** Lets webhooks reach loopback and private addresses (development and tests only; refused in production). */
+  SESAME_WEBHOOKS_ALLOW_PRIVATE: bool,
+  /** Waits before each webhook retry; after the last one a delivery is marked failed. */
+  SESAME_WEBHOOKS_RETRY_SCHEDULE: z
+    .string()
+    .default(DEFAULT_WEBHOOK_RETRY_SCHEDULE)
+    .transform((v, ctx) => {
+      const parsed = parseRetrySchedule(v);
+      if (typeof parsed === "string") {
+        ctx.addIssue({ code: "custom", message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -68,6 +82,7 @@ export function parseApiEnv(raw: Record<string, string | undefined>): ApiEnv {
     if (cacheKind) requireCacheEnv(rules, cacheKind);
     if (rules.input.NODE_ENV !== "production") return;
     for (const name of PRODUCTION_REQUIRED) rules.require(name, "in production");
+    if (/^(true|1)$/i.test(String(rules.input.SESAME_WEBHOOKS_ALLOW_PRIVATE ?? ""))) rules.problem("SESAME_WEBHOOKS_ALLOW_PRIVATE must not be set in production: webhooks could reach internal services");
     if (!cacheKind) rules.problem("UPSTASH_REDIS_REST_URL, REDIS_URL or REDIS_CLUSTER_NODES is required in production");
   });
 }

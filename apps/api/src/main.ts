@@ -1,4 +1,4 @@
-/** The API process: config, migrations, HTTP server, cache outbox worker, graceful shutdown. */
+/** The API process: config, migrations, HTTP server, cache outbox and webhook workers, graceful shutdown. */
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { DEV_PORTS, waitForTcp } from "@sesame/dev-services";
 import { ConfigError } from "@sesame/service-kit";
@@ -10,6 +10,7 @@ import { runMigrations } from "./db/migrate.ts";
 import { readApiEnv } from "./env.ts";
 import { createLogger } from "./lib/logger.ts";
 import { startCacheOutboxWorker } from "./services/revocation/outbox-worker.ts";
+import { startWebhookWorker } from "./services/webhooks/worker.ts";
 
 async function main() {
   const config = resolveApiConfig(readApiEnv());
@@ -24,6 +25,7 @@ async function main() {
   const deps = await createDeps(config);
   const app = createApiApp(deps, { remoteAddress: (c) => getConnInfo(c).remote.address ?? null });
   const worker = startCacheOutboxWorker(deps);
+  const webhookWorker = startWebhookWorker(deps);
   const server = await listen(app.fetch, { host: config.host, port: config.port });
   deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind }, `Sesame API listening on ${server.url}`);
   if (config.rootKeySource === "dev") {
@@ -41,6 +43,7 @@ async function main() {
     force.unref();
     await server.drain();
     await worker.stop();
+    await webhookWorker.stop();
     await deps.close();
     process.exit(0);
   };

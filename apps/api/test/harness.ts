@@ -14,6 +14,7 @@ import { createDeps } from "../src/create-deps.ts";
 import { createDb } from "../src/db/client.ts";
 import type { AppDeps } from "../src/deps.ts";
 import { startCacheOutboxWorker } from "../src/services/revocation/outbox-worker.ts";
+import { startWebhookWorker, type WebhookWorkerOptions } from "../src/services/webhooks/worker.ts";
 
 export interface HarnessOptions {
   now?: () => Date;
@@ -26,6 +27,8 @@ export interface HarnessOptions {
   port?: number;
   /** Run the cache outbox retry worker, as main.ts does (off by default so tests stay deterministic). */
   outboxWorker?: boolean;
+  /** Run the webhook worker, as main.ts does (off by default). */
+  webhookWorker?: boolean | WebhookWorkerOptions;
   /** Sees every statement the API sends to Postgres, as sent (to count the work a request does). */
   onQuery?: (statement: string, connection: number) => void;
 }
@@ -53,6 +56,8 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
     countryHeader: "x-test-country",
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     logLevel: "silent",
+    // Tests deliver to receivers on 127.0.0.1 and retry within a second.
+    webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: [200, 400, 800] },
     ...overrides,
   };
 }
@@ -63,6 +68,7 @@ export async function startApi(options: HarnessOptions = {}) {
   const deps = await createDeps(config, { ...(options.now ? { now: options.now } : {}), ...(observed ? { db: observed.db } : {}), ...options.deps });
   const app = createApiApp(deps, { remoteAddress: () => "127.0.0.1" });
   const worker = options.outboxWorker ? startCacheOutboxWorker(deps, 250) : null;
+  const webhookWorker = options.webhookWorker ? startWebhookWorker(deps, options.webhookWorker === true ? {} : options.webhookWorker) : null;
   const server = await listen(app.fetch, { port: options.port ?? 0 });
   const { url } = server;
   return {
@@ -79,6 +85,7 @@ export async function startApi(options: HarnessOptions = {}) {
     async stop() {
       await server.close();
       await worker?.stop();
+      await webhookWorker?.stop();
       await deps.close();
       await observed?.close();
     },

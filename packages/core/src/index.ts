@@ -11,3 +11,4 @@ export * from "./shapes.ts";
 export * from "./username.ts";
 export * from "./enrollment-url.ts";
 export * from "./responses.ts";
+export * from "./webhooks.ts";

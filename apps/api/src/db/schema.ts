@@ -4,6 +4,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   index,
@@ -213,6 +214,75 @@ export const cacheOutbox = pgTable(
   (t) => [index("cache_outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.deliveredAt} is null`)],
 );
 
+/**
+ * A tenant's webhook endpoints (README "Webhooks"). Signing secrets are AES-256-GCM under
+ * `SESAME_ENCRYPTION_KEY` (lib/crypto.ts `encryptString`), as provider tokens are: the API needs the
+ * secret itself to sign, so it cannot be hashed. After `webhooks.rotateSecret` the previous secret
+ * keeps signing beside the new one until `previous_secret_expires_at`.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description"),
+    /** Event types delivered; empty = every type. */
+    events: text("events").array().notNull().default(sql`'{}'::text[]`),
+    enabled: boolean("enabled").notNull().default(true),
+    secretEnc: text("secret_enc").notNull(),
+    previousSecretEnc: text("previous_secret_enc"),
+    previousSecretExpiresAt: ts("previous_secret_expires_at"),
+    /** Why the endpoint was disabled by Sesame (a streak of failures); null when enabled or disabled by an admin. */
+    disabledReason: text("disabled_reason"),
+    disabledAt: ts("disabled_at"),
+    /** First failed attempt since the last success; null while the endpoint answers. */
+    failingSince: ts("failing_since"),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("webhook_endpoints_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * One event to one endpoint: written in the same transaction as the event (services/events/
+ * record-events.ts), delivered by the webhook worker (services/webhooks/worker.ts).
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** Paging cursor for webhooks.deliveries. */
+    seq: bigserial("seq", { mode: "number" }).notNull().unique(),
+    tenantId: uuid("tenant_id").notNull(),
+    endpointId: uuid("endpoint_id").notNull().references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    eventId: uuid("event_id").notNull().references(() => events.id, { onDelete: "cascade" }),
+    eventType: text("event_type").notNull(),
+    /** Deliveries with the same key on an endpoint go one at a time, in `order_seq` order: the user id, or `tenant`. */
+    orderKey: text("order_key").notNull(),
+    orderSeq: bigint("order_seq", { mode: "number" }).notNull(),
+    status: text("status").$type<"pending" | "delivered" | "failed">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    /** A worker that claimed the delivery holds it until then; past it another worker may take it over. */
+    leaseUntil: ts("lease_until"),
+    firstAttemptAt: ts("first_attempt_at"),
+    lastAttemptAt: ts("last_attempt_at"),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    deliveredAt: ts("delivered_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_order_idx").on(t.endpointId, t.orderKey, t.orderSeq).where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.seq),
+    index("webhook_deliveries_event_idx").on(t.eventId),
+  ],
+);
+
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
@@ -220,3 +290,5 @@ export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type EnrollmentTokenRow = typeof enrollmentTokens.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

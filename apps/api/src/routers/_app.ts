@@ -7,6 +7,7 @@ import { eventsRouter } from "./events.ts";
 import { sessionsRouter } from "./sessions.ts";
 import { tenantsRouter } from "./tenants.ts";
 import { usersRouter } from "./users.ts";
+import { webhooksRouter } from "./webhooks.ts";
 
 export const appRouter = router({
   tenants: tenantsRouter,
@@ -17,6 +18,7 @@ export const appRouter = router({
   enrollment: enrollmentRouter,
   batch: batchRouter,
   events: eventsRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,190 @@
+/**
+ * The webhook worker: delivers queued deliveries (written with their events, see fan-out.ts).
+ *
+ * - **Claiming** is one statement with `FOR UPDATE SKIP LOCKED` that sets a lease: any number of
+ *   API processes can run the worker on one database and never take the same attempt twice. A
+ *   process that dies mid-delivery leaves the lease to run out (`LEASE_MS`); then another takes the
+ *   delivery over, so nothing is lost (at-least-once; receivers de-duplicate on `webhook-id`).
+ * - **Order**: a delivery is claimed only when no earlier delivery for the same endpoint and
+ *   `order_key` (the user, or `tenant` for events about no user) is still pending — so one user's
+ *   events reach an endpoint one at a time, in the order they were recorded, retries included.
+ * - **Retries** follow `SESAME_WEBHOOKS_RETRY_SCHEDULE` with ±20 % jitter; after the last one the
+ *   delivery is `failed`. If the endpoint has not answered any delivery with 2xx since that
+ *   delivery's first attempt, the endpoint is disabled with the reason (`disabledReason`).
+ */
+import { retryDelayMs, type WebhookPayload } from "@sesame/core";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
+import { events, webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow } from "../../db/schema.ts";
+import type { AppDeps } from "../../deps.ts";
+import { recordEvent } from "../events/record-events.ts";
+import { toPublicEvent } from "../mappers.ts";
+import { signingSecrets } from "./secrets.ts";
+import { createWebhookSender, type AttemptOutcome, type WebhookSender } from "./send.ts";
+
+/** A claimed delivery is the claimer's for this long: the 10 s attempt, with a wide margin. */
+export const LEASE_MS = 60_000;
+
+export interface WebhookWorkerOptions {
+  /** Deliveries in flight at once per process. */
+  concurrency?: number;
+  /** How often to look for due deliveries when idle. */
+  pollMs?: number;
+  /** Sends a delivery; tests and the bench use the real sender, this is for fault injection. */
+  sender?: WebhookSender;
+  random?: () => number;
+}
+
+interface Claimed {
+  delivery: WebhookDeliveryRow;
+  url: string;
+  secrets: string[];
+  body: string;
+}
+
+/** Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds. */
+export async function claimDeliveries(deps: AppDeps, limit: number): Promise<Claimed[]> {
+  if (limit <= 0) return [];
+  const claimed = await deps.db.execute<{ id: string }>(sql`
+    update webhook_deliveries d
+    set lease_until = now() + ${`${LEASE_MS} milliseconds`}::interval,
+        attempts = d.attempts + 1,
+        first_attempt_at = coalesce(d.first_attempt_at, now()),
+        last_attempt_at = now()
+    where d.id in (
+      select c.id from webhook_deliveries c
+      join webhook_endpoints w on w.id = c.endpoint_id and w.enabled
+      where c.status = 'pending' and c.next_attempt_at <= now() and (c.lease_until is null or c.lease_until < now())
+        and not exists (
+          select 1 from webhook_deliveries p
+          where p.endpoint_id = c.endpoint_id and p.order_key = c.order_key and p.status = 'pending' and p.order_seq < c.order_seq)
+      order by c.order_seq
+      limit ${limit}
+      for update of c skip locked)
+    returning d.id`);
+  const ids = [...claimed].map((r) => r.id);
+  if (ids.length === 0) return [];
+  const rows = await deps.db
+    .select({ delivery: webhookDeliveries, endpoint: webhookEndpoints, event: events })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .innerJoin(events, eq(events.id, webhookDeliveries.eventId))
+    .where(inArray(webhookDeliveries.id, ids));
+  const now = deps.now();
+  return rows
+    .sort((a, b) => a.delivery.orderSeq - b.delivery.orderSeq)
+    .map(({ delivery, endpoint, event }) => {
+      const data = toPublicEvent(event);
+      const payload: WebhookPayload = { type: data.type, timestamp: data.createdAt, data };
+      return { delivery, url: endpoint.url, secrets: signingSecrets(deps.config.encryptionKey, endpoint, now), body: JSON.stringify(payload) };
+    });
+}
+
+/** The Standard Webhooks headers: one `v1,` signature per active secret, space-separated. */
+export function signedHeaders(messageId: string, secrets: string[], body: string, at: Date): Record<string, string> {
+  const signature = secrets.map((s) => new Webhook(s).sign(messageId, at, body)).join(" ");
+  return {
+    "content-type": "application/json",
+    "user-agent": "Sesame-Webhooks/1",
+    "webhook-id": messageId,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": signature,
+  };
+}
+
+/** Records an attempt's outcome: delivered, retry later, or failed (and maybe disable the endpoint). */
+export async function recordOutcome(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: AttemptOutcome, random: () => number): Promise<void> {
+  const common = { responseStatus: outcome.status, responseBody: outcome.body, durationMs: outcome.durationMs, leaseUntil: null };
+  if (outcome.ok) {
+    await deps.db.update(webhookDeliveries).set({ ...common, status: "delivered", error: null, deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, delivery.id));
+    await deps.db.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, delivery.endpointId), isNotNull(webhookEndpoints.failingSince)));
+    return;
+  }
+  const delay = retryDelayMs(deps.config.webhooks.retryScheduleMs, delivery.attempts, random());
+  await deps.db.transaction(async (tx) => {
+    const [endpoint] = await tx
+      .update(webhookEndpoints)
+      .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())` })
+      .where(eq(webhookEndpoints.id, delivery.endpointId))
+      .returning();
+    if (delay !== null) {
+      await tx
+        .update(webhookDeliveries)
+        .set({ ...common, error: outcome.error, nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval` })
+        .where(eq(webhookDeliveries.id, delivery.id));
+      return;
+    }
+    await tx.update(webhookDeliveries).set({ ...common, status: "failed", error: outcome.error }).where(eq(webhookDeliveries.id, delivery.id));
+    const firstAttempt = delivery.firstAttemptAt ?? delivery.lastAttemptAt;
+    if (endpoint && endpoint.enabled && endpoint.failingSince && firstAttempt && endpoint.failingSince <= firstAttempt) {
+      const reason = `Disabled after failing every attempt since ${endpoint.failingSince.toISOString()}: delivery ${delivery.id} failed ${delivery.attempts} times (last: ${outcome.error})`;
+      await tx.update(webhookEndpoints).set({ enabled: false, disabledAt: sql`now()`, disabledReason: reason }).where(eq(webhookEndpoints.id, endpoint.id));
+      await recordEvent(tx, { tenantId: endpoint.tenantId, type: "webhook.disabled", actor: { kind: "system", id: null }, data: { webhookId: endpoint.id, reason } }, deps.now());
+    }
+  });
+}
+
+/** Runs the worker until stopped: claims as capacity frees up, polls when idle. */
+export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions = {}): { stop(): Promise<void>; wake(): void } {
+  const concurrency = options.concurrency ?? 32;
+  const pollMs = options.pollMs ?? 200;
+  const random = options.random ?? Math.random;
+  const sender = options.sender ?? createWebhookSender(deps.config.webhooks);
+  const inFlight = new Set<Promise<void>>();
+  let stopped = false;
+  let claiming = false;
+  let timer: NodeJS.Timeout | null = null;
+
+  const deliver = async (c: Claimed) => {
+    const outcome = await sender.send({ url: c.url, headers: signedHeaders(c.delivery.eventId, c.secrets, c.body, deps.now()), body: c.body });
+    await recordOutcome(deps, c.delivery, outcome, random);
+  };
+
+  const pass = async () => {
+    if (stopped || claiming) return;
+    claiming = true;
+    let claimedAny = false;
+    try {
+      const claimed = await claimDeliveries(deps, concurrency - inFlight.size);
+      claimedAny = claimed.length > 0;
+      for (const c of claimed) {
+        const p: Promise<void> = deliver(c)
+          .catch((error) => deps.logger.error({ err: error, deliveryId: c.delivery.id }, "webhook delivery failed to record; its lease will run out and it is retried"))
+          .finally(() => {
+            inFlight.delete(p);
+            schedule(0);
+          });
+        inFlight.add(p);
+      }
+    } catch (error) {
+      deps.logger.warn({ err: error }, "webhook worker could not claim deliveries");
+    } finally {
+      claiming = false;
+    }
+    schedule(claimedAny && inFlight.size < concurrency ? 0 : pollMs);
+  };
+
+  function schedule(ms: number) {
+    if (stopped) return;
+    if (timer) {
+      if (ms > 0) return;
+      clearTimeout(timer);
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      void pass();
+    }, ms);
+    timer.unref?.();
+  }
+
+  schedule(0);
+  return {
+    wake: () => schedule(0),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await Promise.allSettled([...inFlight]);
+      if (!options.sender) await sender.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { failureOf, type AdminClient } from "./admin-fixtures.ts";
+import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
+
+let api: ApiHarness;
+let admin: AdminClient;
+let other: AdminClient;
+beforeAll(async () => {
+  api = await startApi();
+  admin = (await createTenantWithAdmin(api)).admin;
+  other = (await createTenantWithAdmin(api)).admin;
+});
+afterAll(async () => api?.stop());
+
+const URL = "https://hooks.example.com/sesame";
+
+describe("webhooks.create / list / update / delete", () => {
+  it("creates an endpoint and shows its secret once, in the Standard Webhooks form", async () => {
+    const { webhook, secret } = await admin.webhooks.create.mutate({ url: URL, events: ["user.locked", "session.reset", "user.locked"], description: "SIEM" });
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(webhook).toMatchObject({ url: URL, description: "SIEM", events: ["session.reset", "user.locked"], enabled: true, disabledReason: null, previousSecretExpiresAt: null });
+    const listed = await admin.webhooks.list.query();
+    expect(listed).toContainEqual(webhook);
+    expect(JSON.stringify(listed)).not.toContain(secret.slice(6));
+  });
+
+  it("stores the secret encrypted, never as given", async () => {
+    const { webhook, secret } = await admin.webhooks.create.mutate({ url: URL });
+    const row = await api.deps.db.query.webhookEndpoints.findFirst({ where: (w, { eq }) => eq(w.id, webhook.id) });
+    expect(row!.secretEnc).not.toContain(secret.slice(6, 20));
+    expect(row!.secretEnc.split(".")).toHaveLength(3);
+  });
+
+  it("records each change in the events log", async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: URL });
+    await admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: false });
+    await admin.webhooks.rotateSecret.mutate({ webhookId: webhook.id });
+    await admin.webhooks.delete.mutate({ webhookId: webhook.id });
+    const { objects } = await admin.events.list.query({ limit: 10 });
+    const mine = objects.filter((e) => e.data.webhookId === webhook.id).map((e) => e.type);
+    expect(mine).toEqual(["webhook.deleted", "webhook.secret_rotated", "webhook.updated", "webhook.created"]);
+  });
+
+  it("updates url, events and enabled, and leaves out what is not named", async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: URL, description: "keep" });
+    const updated = await admin.webhooks.update.mutate({ webhookId: webhook.id, url: "https://other.example.com/h", events: ["user.created"], enabled: false });
+    expect(updated).toMatchObject({ url: "https://other.example.com/h", events: ["user.created"], enabled: false, description: "keep", disabledReason: null });
+    expect((await admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: true })).enabled).toBe(true);
+  });
+
+  it("deletes an endpoint", async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: URL });
+    expect(await admin.webhooks.delete.mutate({ webhookId: webhook.id })).toEqual({ id: webhook.id, deleted: true });
+    expect((await admin.webhooks.list.query()).some((w) => w.id === webhook.id)).toBe(false);
+    expect(await failureOf(admin.webhooks.delete.mutate({ webhookId: webhook.id }))).toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("answers NOT_FOUND for another tenant's endpoint on every procedure", async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: URL });
+    const ref = { webhookId: webhook.id };
+    for (const call of [
+      other.webhooks.update.mutate({ ...ref, enabled: false }),
+      other.webhooks.delete.mutate(ref),
+      other.webhooks.rotateSecret.mutate(ref),
+      other.webhooks.test.mutate(ref),
+      other.webhooks.deliveries.query({ endpointId: webhook.id }),
+    ]) {
+      expect(await failureOf(call)).toMatchObject({ code: "NOT_FOUND" });
+    }
+    expect((await other.webhooks.list.query()).some((w) => w.id === webhook.id)).toBe(false);
+    expect((await admin.webhooks.list.query()).find((w) => w.id === webhook.id)?.enabled).toBe(true);
+  });
+
+  it("refuses bad input naming the field", async () => {
+    expect(await failureOf(admin.webhooks.create.mutate({ url: "ftp://example.com/x" }))).toEqual({ code: "BAD_REQUEST", field: "url" });
+    expect(await failureOf(admin.webhooks.create.mutate({ url: "not a url" }))).toEqual({ code: "BAD_REQUEST", field: "url" });
+    expect(await failureOf(admin.webhooks.create.mutate({ url: "https://u:p@example.com/x" }))).toEqual({ code: "BAD_REQUEST", field: "url" });
+    expect(await failureOf(admin.webhooks.create.mutate({ url: URL, events: ["User Locked"] }))).toEqual({ code: "BAD_REQUEST", field: "events.0" });
+    expect(await failureOf(admin.webhooks.create.mutate({ url: URL, secret: "x" } as never))).toEqual({ code: "BAD_REQUEST", field: "secret" });
+  });
+
+  it("needs a tenant API key", async () => {
+    expect(await failureOf(api.root().webhooks.list.query())).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(await failureOf(api.anonymous().webhooks.create.mutate({ url: URL }))).toMatchObject({ code: "UNAUTHORIZED" });
+  });
+});
