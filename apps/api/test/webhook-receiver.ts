@@ -17,21 +17,24 @@ export interface Received {
   verifiedBy: number | null;
   /** The answer the receiver gave. */
   status: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
 }
 
 export interface ReceiverOptions {
   secrets?: string[];
-  /** The status to answer for a request (default 204). */
+  /** The status to answer for a request (default 200). */
   respond?: (payload: WebhookPayload, attempt: number) => number;
 }
 
 export async function startReceiver(options: ReceiverOptions = {}) {
   const received: Received[] = [];
   let secrets = options.secrets ?? [];
-  let respond = options.respond ?? (() => 204);
+  let respond = options.respond ?? (() => 200);
   const attemptsById = new Map<string, number>();
   const waiters: Array<() => void> = [];
   const server = createServer(async (req, res) => {
+    const at = Date.now();
     const body = await readBody(req);
     const headers = { "webhook-id": String(req.headers["webhook-id"]), "webhook-timestamp": String(req.headers["webhook-timestamp"]), "webhook-signature": String(req.headers["webhook-signature"]) };
     let verifiedBy: number | null = null;
@@ -48,7 +51,7 @@ export async function startReceiver(options: ReceiverOptions = {}) {
     const attempt = (attemptsById.get(headers["webhook-id"]) ?? 0) + 1;
     attemptsById.set(headers["webhook-id"], attempt);
     const status = respond(payload, attempt);
-    received.push({ id: headers["webhook-id"], timestamp: headers["webhook-timestamp"], signature: headers["webhook-signature"], body, payload, verifiedBy, status });
+    received.push({ id: headers["webhook-id"], timestamp: headers["webhook-timestamp"], signature: headers["webhook-signature"], body, payload, verifiedBy, status, at });
     res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "nope");
     for (const w of waiters.splice(0)) w();
   });

@@ -60,11 +60,12 @@ export interface WebhookSender {
   close(): Promise<void>;
 }
 
-export function createWebhookSender(policy: TargetPolicy): WebhookSender {
+export function createWebhookSender(policy: TargetPolicy, options: { timeoutMs?: number } = {}): WebhookSender {
+  const timeoutMs = options.timeoutMs ?? WEBHOOK_TIMEOUT_MS;
   const agent = new Agent({
-    connect: { lookup: pinnedLookup(policy), timeout: WEBHOOK_TIMEOUT_MS },
-    headersTimeout: WEBHOOK_TIMEOUT_MS,
-    bodyTimeout: WEBHOOK_TIMEOUT_MS,
+    connect: { lookup: pinnedLookup(policy), timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
     keepAliveTimeout: 4_000,
     connections: 32,
   });
@@ -86,7 +87,7 @@ export function createWebhookSender(policy: TargetPolicy): WebhookSender {
           headers: req.headers,
           body: req.body,
           dispatcher: agent, // undici 7 follows no redirect unless a redirect interceptor is added
-          signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+          signal: AbortSignal.timeout(timeoutMs),
         });
         const body = await readLimited(res.body);
         const ok = res.statusCode >= 200 && res.statusCode < 300;
@@ -94,7 +95,7 @@ export function createWebhookSender(policy: TargetPolicy): WebhookSender {
         const error = res.statusCode >= 300 && res.statusCode < 400 ? `redirect (HTTP ${res.statusCode}) not followed` : `HTTP ${res.statusCode}`;
         return { ok: false, status: res.statusCode, body, error, durationMs: elapsed() };
       } catch (error) {
-        return { ok: false, status: null, body: null, error: describe(error), durationMs: elapsed() };
+        return { ok: false, status: null, body: null, error: describe(error, timeoutMs), durationMs: elapsed() };
       }
     },
     close: () => agent.close(),
@@ -115,7 +116,7 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }): P
   return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString("utf8").slice(0, STORED_RESPONSE_CHARS);
 }
 
-function describe(error: unknown): string {
+function describe(error: unknown, timeoutMs: number): string {
   let e: unknown = error;
   // undici wraps the connect failure; the refusal is the interesting part.
   for (let i = 0; i < 3 && e instanceof Error; i++) {
@@ -125,7 +126,7 @@ function describe(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: string }).code;
     if (error.name === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-      return `timed out after ${WEBHOOK_TIMEOUT_MS / 1000} s`;
+      return `timed out after ${timeoutMs} ms`;
     }
     return code ? `${code}: ${error.message}` : error.message;
   }

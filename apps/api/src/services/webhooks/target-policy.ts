@@ -22,14 +22,19 @@ export interface TargetPolicy {
  */
 const PUBLIC_RANGES = new Set(["unicast"]);
 
+/** The ipaddr.js range of an address that may not be a webhook target, or null when it may. */
+function forbiddenRange(address: string, policy: Pick<TargetPolicy, "allowPrivate">): string | null {
+  if (policy.allowPrivate) return null;
+  // IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
+  const range = ipaddr.process(address).range();
+  return PUBLIC_RANGES.has(range) ? null : range;
+}
+
 /** Why an address may not be a webhook target, or null when it may. */
 export function forbiddenAddressReason(address: string, policy: Pick<TargetPolicy, "allowPrivate">): string | null {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
-  if (policy.allowPrivate) return null;
-  // IPv4-mapped IPv6 (::ffff:10.0.0.1) is judged as the IPv4 address it is.
-  const parsed = ipaddr.process(address);
-  const range = parsed.range();
-  return PUBLIC_RANGES.has(range) ? null : `${address} is a ${range} address; webhooks go to public addresses only`;
+  const range = forbiddenRange(address, policy);
+  return range ? `${address} is a ${range} address; webhooks go to public addresses only` : null;
 }
 
 /** Checks a URL an admin gives; returns the problem, or null. */
@@ -46,8 +51,8 @@ export function webhookUrlProblem(raw: string, policy: TargetPolicy): string | n
   if (url.hash) return "must not have a #fragment";
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (ipaddr.isValid(host)) {
-    const reason = forbiddenAddressReason(host, policy);
-    if (reason) return `must not point at ${reason.replace(/; .*$/, "")}`;
+    const range = forbiddenRange(host, policy);
+    if (range) return `must not point at a ${range} address (${host}): webhooks go to public addresses only`;
   } else if (!policy.allowPrivate && (host === "localhost" || host.endsWith(".localhost") || !host.includes("."))) {
     return "must name a public host";
   }

@@ -33,6 +33,8 @@ export interface WebhookWorkerOptions {
   /** Sends a delivery; tests and the bench use the real sender, this is for fault injection. */
   sender?: WebhookSender;
   random?: () => number;
+  /** How long a claim holds (default `LEASE_MS`); tests shorten it to see a takeover. */
+  leaseMs?: number;
 }
 
 interface Claimed {
@@ -43,11 +45,11 @@ interface Claimed {
 }
 
 /** Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds. */
-export async function claimDeliveries(deps: AppDeps, limit: number): Promise<Claimed[]> {
+export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LEASE_MS): Promise<Claimed[]> {
   if (limit <= 0) return [];
   const claimed = await deps.db.execute<{ id: string }>(sql`
     update webhook_deliveries d
-    set lease_until = now() + ${`${LEASE_MS} milliseconds`}::interval,
+    set lease_until = now() + ${`${leaseMs} milliseconds`}::interval,
         attempts = d.attempts + 1,
         first_attempt_at = coalesce(d.first_attempt_at, now()),
         last_attempt_at = now()
@@ -104,7 +106,8 @@ export async function recordOutcome(deps: AppDeps, delivery: WebhookDeliveryRow,
   await deps.db.transaction(async (tx) => {
     const [endpoint] = await tx
       .update(webhookEndpoints)
-      .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, now())` })
+      // The streak starts with the failed attempt's own start, comparable with first_attempt_at below.
+      .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${(delivery.lastAttemptAt ?? new Date()).toISOString()}::timestamptz)` })
       .where(eq(webhookEndpoints.id, delivery.endpointId))
       .returning();
     if (delay !== null) {
@@ -145,7 +148,7 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
     claiming = true;
     let claimedAny = false;
     try {
-      const claimed = await claimDeliveries(deps, concurrency - inFlight.size);
+      const claimed = await claimDeliveries(deps, concurrency - inFlight.size, options.leaseMs);
       claimedAny = claimed.length > 0;
       for (const c of claimed) {
         const p: Promise<void> = deliver(c)

@@ -1,0 +1,255 @@
+/**
+ * Webhook delivery end to end: the API with its webhook worker, Postgres and the cache of the run,
+ * and a real receiver (node:http) verifying every request with `standardwebhooks`.
+ */
+import type { SesameEvent } from "@sesame/core";
+import { eq } from "drizzle-orm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { webhookEndpoints } from "../src/db/schema.ts";
+import { failureOf, newSession, newUser, type AdminClient } from "./admin-fixtures.ts";
+import { clientFrom, DEFAULT_PASSWORD, uniqueIp } from "./auth-fixtures.ts";
+import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
+import { startReceiver, type Receiver } from "./webhook-receiver.ts";
+
+/** Short enough to run, long enough that a receiver can be "down" across several retries. */
+const SCHEDULE_MS = [150, 300, 600, 1200, 2400];
+
+let api: ApiHarness;
+const receivers: Receiver[] = [];
+beforeAll(async () => {
+  api = await startApi({ webhookWorker: { pollMs: 50 }, config: { webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: SCHEDULE_MS } } });
+});
+afterAll(async () => api?.stop());
+afterEach(async () => {
+  for (const r of receivers.splice(0)) await r.close();
+});
+
+async function receiver(options: Parameters<typeof startReceiver>[0] = {}) {
+  const r = await startReceiver(options);
+  receivers.push(r);
+  return r;
+}
+
+/** A tenant with one endpoint pointing at a fresh receiver that knows its secret. */
+async function tenantWithEndpoint(events?: string[]) {
+  const tenant = await createTenantWithAdmin(api);
+  const r = await receiver();
+  const { webhook, secret } = await tenant.admin.webhooks.create.mutate({ url: r.url, ...(events ? { events } : {}) });
+  r.setSecrets([secret]);
+  return { ...tenant, receiver: r, webhook, secret };
+}
+
+/** Every event of the tenant recorded after (and including) `fromEventId`'s, oldest first. */
+async function eventsSince(admin: AdminClient, webhookId: string): Promise<SesameEvent[]> {
+  const { objects } = await admin.events.list.query({ limit: 1000 });
+  const oldestFirst = [...objects].reverse();
+  const start = oldestFirst.findIndex((e) => e.type === "webhook.created" && e.data.webhookId === webhookId);
+  return oldestFirst.slice(start);
+}
+
+describe("delivery", () => {
+  it("delivers every event type once per change, signed, with the event as data", async () => {
+    const { admin, tenant, webhook, receiver: r } = await tenantWithEndpoint();
+    // A change of every kind the API records.
+    const user = await newUser(admin, { password: DEFAULT_PASSWORD, email: "ada@example.com" });
+    await admin.users.update.mutate({ userId: user.id, firstName: "Ada" });
+    await admin.users.addToGroups.mutate({ userId: user.id, groups: ["ops"] });
+    const signedIn = await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD });
+    await failureOf(clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: "wrong password here" }));
+    await admin.sessions.addAccessGroups.mutate({ userId: user.id, groups: "billing" });
+    await api.user(signedIn.accessToken).auth.logout.mutate();
+    const code = await admin.enrollment.createToken.mutate({ userId: user.id });
+    await clientFrom(api, uniqueIp()).auth.enroll.mutate({ tenant: tenant.code, token: code.token });
+    const s2 = await newSession(admin, user.id);
+    const s3 = await newSession(admin, user.id);
+    await admin.sessions.wipe.mutate({ userId: user.id, sessionId: s2.session.id });
+    await admin.sessions.reauthenticate.mutate({ userId: user.id, sessionId: s3.session.id });
+    await admin.sessions.delete.mutate({ userId: user.id, sessionId: s3.session.id });
+    await admin.users.lock.mutate({ userId: user.id, wipe: false });
+    await admin.users.unlock.mutate({ userId: user.id });
+    const key = await admin.apiKeys.create.mutate({ name: "ci" });
+    await admin.apiKeys.revoke.mutate({ apiKeyId: key.apiKey.id });
+    await admin.tenants.update.mutate({ settings: { multipleDevicesPerUser: true } });
+    await admin.users.delete.mutate({ userId: user.id });
+    await admin.webhooks.test.mutate({ webhookId: webhook.id });
+
+    const expected = await eventsSince(admin, webhook.id);
+    await r.waitFor((got) => new Set(got.filter((g) => g.status < 300).map((g) => g.id)).size >= expected.length);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a duplicate would arrive within this
+
+    const types = new Set(expected.map((e) => e.type));
+    for (const type of [
+      "webhook.created", "user.created", "user.updated", "user.groups_changed", "session.created", "auth.sign_in_failed",
+      "session.groups_changed", "session.locked", "enrollment_token.created", "enrollment_token.redeemed", "session.reset", "session.deleted",
+      "user.locked", "user.unlocked", "api_key.created", "api_key.revoked", "tenant.updated", "user.deleted", "webhook.ping",
+    ]) {
+      expect(types, type).toContain(type);
+    }
+    expect(r.received).toHaveLength(expected.length);
+    expect(r.received.every((g) => g.verifiedBy === 0)).toBe(true);
+    const byId = new Map(r.received.map((g) => [g.id, g]));
+    for (const event of expected) {
+      const got = byId.get(event.id);
+      expect(got?.payload, event.type).toEqual({ type: event.type, timestamp: event.createdAt, data: event });
+    }
+  });
+
+  it("delivers only the types an endpoint's filter names", async () => {
+    const { admin, receiver: r } = await tenantWithEndpoint(["user.locked"]);
+    const user = await newUser(admin);
+    await admin.users.lock.mutate({ userId: user.id, wipe: true });
+    await admin.users.unlock.mutate({ userId: user.id });
+    await admin.users.lock.mutate({ userId: user.id, wipe: false });
+    await r.waitFor((got) => got.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(r.received.map((g) => [g.payload.type, g.payload.data.data])).toEqual([
+      ["user.locked", { wipe: true }],
+      ["user.locked", { wipe: false }],
+    ]);
+  });
+
+  it("queues nothing for a change that rolls back", async () => {
+    const { admin, webhook } = await tenantWithEndpoint();
+    const user = await newUser(admin);
+    // batch.run atomic: the second operation fails, so the first one's events and deliveries go too.
+    await admin.batch.run.mutate({ atomic: true, operations: [{ method: "users/lock", params: { userId: user.id, wipe: true } }, { method: "users/lock", params: { userId: crypto.randomUUID(), wipe: true } }] }).catch(() => null);
+    const deliveries = await admin.webhooks.deliveries.query({ endpointId: webhook.id, limit: 200 });
+    expect(deliveries.objects.map((d) => d.eventType).sort()).toEqual(["user.created", "webhook.created"]);
+  });
+
+  it("a receiver that is down, then back, gets everything, in order per user", async () => {
+    const { admin, receiver: r } = await tenantWithEndpoint();
+    await r.waitFor((got) => got.length >= 1); // webhook.created
+    r.setRespond(() => 503);
+    const users = await Promise.all([0, 1, 2].map(() => newUser(admin)));
+    for (let round = 0; round < 3; round++) {
+      for (const u of users) await admin.users.update.mutate({ userId: u.id, firstName: `round ${round}` });
+    }
+    await r.waitFor((got) => got.filter((g) => g.status === 503).length >= 6);
+    r.setRespond(() => 200);
+    const perUser = (id: string) => r.accepted().filter((g) => g.payload.data.userId === id);
+    await r.waitFor(() => users.every((u) => perUser(u.id).length === 4), 30_000);
+    for (const u of users) {
+      const { objects } = await admin.events.list.query({ userId: u.id });
+      expect(perUser(u.id).map((g) => g.id)).toEqual([...objects].reverse().map((e) => e.id));
+    }
+  });
+
+  it("retries a receiver answering 500 with growing waits, then delivers", async () => {
+    const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    r.setRespond((_p, attempt) => (attempt <= 2 ? 500 : 200));
+    await newUser(admin);
+    await r.waitFor((got) => got.some((g) => g.status === 200));
+    const attempts = r.received;
+    expect(attempts.map((g) => g.status)).toEqual([500, 500, 200]);
+    expect(new Set(attempts.map((g) => g.id)).size).toBe(1);
+    // Each wait is the schedule's with ±20 % jitter: at least 80 % of it, and the second longer than the first allows.
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(0.8 * SCHEDULE_MS[0]!);
+    expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(0.8 * SCHEDULE_MS[1]!);
+    const [delivery] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id, status: "delivered" })).objects;
+    expect(delivery).toMatchObject({ attempts: 3, status: "delivered", responseStatus: 200, responseBody: "ok", error: null, eventType: "user.created" });
+    expect(delivery!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("marks a delivery failed after the schedule and disables the endpoint, saying why", async () => {
+    const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    r.setRespond(() => 500);
+    await newUser(admin);
+    await r.waitFor((got) => got.length >= SCHEDULE_MS.length + 1, 30_000);
+    const until = Date.now() + 10_000;
+    let endpoint = (await admin.webhooks.list.query()).find((w) => w.id === webhook.id)!;
+    while (endpoint.enabled && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      endpoint = (await admin.webhooks.list.query()).find((w) => w.id === webhook.id)!;
+    }
+    expect(endpoint).toMatchObject({ enabled: false, disabledReason: expect.stringContaining("HTTP 500") });
+    expect(r.received).toHaveLength(SCHEDULE_MS.length + 1);
+    const [failed] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id, status: "failed" })).objects;
+    expect(failed).toMatchObject({ attempts: SCHEDULE_MS.length + 1, status: "failed", responseStatus: 500, error: "HTTP 500", nextAttemptAt: null });
+    const disabled = (await admin.events.list.query({ type: "webhook.disabled" })).objects;
+    expect(disabled).toEqual([expect.objectContaining({ actor: { kind: "system", id: null }, data: expect.objectContaining({ webhookId: webhook.id }) })]);
+    // While disabled nothing is queued; enabled again, new changes flow.
+    await newUser(admin);
+    r.setRespond(() => 200);
+    await admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: true });
+    const last = await newUser(admin);
+    await r.waitFor((got) => got.some((g) => g.status === 200));
+    expect(r.accepted().map((g) => g.payload.data.userId)).toEqual([last.id]);
+  });
+});
+
+describe("signatures", () => {
+  it("fail verification with a wrong secret", async () => {
+    const { admin, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    const { secret: otherSecret } = await admin.webhooks.create.mutate({ url: "https://unused.example.com/x", events: ["tenant.updated"] });
+    r.setSecrets([otherSecret]);
+    await newUser(admin);
+    const [got] = await r.waitFor((g) => g.length >= 1);
+    expect(got!.verifiedBy).toBeNull();
+    expect(got!.signature).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
+  });
+
+  it("after rotateSecret, carry both the old and the new secret's signature until the overlap ends", async () => {
+    const { admin, webhook, secret: oldSecret, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    const rotated = await admin.webhooks.rotateSecret.mutate({ webhookId: webhook.id });
+    expect(rotated.secret).not.toBe(oldSecret);
+    const overlapHours = (Date.parse(rotated.webhook.previousSecretExpiresAt!) - Date.now()) / 3_600_000;
+    expect(overlapHours).toBeGreaterThan(23.9);
+    expect(overlapHours).toBeLessThanOrEqual(24);
+
+    r.setSecrets([oldSecret]);
+    await newUser(admin);
+    await r.waitFor((g) => g.length >= 1);
+    expect(r.received[0]!.verifiedBy).toBe(0);
+    expect(r.received[0]!.signature.split(" ")).toHaveLength(2);
+    r.setSecrets([rotated.secret]);
+    await newUser(admin);
+    await r.waitFor((g) => g.length >= 2);
+    expect(r.received[1]!.verifiedBy).toBe(0);
+
+    // The overlap over: only the new secret signs.
+    await api.deps.db.update(webhookEndpoints).set({ previousSecretExpiresAt: new Date(Date.now() - 1000) }).where(eq(webhookEndpoints.id, webhook.id));
+    r.setSecrets([oldSecret, rotated.secret]);
+    await newUser(admin);
+    await r.waitFor((g) => g.length >= 3);
+    expect(r.received[2]!.verifiedBy).toBe(1);
+    expect(r.received[2]!.signature.split(" ")).toHaveLength(1);
+    expect((await admin.webhooks.list.query()).find((w) => w.id === webhook.id)!.previousSecretExpiresAt).toBeNull();
+  });
+});
+
+describe("delivery log", () => {
+  it("lists deliveries newest first by status and cursor, and redelivers with the same webhook-id", async () => {
+    const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    for (let i = 0; i < 5; i++) await newUser(admin);
+    await r.waitFor((g) => g.length >= 5);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await admin.webhooks.deliveries.query({ endpointId: webhook.id, limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.objects.map((d) => d.eventId));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    // Newest first: the reverse of arrival (one user each, so order across them is the queue's).
+    expect(new Set(seen)).toEqual(new Set(r.received.map((g) => g.id)));
+    expect(seen).toHaveLength(5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await admin.webhooks.deliveries.query({ endpointId: webhook.id, status: "pending" })).objects).toEqual([]);
+
+    const [latest] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id, limit: 1 })).objects;
+    const again = await admin.webhooks.redeliver.mutate({ deliveryId: latest!.id });
+    expect(again).toMatchObject({ eventId: latest!.eventId, status: "pending", attempts: 0 });
+    await r.waitFor((g) => g.length >= 6);
+    expect(r.received[5]!.id).toBe(latest!.eventId);
+    expect(r.received[5]!.body).toBe(r.received.find((g) => g.id === latest!.eventId)!.body);
+  });
+
+  it("answers NOT_FOUND for another tenant's delivery", async () => {
+    const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    await newUser(admin);
+    await r.waitFor((g) => g.length >= 1);
+    const [d] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id })).objects;
+    const other = (await createTenantWithAdmin(api)).admin;
+    expect(await failureOf(other.webhooks.redeliver.mutate({ deliveryId: d!.id }))).toMatchObject({ code: "NOT_FOUND" });
+  });
+});
