@@ -23,8 +23,8 @@ export interface Received {
 
 export interface ReceiverOptions {
   secrets?: string[];
-  /** The status to answer for a request (default 200). */
-  respond?: (payload: WebhookPayload, attempt: number) => number;
+  /** The status to answer for a request (default 200), or "hang" to hold it open unanswered (recorded with status 0). */
+  respond?: (payload: WebhookPayload, attempt: number) => number | "hang";
 }
 
 export async function startReceiver(options: ReceiverOptions = {}) {
@@ -50,9 +50,10 @@ export async function startReceiver(options: ReceiverOptions = {}) {
     const payload = JSON.parse(body) as WebhookPayload;
     const attempt = (attemptsById.get(headers["webhook-id"]) ?? 0) + 1;
     attemptsById.set(headers["webhook-id"], attempt);
-    const status = respond(payload, attempt);
+    const answer = respond(payload, attempt);
+    const status = answer === "hang" ? 0 : answer;
     received.push({ id: headers["webhook-id"], timestamp: headers["webhook-timestamp"], signature: headers["webhook-signature"], body, payload, verifiedBy, status, at });
-    res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "nope");
+    if (answer !== "hang") res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "nope");
     for (const w of waiters.splice(0)) w();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -62,9 +63,9 @@ export async function startReceiver(options: ReceiverOptions = {}) {
     port,
     received,
     /** Requests answered 2xx. */
-    accepted: () => received.filter((r) => r.status < 300),
+    accepted: () => received.filter((r) => r.status >= 200 && r.status < 300),
     setSecrets: (next: string[]) => void (secrets = next),
-    setRespond: (next: (payload: WebhookPayload, attempt: number) => number) => void (respond = next),
+    setRespond: (next: (payload: WebhookPayload, attempt: number) => number | "hang") => void (respond = next),
     /** Resolves once `predicate` holds over what was received (or rejects after `timeoutMs`). */
     async waitFor(predicate: (received: Received[]) => boolean, timeoutMs = 20_000): Promise<Received[]> {
       const deadline = Date.now() + timeoutMs;
@@ -77,7 +78,10 @@ export async function startReceiver(options: ReceiverOptions = {}) {
       }
       return received;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;

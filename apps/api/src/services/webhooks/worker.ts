@@ -135,7 +135,7 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
   const sender = options.sender ?? createWebhookSender(deps.config.webhooks);
   const inFlight = new Set<Promise<void>>();
   let stopped = false;
-  let claiming = false;
+  let claiming: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
   const deliver = async (c: Claimed) => {
@@ -143,9 +143,12 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
     await recordOutcome(deps, c.delivery, outcome, random);
   };
 
-  const pass = async () => {
+  const pass = () => {
     if (stopped || claiming) return;
-    claiming = true;
+    claiming = claimAndStart().finally(() => (claiming = null));
+  };
+
+  const claimAndStart = async () => {
     let claimedAny = false;
     try {
       const claimed = await claimDeliveries(deps, concurrency - inFlight.size, options.leaseMs);
@@ -161,8 +164,6 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
       }
     } catch (error) {
       deps.logger.warn({ err: error }, "webhook worker could not claim deliveries");
-    } finally {
-      claiming = false;
     }
     schedule(claimedAny && inFlight.size < concurrency ? 0 : pollMs);
   };
@@ -175,7 +176,7 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
     }
     timer = setTimeout(() => {
       timer = null;
-      void pass();
+      pass();
     }, ms);
     timer.unref?.();
   }
@@ -186,6 +187,8 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      // A claim under way still starts what it claimed; wait for that, then for every delivery.
+      await claiming;
       await Promise.allSettled([...inFlight]);
       if (!options.sender) await sender.close();
     },
