@@ -1,0 +1,199 @@
+/**
+ * Webhook delivery: throughput and the lag from a change to its delivery, against real Postgres
+ * and the cache, with a healthy local receiver (node:http, verifying nothing: it only answers 200).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench:webhooks -w @sesame/api
+ *
+ * Rows, in one run on a throwaway database `sesame_bench_<hex>`:
+ * 1. baseline — signed POSTs straight to the receiver with the same sender and concurrency as the
+ *    worker, no database: the floor the worker's throughput is a ratio of;
+ * 2. throughput — a backlog of BENCH_WEBHOOK_BACKLOG events (written through the events writer, so
+ *    queued by the real fan-out) drained by one process's worker;
+ * 3. lag — users.update at BENCH_WEBHOOK_RATE changes/s (default 100) for BENCH_WEBHOOK_SECONDS
+ *    (default 10), open loop, the worker running as in main.ts: the time from the event's own
+ *    timestamp (taken in the change's transaction, before commit, so the figure errs long) to the
+ *    receiver seeing it, p50/p99.
+ */
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { createSesameClient } from "@sesame/client";
+import { startUpstashShim, type SesameBackends } from "@sesame/dev-services";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { runMigrations } from "../src/db/migrate.ts";
+import { recordEvents } from "../src/services/events/record-events.ts";
+import { createWebhookSender } from "../src/services/webhooks/send.ts";
+import { signedHeaders, startWebhookWorker } from "../src/services/webhooks/worker.ts";
+import { startApi, uniqueTenantCode } from "../test/harness.ts";
+
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.REDIS_URL || undefined;
+const RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
+const BACKLOG = Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 3000);
+const USERS = 200;
+const CONCURRENCY = 32;
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+
+async function startBenchReceiver() {
+  const arrivals = new Map<string, { at: number; timestamp: string }>();
+  let count = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const at = Date.now();
+      count += 1;
+      const id = String(req.headers["webhook-id"]);
+      if (!arrivals.has(id)) {
+        const payload = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { timestamp: string };
+        arrivals.set(id, { at, timestamp: payload.timestamp });
+      }
+      res.writeHead(200).end();
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
+    arrivals,
+    count: () => count,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("bench: timed out waiting for deliveries");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function main() {
+  const databaseName = `sesame_bench_${randomBytes(6).toString("hex")}`;
+  const server = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
+  const databaseUrl = new URL(DATABASE_URL);
+  databaseUrl.pathname = `/${databaseName}`;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  try {
+    await server.unsafe(`CREATE DATABASE "${databaseName}"`);
+    cleanups.unshift(() => server.unsafe(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
+    await runMigrations(databaseUrl.toString());
+    const shim = await startUpstashShim({ token: randomBytes(24).toString("base64url"), redisUrl: REDIS_URL });
+    cleanups.unshift(() => shim.close());
+    const backends: SesameBackends = {
+      databaseUrl: databaseUrl.toString(),
+      upstash: { url: shim.url, token: shim.token },
+      redisUrl: REDIS_URL ?? null,
+      cachePrefix: `sesame-bench:${randomBytes(6).toString("hex")}:`,
+      description: { postgres: "real", cache: REDIS_URL ? "redis (via shim)" : "memory (via shim)" },
+    };
+    const api = await startApi({
+      backends,
+      config: { database: { url: backends.databaseUrl, embedded: false, poolMax: 10 }, webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: [1000, 5000] } },
+    });
+    cleanups.unshift(() => api.stop());
+    const receiver = await startBenchReceiver();
+    cleanups.unshift(() => receiver.close());
+    const { tenant, key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode("W"), name: "Webhook bench" });
+    const admin = createSesameClient({ url: api.url, apiKey: key });
+    const { webhook, secret } = await admin.webhooks.create.mutate({ url: receiver.url });
+    const users = (
+      await api.deps.db.execute<{ id: string }>(sql`
+        insert into users (tenant_id, username, status)
+        select ${tenant.id}::uuid, 'hook-' || g, 'active' from generate_series(1, ${USERS}) g returning id`)
+    ).map((r) => r.id);
+
+    // 1. Baseline: the sender alone.
+    const sender = createWebhookSender(api.config.webhooks);
+    cleanups.unshift(() => sender.close());
+    const body = JSON.stringify({ type: "user.updated", timestamp: new Date().toISOString(), data: { id: "x" } });
+    let sent = 0;
+    const baselineEnds = performance.now() + 3000;
+    const baselineStart = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < baselineEnds) {
+          await sender.send({ url: receiver.url, headers: signedHeaders(`msg_${sent}`, [secret], body, new Date()), body });
+          sent += 1;
+        }
+      }),
+    );
+    const baselinePerSecond = sent / ((performance.now() - baselineStart) / 1000);
+    receiver.arrivals.clear();
+
+    // 2. Throughput: a backlog queued by the events writer, then drained.
+    const actor = { kind: "admin" as const, id: null };
+    for (let i = 0; i < BACKLOG; i += 100) {
+      const batch = Array.from({ length: Math.min(100, BACKLOG - i) }, (_, j) => ({ tenantId: tenant.id, type: "user.updated", actor, userId: users[(i + j) % USERS]!, data: { fields: ["firstName"] } }));
+      await recordEvents(api.deps.db, batch, new Date());
+    }
+    const pendingCount = async () => Number((await api.deps.db.execute<{ n: string }>(sql`select count(*)::text as n from webhook_deliveries where status = 'pending' and endpoint_id = ${webhook.id}`))[0]!.n);
+    const queued = await pendingCount();
+    const drainStart = performance.now();
+    let worker = startWebhookWorker(api.deps, { concurrency: CONCURRENCY });
+    await waitUntil(() => receiver.arrivals.size >= queued, 300_000);
+    const drainSeconds = (performance.now() - drainStart) / 1000;
+    await worker.stop();
+    await waitUntil(async () => (await pendingCount()) === 0, 30_000);
+    const throughput = queued / drainSeconds;
+    receiver.arrivals.clear();
+
+    // 3. Lag at RATE changes/s, the worker running as main.ts runs it.
+    worker = startWebhookWorker(api.deps);
+    cleanups.unshift(() => worker.stop());
+    const clients = Array.from({ length: 16 }, () => createSesameClient({ url: api.url, apiKey: key }));
+    const total = RATE * SECONDS;
+    const writeMs: number[] = [];
+    const changes: Promise<unknown>[] = [];
+    const start = performance.now();
+    let late = 0;
+    for (let i = 0; i < total; i++) {
+      const due = start + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      else if (wait < -50) late += 1;
+      const began = performance.now();
+      changes.push(
+        clients[i % clients.length]!.users.update.mutate({ userId: users[i % USERS]!, firstName: `n${i}` }).then(() => writeMs.push(performance.now() - began)),
+      );
+    }
+    await Promise.all(changes);
+    const offered = total / ((performance.now() - start) / 1000);
+    await waitUntil(() => receiver.arrivals.size >= total, 120_000);
+    const lags = [...receiver.arrivals.values()].map((a) => a.at - Date.parse(a.timestamp)).sort((a, b) => a - b);
+    writeMs.sort((a, b) => a - b);
+    const duplicates = receiver.count() - sent - queued - total;
+
+    console.log(`\nsesame webhooks bench — postgres: real, cache: ${backends.description.cache}, ${USERS} users, one endpoint, local receiver`);
+    console.table([
+      { row: "baseline: signed POSTs, no database", "deliveries/s": Math.round(baselinePerSecond), "× baseline": 1 },
+      { row: `worker: drain a backlog of ${queued}`, "deliveries/s": Math.round(throughput), "× baseline": Number((throughput / baselinePerSecond).toFixed(3)) },
+    ]);
+    console.table([
+      {
+        row: `users.update at ${RATE}/s for ${SECONDS}s (offered ${offered.toFixed(1)}/s${late ? `, ${late} sent late` : ""})`,
+        deliveries: lags.length,
+        "lag p50 ms": Math.round(pct(lags, 0.5)),
+        "lag p99 ms": Math.round(pct(lags, 0.99)),
+        "lag max ms": Math.round(lags.at(-1)!),
+        "write p50 ms": Number(pct(writeMs, 0.5).toFixed(1)),
+        "write p99 ms": Number(pct(writeMs, 0.99).toFixed(1)),
+        "p99 / 1 s target": Number((pct(lags, 0.99) / 1000).toFixed(3)),
+      },
+    ]);
+    console.log(`repeated deliveries (at-least-once retries): ${duplicates}`);
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error("cleanup failed:", error));
+    await server.end({ timeout: 5 });
+  }
+}
+
+await main();
