@@ -45,6 +45,17 @@ describe("parseApiEnv", () => {
     expect(() => parseApiEnv({ SESAME_ROOT_KEY: `sesame_root_${"A".repeat(43)}` })).not.toThrow();
   });
 
+  it("reads the webhook retry schedule, and names it when malformed", () => {
+    expect(parseApiEnv({}).SESAME_WEBHOOKS_RETRY_SCHEDULE).toEqual([5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000]);
+    expect(parseApiEnv({ SESAME_WEBHOOKS_RETRY_SCHEDULE: "100ms,1s" }).SESAME_WEBHOOKS_RETRY_SCHEDULE).toEqual([100, 1000]);
+    expect(() => parseApiEnv({ SESAME_WEBHOOKS_RETRY_SCHEDULE: "5s,soon" })).toThrow(/SESAME_WEBHOOKS_RETRY_SCHEDULE.*"soon" is not a delay/);
+  });
+
+  it("refuses SESAME_WEBHOOKS_ALLOW_PRIVATE in production", () => {
+    expect(parseApiEnv({ SESAME_WEBHOOKS_ALLOW_PRIVATE: "true" }).SESAME_WEBHOOKS_ALLOW_PRIVATE).toBe(true);
+    expect(() => parseApiEnv({ NODE_ENV: "production", SESAME_WEBHOOKS_ALLOW_PRIVATE: "true" })).toThrow(/SESAME_WEBHOOKS_ALLOW_PRIVATE must not be set in production/);
+  });
+
   it("requires the Upstash token with the Upstash URL", () => {
     expect(() => parseApiEnv({ UPSTASH_REDIS_REST_URL: "https://example.upstash.io" })).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
   });
