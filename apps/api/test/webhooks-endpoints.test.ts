@@ -4,10 +4,13 @@ import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
 let admin: AdminClient;
+let adminKey: string;
 let other: AdminClient;
 beforeAll(async () => {
   api = await startApi();
-  admin = (await createTenantWithAdmin(api)).admin;
+  const created = await createTenantWithAdmin(api);
+  admin = created.admin;
+  adminKey = created.key;
   other = (await createTenantWithAdmin(api)).admin;
 });
 afterAll(async () => api?.stop());
@@ -82,5 +85,30 @@ describe("webhooks.create / list / update / delete", () => {
   it("needs a tenant API key", async () => {
     expect(await failureOf(api.root().webhooks.list.query())).toMatchObject({ code: "UNAUTHORIZED" });
     expect(await failureOf(api.anonymous().webhooks.create.mutate({ url: URL }))).toMatchObject({ code: "UNAUTHORIZED" });
+  });
+});
+
+describe("/v1/webhooks", () => {
+  const rest = (method: string, path: string, body?: unknown) =>
+    fetch(`${api.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it("manages endpoints over REST with the procedures' shapes", async () => {
+    const created = await rest("POST", "/v1/webhooks", { url: URL, events: ["user.locked"] });
+    expect(created.status).toBe(201);
+    const { webhook, secret } = (await created.json()) as { webhook: { id: string }; secret: string };
+    expect(secret).toMatch(/^whsec_/);
+    const patched = await rest("PATCH", `/v1/webhooks/${webhook.id}`, { enabled: false });
+    expect(await patched.json()).toMatchObject({ id: webhook.id, enabled: false });
+    const rotated = (await (await rest("POST", `/v1/webhooks/${webhook.id}/rotate-secret`)).json()) as { secret: string };
+    expect(rotated.secret).not.toBe(secret);
+    const log = await rest("GET", `/v1/webhooks/${webhook.id}/deliveries?status=pending&limit=10`);
+    expect(await log.json()).toEqual({ objects: [], nextCursor: null });
+    expect((await rest("GET", `/v1/webhooks/${webhook.id}/deliveries?status=sent`)).status).toBe(400);
+    expect((await rest("DELETE", `/v1/webhooks/${webhook.id}`)).status).toBe(200);
+    expect((await rest("POST", `/v1/webhooks/${webhook.id}/test`)).status).toBe(404);
   });
 });

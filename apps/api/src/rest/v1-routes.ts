@@ -27,6 +27,11 @@ import {
   userSchema,
   userWithSessionsSchema,
   usersPageSchema,
+  deletedWebhookSchema,
+  webhookDeliveriesPageSchema,
+  webhookDeliverySchema,
+  webhookSchema,
+  webhookWithSecretSchema,
 } from "@sesame/core";
 import { z } from "zod";
 import { createApiKeyInput, revokeApiKeyInput } from "../routers/api-keys.ts";
@@ -36,6 +41,7 @@ import { listEventsFields } from "../routers/events.ts";
 import { createSessionInput, deleteAllSessionsInput, sessionByIdInput, sessionGroupsInput, sessionToken } from "../routers/sessions.ts";
 import { createTenantInput, updateTenantInput } from "../routers/tenants.ts";
 import { createUserInput, listUsersFields, lockUserInput, updateUserInput, userGroupsInput, userRefInput } from "../routers/users.ts";
+import { createWebhookInput, listDeliveriesFields, redeliverInput, updateWebhookInput, webhookRef } from "../routers/webhooks.ts";
 import type { ApiCaller } from "./caller.ts";
 import { answers, jsonBody, securityOf, withQuery, type Caller } from "./openapi-parts.ts";
 import { queryOf } from "./query.ts";
@@ -342,6 +348,45 @@ export const v1Operations: RestOperation[] = [
   operation(
     { method: "get", path: "/v1/events", tag: "Events", caller: "apiKey", summary: "The audit log, newest first", request: { query: queryOf(listEventsFields) }, answer: eventsPageSchema },
     (api) => api.events.list,
+  ),
+
+  // Webhooks (README "Webhooks").
+  operation(
+    { method: "post", path: "/v1/webhooks", tag: "Webhooks", caller: "apiKey", summary: "Add a webhook endpoint (the signing secret is shown once)", request: { body: jsonBody(createWebhookInput) }, status: 201, answer: webhookWithSecretSchema },
+    (api) => api.webhooks.create,
+  ),
+  operation({ method: "get", path: "/v1/webhooks", tag: "Webhooks", caller: "apiKey", summary: "List the tenant's webhook endpoints", answer: z.array(webhookSchema) }, (api) => api.webhooks.list),
+  operation(
+    { method: "patch", path: "/v1/webhooks/{webhookId}", tag: "Webhooks", caller: "apiKey", summary: "Change an endpoint's url, events, description or enabled (only those named)", request: { params: webhookRef, body: jsonBody(without(updateWebhookInput, "webhookId")) }, answer: webhookSchema },
+    (api) => api.webhooks.update,
+  ),
+  operation(
+    { method: "delete", path: "/v1/webhooks/{webhookId}", tag: "Webhooks", caller: "apiKey", summary: "Delete an endpoint and its queued deliveries", request: { params: webhookRef }, answer: deletedWebhookSchema },
+    (api) => api.webhooks.delete,
+  ),
+  operation(
+    { method: "post", path: "/v1/webhooks/{webhookId}/rotate-secret", tag: "Webhooks", caller: "apiKey", summary: "A new signing secret; the old one keeps signing for 24 hours", request: { params: webhookRef }, answer: webhookWithSecretSchema },
+    (api) => api.webhooks.rotateSecret,
+  ),
+  operation(
+    { method: "post", path: "/v1/webhooks/{webhookId}/test", tag: "Webhooks", caller: "apiKey", summary: "Queue a webhook.ping to the endpoint", request: { params: webhookRef }, answer: webhookDeliverySchema },
+    (api) => api.webhooks.test,
+  ),
+  operation(
+    {
+      method: "get",
+      path: "/v1/webhooks/{endpointId}/deliveries",
+      tag: "Webhooks",
+      caller: "apiKey",
+      summary: "An endpoint's delivery log, newest first",
+      request: { params: z.object({ endpointId: webhookRef.shape.webhookId }).strict(), query: queryOf(listDeliveriesFields) },
+      answer: webhookDeliveriesPageSchema,
+    },
+    (api) => api.webhooks.deliveries,
+  ),
+  operation(
+    { method: "post", path: "/v1/webhook-deliveries/{deliveryId}/redeliver", tag: "Webhooks", caller: "apiKey", summary: "Queue a delivery's event again (same webhook-id)", request: { params: redeliverInput }, answer: webhookDeliverySchema },
+    (api) => api.webhooks.redeliver,
   ),
 
   // Signing in (public) and the signed-in user's own account.

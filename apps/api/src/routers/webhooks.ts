@@ -16,20 +16,19 @@ import { pageLimit, uuid } from "./inputs.ts";
 const url = z.string().trim().min(1).max(2000);
 const eventTypes = z.array(z.string().trim().regex(EVENT_TYPE_PATTERN, "must be an event type such as user.locked")).max(100);
 const description = z.string().trim().max(500).nullable();
-const webhookRef = z.object({ webhookId: uuid }).strict();
+export const webhookRef = z.object({ webhookId: uuid }).strict();
 
 export const createWebhookInput = z.object({ url, events: eventTypes.optional(), description: description.optional() }).strict();
 export const updateWebhookInput = z
   .object({ webhookId: uuid, url: url.optional(), events: eventTypes.optional(), description: description.optional(), enabled: z.boolean().optional() })
   .strict();
-export const listDeliveriesInput = z
-  .object({
-    endpointId: uuid,
-    status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional(),
-    cursor: z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a nextCursor from a previous page").optional(),
-    limit: pageLimit(200).default(50),
-  })
-  .strict();
+/** Filters and paging (no personal data), so REST carries them in the query string. */
+export const listDeliveriesFields = {
+  status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional(),
+  cursor: z.string().regex(/^[1-9][0-9]{0,14}$/, "must be a nextCursor from a previous page").optional(),
+  limit: pageLimit(200).default(50),
+};
+export const listDeliveriesInput = z.object({ endpointId: uuid, ...listDeliveriesFields }).strict();
 export const redeliverInput = z.object({ deliveryId: uuid }).strict();
 
 export const webhooksRouter = router({
