@@ -6,6 +6,7 @@ import type { SesameEvent } from "@sesame/core";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhookEndpoints } from "../src/db/schema.ts";
+import { encryptString } from "../src/lib/crypto.ts";
 import { failureOf, newSession, newUser, type AdminClient } from "./admin-fixtures.ts";
 import { clientFrom, DEFAULT_PASSWORD, uniqueIp } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
@@ -219,6 +220,20 @@ describe("signatures", () => {
 });
 
 describe("delivery log", () => {
+  it("says so when a secret cannot be decrypted, and sends nothing unsigned", async () => {
+    const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    await api.deps.db.update(webhookEndpoints).set({ secretEnc: encryptString(new Uint8Array(32), "whsec_dGVzdA==") }).where(eq(webhookEndpoints.id, webhook.id));
+    await newUser(admin);
+    const until = Date.now() + 10_000;
+    let delivery;
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      [delivery] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id })).objects;
+    } while (!delivery?.error && Date.now() < until);
+    expect(delivery).toMatchObject({ attempts: expect.any(Number), error: expect.stringContaining("cannot decrypt the endpoint's signing secret") });
+    expect(r.received).toEqual([]);
+  });
+
   it("lists deliveries newest first by status and cursor, and redelivers with the same webhook-id", async () => {
     const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
     for (let i = 0; i < 5; i++) await newUser(admin);

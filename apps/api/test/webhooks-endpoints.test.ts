@@ -62,13 +62,13 @@ describe("webhooks.create / list / update / delete", () => {
     const { webhook } = await admin.webhooks.create.mutate({ url: URL });
     const ref = { webhookId: webhook.id };
     for (const call of [
-      other.webhooks.update.mutate({ ...ref, enabled: false }),
-      other.webhooks.delete.mutate(ref),
-      other.webhooks.rotateSecret.mutate(ref),
-      other.webhooks.test.mutate(ref),
-      other.webhooks.deliveries.query({ endpointId: webhook.id }),
+      () => other.webhooks.update.mutate({ ...ref, enabled: false }),
+      () => other.webhooks.delete.mutate(ref),
+      () => other.webhooks.rotateSecret.mutate(ref),
+      () => other.webhooks.test.mutate(ref),
+      () => other.webhooks.deliveries.query({ endpointId: webhook.id }),
     ]) {
-      expect(await failureOf(call)).toMatchObject({ code: "NOT_FOUND" });
+      expect(await failureOf(call())).toMatchObject({ code: "NOT_FOUND" });
     }
     expect((await other.webhooks.list.query()).some((w) => w.id === webhook.id)).toBe(false);
     expect((await admin.webhooks.list.query()).find((w) => w.id === webhook.id)?.enabled).toBe(true);

@@ -39,9 +39,25 @@ export interface WebhookWorkerOptions {
 
 interface Claimed {
   delivery: WebhookDeliveryRow;
+  /** The endpoint was in a failure streak when claimed (a success ends it). */
+  endpointFailing: boolean;
   url: string;
-  secrets: string[];
+  /** The active signing secrets, or why they could not be read. */
+  secrets: string[] | { error: string };
   body: string;
+}
+
+/** Finished deliveries are kept this long in the delivery log, then pruned. */
+export const DELIVERY_RETENTION_DAYS = 30;
+const PRUNE_EVERY_MS = 10 * 60_000;
+
+function readSecrets(deps: AppDeps, endpoint: Parameters<typeof signingSecrets>[1], now: Date): string[] | { error: string } {
+  try {
+    return signingSecrets(deps.config.encryptionKey, endpoint, now);
+  } catch {
+    // Not retried forever: the attempt fails like any other and the schedule runs its course.
+    return { error: "cannot decrypt the endpoint's signing secret (was SESAME_ENCRYPTION_KEY changed?); rotate it with webhooks.rotateSecret" };
+  }
 }
 
 /** Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds. */
@@ -78,7 +94,7 @@ export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LE
     .map(({ delivery, endpoint, event }) => {
       const data = toPublicEvent(event);
       const payload: WebhookPayload = { type: data.type, timestamp: data.createdAt, data };
-      return { delivery, url: endpoint.url, secrets: signingSecrets(deps.config.encryptionKey, endpoint, now), body: JSON.stringify(payload) };
+      return { delivery, endpointFailing: endpoint.failingSince !== null, url: endpoint.url, secrets: readSecrets(deps, endpoint, now), body: JSON.stringify(payload) };
     });
 }
 
@@ -95,11 +111,13 @@ export function signedHeaders(messageId: string, secrets: string[], body: string
 }
 
 /** Records an attempt's outcome: delivered, retry later, or failed (and maybe disable the endpoint). */
-export async function recordOutcome(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: AttemptOutcome, random: () => number): Promise<void> {
+export async function recordOutcome(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: AttemptOutcome, random: () => number, endpointFailing = true): Promise<void> {
   const common = { responseStatus: outcome.status, responseBody: outcome.body, durationMs: outcome.durationMs, leaseUntil: null };
   if (outcome.ok) {
     await deps.db.update(webhookDeliveries).set({ ...common, status: "delivered", error: null, deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, delivery.id));
-    await deps.db.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, delivery.endpointId), isNotNull(webhookEndpoints.failingSince)));
+    if (endpointFailing) {
+      await deps.db.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, delivery.endpointId), isNotNull(webhookEndpoints.failingSince)));
+    }
     return;
   }
   const delay = retryDelayMs(deps.config.webhooks.retryScheduleMs, delivery.attempts, random());
@@ -139,8 +157,10 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
   let timer: NodeJS.Timeout | null = null;
 
   const deliver = async (c: Claimed) => {
-    const outcome = await sender.send({ url: c.url, headers: signedHeaders(c.delivery.eventId, c.secrets, c.body, deps.now()), body: c.body });
-    await recordOutcome(deps, c.delivery, outcome, random);
+    const outcome: AttemptOutcome = Array.isArray(c.secrets)
+      ? await sender.send({ url: c.url, headers: signedHeaders(c.delivery.eventId, c.secrets, c.body, deps.now()), body: c.body })
+      : { ok: false, status: null, body: null, error: c.secrets.error, durationMs: 0 };
+    await recordOutcome(deps, c.delivery, outcome, random, c.endpointFailing);
   };
 
   const pass = () => {
@@ -181,12 +201,20 @@ export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions 
     timer.unref?.();
   }
 
+  const pruner = setInterval(() => {
+    deps.db
+      .execute(sql`delete from webhook_deliveries where status <> 'pending' and created_at < now() - ${`${DELIVERY_RETENTION_DAYS} days`}::interval`)
+      .catch((error: unknown) => deps.logger.warn({ err: error }, "could not prune old webhook deliveries"));
+  }, PRUNE_EVERY_MS);
+  pruner.unref?.();
+
   schedule(0);
   return {
     wake: () => schedule(0),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      clearInterval(pruner);
       // A claim under way still starts what it claimed; wait for that, then for every delivery.
       await claiming;
       await Promise.allSettled([...inFlight]);
