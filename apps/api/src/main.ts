@@ -10,7 +10,8 @@ import { runMigrations } from "./db/migrate.ts";
 import { readApiEnv } from "./env.ts";
 import { createLogger } from "./lib/logger.ts";
 import { startCacheOutboxWorker } from "./services/revocation/outbox-worker.ts";
-import { startWebhookWorker } from "./services/webhooks/worker.ts";
+import { WORKER_POOL_MAX, startWebhookWorker } from "./services/webhooks/worker.ts";
+import { createDb } from "./db/client.ts";
 
 async function main() {
   const config = resolveApiConfig(readApiEnv());
@@ -25,7 +26,10 @@ async function main() {
   const deps = await createDeps(config);
   const app = createApiApp(deps, { remoteAddress: (c) => getConnInfo(c).remote.address ?? null });
   const worker = startCacheOutboxWorker(deps);
-  const webhookWorker = startWebhookWorker(deps);
+  // Deliveries get a pool of their own, so a burst of requests does not queue them (embedded
+  // Postgres serves one connection: there they share it).
+  const webhookPool = config.database.embedded ? null : createDb({ url: config.database.url, max: WORKER_POOL_MAX });
+  const webhookWorker = startWebhookWorker(deps, webhookPool ? { db: webhookPool.db } : {});
   const server = await listen(app.fetch, { host: config.host, port: config.port });
   deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind }, `Sesame API listening on ${server.url}`);
   if (config.rootKeySource === "dev") {
@@ -44,6 +48,7 @@ async function main() {
     await server.drain();
     await worker.stop();
     await webhookWorker.stop();
+    await webhookPool?.close();
     await deps.close();
     process.exit(0);
   };

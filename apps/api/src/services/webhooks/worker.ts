@@ -22,6 +22,9 @@ import { toPublicEvent } from "../mappers.ts";
 import { signingSecrets } from "./secrets.ts";
 import { createWebhookSender, type AttemptOutcome, type WebhookSender } from "./send.ts";
 
+/** Connections of the worker's own pool (main.ts). */
+export const WORKER_POOL_MAX = 2;
+
 /** A claimed delivery is the claimer's for this long: the 10 s attempt, with a wide margin. */
 export const LEASE_MS = 60_000;
 
@@ -35,6 +38,11 @@ export interface WebhookWorkerOptions {
   random?: () => number;
   /** How long a claim holds (default `LEASE_MS`); tests shorten it to see a takeover. */
   leaseMs?: number;
+  /**
+   * A pool of the worker's own (main.ts gives it two connections), so a burst of API requests
+   * queued for the request pool does not hold deliveries back, nor deliveries the requests.
+   */
+  db?: AppDeps["db"];
 }
 
 interface Claimed {
@@ -146,7 +154,8 @@ export async function recordOutcome(deps: AppDeps, delivery: WebhookDeliveryRow,
 }
 
 /** Runs the worker until stopped: claims as capacity frees up, polls when idle. */
-export function startWebhookWorker(deps: AppDeps, options: WebhookWorkerOptions = {}): { stop(): Promise<void>; wake(): void } {
+export function startWebhookWorker(appDeps: AppDeps, options: WebhookWorkerOptions = {}): { stop(): Promise<void>; wake(): void } {
+  const deps = options.db ? { ...appDeps, db: options.db } : appDeps;
   const concurrency = options.concurrency ?? 32;
   const pollMs = options.pollMs ?? 200;
   const random = options.random ?? Math.random;
