@@ -1,193 +1,103 @@
 /**
- * Throughput of API procedures over HTTP with the typed client, against real Postgres and the
- * cache, next to a baseline measured in the same run so the figures travel between machines.
+ * `npm run bench`: the real API process (src/main.ts, production settings, real Postgres and TCP
+ * Redis) against a floor per operation (floor-server.ts: a bare Hono route doing the same SQL with
+ * postgres.js, plus the EdDSA verify or sign where the API does one), both measured in the same run
+ * with autocannon: BENCH_CONNECTIONS (default 50) connections, a 1 s warm-up, then BENCH_SECONDS
+ * (default 3) measured. Each row prints req/s, p50/p99 and the ratio to its floor.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench -w @sesame/api
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench
  *
- * A throwaway database `sesame_bench_<hex>` is created, migrated and dropped. The cache is the
- * Upstash-compatible shim, in front of REDIS_URL when set, in memory otherwise. Each row runs
- * BENCH_CONCURRENCY workers (default 8), each with its own client so tRPC's batching never merges
- * their calls, for BENCH_SECONDS (default 4) after a short warm-up.
- *
- * Rows are a list: add one by appending to `rows` (prepare data, return the operation).
+ * A throwaway database `sesame_bench_<hex>` is created, migrated and dropped. BENCH_ROWS picks rows
+ * by id (comma-separated). SESAME_CPU_PROF=<dir> makes the API write a V8 CPU profile there on
+ * shutdown (src/lib/cpu-profile.ts), so `SESAME_CPU_PROF=/tmp/prof npm run bench` profiles the
+ * measured API. The older in-process client bench (users.lock, auth.login) is `npm run bench:client`.
  */
-import { randomBytes, randomInt } from "node:crypto";
-import { performance } from "node:perf_hooks";
-import { createSesameClient, type SesameClient } from "@sesame/client";
-import { startUpstashShim, type SesameBackends } from "@sesame/dev-services";
-import { sql } from "drizzle-orm";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { withDeadline } from "@sesame/cache";
+import { createSesameClient } from "@sesame/client";
+import autocannon, { type Request as CannonRequest } from "autocannon";
 import postgres from "postgres";
+import { DEFAULT_POOL_MAX } from "../src/config.ts";
 import { runMigrations } from "../src/db/migrate.ts";
-import { hashPassword } from "../src/lib/passwords.ts";
-import { startApi, uniqueTenantCode, type ApiHarness } from "../test/harness.ts";
+import { generateStoredKey } from "../src/lib/signing-keys.ts";
 
-const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.REDIS_URL || undefined;
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
-const WARMUP_MS = 500;
+const DATABASE_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ISSUER = "http://sesame.bench";
+const AUDIENCE = "sesame";
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-export interface BenchEnv {
-  api: ApiHarness;
-  tenantId: string;
-  /** The tenant's API key. */
-  apiKey: string;
-  /** A client per worker (index = worker). */
-  clients: SesameClient[];
+interface Started {
+  child: ChildProcess;
+  url: string;
 }
 
-/** One operation; `i` counts the row's operations across workers, from 0. */
-export type BenchOp = (client: SesameClient, i: number) => Promise<unknown>;
-
-export interface BenchRow {
-  name: string;
-  /** Ratios are to this row. Exactly one row is the baseline. */
-  baseline?: boolean;
-  /** Upper bound on operations (for rows that consume prepared data). */
-  maxOps?: number;
-  prepare(env: BenchEnv): Promise<BenchOp>;
+/** Spawns `file` under tsx and resolves with the URL from the first line `match` finds in its stdout. */
+function startProcess(file: string, env: Record<string, string>, match: (line: string) => string | null): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const ready = new Promise<Started>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
+    // Keep reading (and dropping) the output so a chatty child never blocks on a full pipe.
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const url = match(line);
+      if (url) resolve({ child, url });
+    });
+  });
+  return withDeadline(ready, 60_000, () => new Error(`${file} did not become ready in 60 s`));
 }
 
-/** Inserts `count` users (and one ENROLLED session each when asked) with bulk SQL; returns their ids in order. */
-async function bulkUsers(env: BenchEnv, prefix: string, count: number, withSession: boolean): Promise<string[]> {
-  const db = env.api.deps.db;
-  const rows = await db.execute<{ id: string }>(sql`
-    insert into users (tenant_id, username, status)
-    select ${env.tenantId}::uuid, ${prefix} || '-' || g, 'active' from generate_series(1, ${count}) g
-    returning id`);
-  const ids = rows.map((r) => r.id);
-  if (withSession) {
-    await db.execute(sql`
-      insert into sessions (tenant_id, user_id, provider, expires_at)
-      select ${env.tenantId}::uuid, id, 'admin', now() + interval '1 day' from users where tenant_id = ${env.tenantId} and username like ${`${prefix}-%`}`);
-  }
-  return ids;
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
 }
 
-// Enough prepared users that a row never runs dry at the throughput this machine class reaches.
-const LOCK_USERS = 20_000;
-const LOGIN_USERS = 2_000;
-const BENCH_PASSWORD = "bench password";
+/** What a row sends: the same to the API (under /trpc) and to the floor, but for the path prefix. */
+interface RowRequest {
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  /** A fixed body, or one per request. */
+  body?: () => string;
+  /** Sees each answer (a refresh chain takes its next token from it). */
+  onResponse?: (body: string) => void;
+}
 
-/** A public client whose calls come from a random address (the test API trusts X-Forwarded-For). */
-const fromFreshIp = (env: BenchEnv) =>
-  createSesameClient({ url: env.api.url, headers: { "x-forwarded-for": `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}` } });
+interface Row {
+  id: string;
+  procedure: string;
+  request: (target: "api" | "floor") => RowRequest;
+}
 
-const rows: BenchRow[] = [
-  {
-    name: "baseline: tenants.get (auth + 1 select)",
-    baseline: true,
-    prepare: async () => (client) => client.tenants.get.query(),
-  },
-  {
-    name: "select 1 (pool, no HTTP)",
-    prepare: async (env) => () => env.api.deps.db.execute(sql`select 1`),
-  },
-  {
-    name: "sessions.create",
-    prepare: async (env) => {
-      const users = await bulkUsers(env, "create", 500, false);
-      return (client, i) => client.sessions.create.mutate({ userId: users[i % users.length]!, client: { userAgent: "bench/1.0" } });
-    },
-  },
-  {
-    name: "users.lock (1 session each)",
-    maxOps: LOCK_USERS,
-    prepare: async (env) => {
-      const users = await bulkUsers(env, "lock", LOCK_USERS, true);
-      return (client, i) => client.users.lock.mutate({ userId: users[i]!, wipe: false });
-    },
-  },
-  {
-    // Sign-ins are throttled per account (10 / 15 min) and per client IP: spread over enough users
-    // and fresh X-Forwarded-For addresses that the row measures sign-ins, throttle check included.
-    name: "auth.login (argon2id verify + new session)",
-    maxOps: LOGIN_USERS * 9,
-    prepare: async (env) => {
-      const passwordHash = await hashPassword(BENCH_PASSWORD);
-      await env.api.deps.db.execute(sql`
-        insert into users (tenant_id, username, status, password_hash)
-        select ${env.tenantId}::uuid, 'login-' || g, 'active', ${passwordHash} from generate_series(1, ${LOGIN_USERS}) g`);
-      const [{ code }] = (await env.api.deps.db.execute<{ code: string }>(sql`select code from tenants where id = ${env.tenantId}`)) as unknown as [{ code: string }];
-      return (_client, i) =>
-        fromFreshIp(env).auth.login.mutate({ tenant: code, identifier: `login-${(i % LOGIN_USERS) + 1}`, password: BENCH_PASSWORD });
-    },
-  },
-  {
-    // Each operation takes a session's live refresh token and puts back its child, so no two
-    // workers ever present the same token (which would be reuse, or a grace replay).
-    name: "auth.refresh (rotate + new access token)",
-    prepare: async (env) => {
-      const users = await bulkUsers(env, "refresh", CONCURRENCY * 4, false);
-      const admin = env.clients[0]!;
-      const live: string[] = [];
-      for (const userId of users) live.push((await admin.sessions.create.mutate({ userId })).refreshToken);
-      return async (client) => {
-        const token = live.shift()!;
-        const next = await client.auth.refresh.mutate({ refreshToken: token });
-        live.push(next.refreshToken);
-      };
-    },
-  },
-];
-
-interface RowResult {
-  name: string;
-  ops: number;
-  opsPerSecond: number;
+interface Measured {
+  rps: number;
   p50: number;
-  p95: number;
-  baseline: boolean;
+  p99: number;
+  failures: number;
 }
 
-async function runRow(env: BenchEnv, row: BenchRow): Promise<RowResult> {
-  const op = await row.prepare(env);
-  const max = row.maxOps ?? Number.POSITIVE_INFINITY;
-  let next = 0;
-  const latencies: number[] = [];
-  let measuring = false;
-  const warmupEnds = performance.now() + WARMUP_MS;
-  const ends = warmupEnds + SECONDS * 1000;
-  let measuredOps = 0;
-  let measureStart = 0;
-  const worker = async (client: SesameClient) => {
-    for (;;) {
-      const now = performance.now();
-      if (now >= ends || next >= max) return;
-      if (!measuring && now >= warmupEnds) {
-        measuring = true;
-        measureStart = now;
-      }
-      const i = next++;
-      const started = performance.now();
-      await op(client, i);
-      if (measuring && started >= measureStart) {
-        latencies.push(performance.now() - started);
-        measuredOps += 1;
-      }
-    }
+async function measure(baseUrl: string, path: string, spec: RowRequest): Promise<Measured> {
+  const request = {
+    method: spec.method,
+    path,
+    headers: { ...spec.headers, ...(spec.method === "POST" ? { "content-type": "application/json" } : {}) },
+    ...(spec.body ? { setupRequest: (r: CannonRequest) => ({ ...r, body: spec.body!() }) } : {}),
+    ...(spec.onResponse ? { onResponse: (_status: number, body: string) => spec.onResponse!(body) } : {}),
   };
-  await Promise.all(env.clients.map(worker));
-  // Until the last operation finished: every counted operation is inside the window.
-  const elapsed = (performance.now() - (measuring ? measureStart : warmupEnds - WARMUP_MS)) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
-  return { name: row.name, ops: measuredOps, opsPerSecond: measuredOps / elapsed, p50: pct(0.5), p95: pct(0.95), baseline: row.baseline === true };
-}
-
-function printResults(results: RowResult[], backends: SesameBackends) {
-  const base = results.find((r) => r.baseline);
-  console.log(`\nsesame api bench — postgres: ${backends.description.postgres}, cache: ${backends.description.cache}, concurrency ${CONCURRENCY}, ${SECONDS}s per row`);
-  console.table(
-    results.map((r) => ({
-      row: r.name,
-      ops: r.ops,
-      "ops/s": Math.round(r.opsPerSecond),
-      "p50 ms": Number(r.p50.toFixed(2)),
-      "p95 ms": Number(r.p95.toFixed(2)),
-      "× baseline": base ? Number((r.opsPerSecond / base.opsPerSecond).toFixed(3)) : null,
-    })),
-  );
+  const options = { url: baseUrl, connections: CONNECTIONS, requests: [request] };
+  await autocannon({ ...options, duration: 1 });
+  const result = await autocannon({ ...options, duration: SECONDS });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
 }
 
 async function main() {
@@ -200,30 +110,103 @@ async function main() {
     await server.unsafe(`CREATE DATABASE "${databaseName}"`);
     cleanups.unshift(() => server.unsafe(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
     await runMigrations(databaseUrl.toString());
-    const shim = await startUpstashShim({ token: randomBytes(24).toString("base64url"), redisUrl: REDIS_URL });
-    cleanups.unshift(() => shim.close());
-    const backends: SesameBackends = {
-      databaseUrl: databaseUrl.toString(),
-      upstash: { url: shim.url, token: shim.token },
-      redisUrl: REDIS_URL ?? null,
-      cachePrefix: `sesame-bench:${randomBytes(6).toString("hex")}:`,
-      description: { postgres: "real", cache: REDIS_URL ? "redis (via shim)" : "memory (via shim)" },
+    const db = postgres(databaseUrl.toString(), { max: 2, onnotice: () => undefined });
+    cleanups.unshift(() => db.end({ timeout: 2 }));
+
+    const key = await generateStoredKey(new Date());
+    const rootKey = `sesame_root_${randomBytes(32).toString("base64url")}`;
+    const apiEnv = {
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATABASE_URL: databaseUrl.toString(),
+      REDIS_URL,
+      SESAME_CACHE_PREFIX: `sesame-bench:${randomBytes(6).toString("hex")}:`,
+      SESAME_ROOT_KEY: rootKey,
+      SESAME_ISSUER: ISSUER,
+      SESAME_AUDIENCE: AUDIENCE,
+      SESAME_SIGNING_KEYS: JSON.stringify({ keys: [key] }),
+      SESAME_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      SESAME_INTROSPECTION_SECRET: randomBytes(32).toString("base64url"),
+      LOG_LEVEL: "info",
     };
-    const api = await startApi({ backends, config: { database: { url: backends.databaseUrl, embedded: false, poolMax: 10 } } });
-    cleanups.unshift(() => api.stop());
-    const { tenant, key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode("B"), name: "Bench" });
-    const env: BenchEnv = {
-      api,
-      tenantId: tenant.id,
-      apiKey: key,
-      clients: Array.from({ length: CONCURRENCY }, () => createSesameClient({ url: api.url, apiKey: key })),
-    };
-    const results: RowResult[] = [];
-    for (const row of rows) {
-      results.push(await runRow(env, row));
-      console.log(`  ${row.name}: ${Math.round(results.at(-1)!.opsPerSecond)} ops/s`);
+    const api = await startProcess(here("../src/main.ts"), apiEnv, (line) => /listening on (http:\/\/[^"\s]+)/.exec(line)?.[1] ?? null);
+    cleanups.unshift(() => stop(api.child));
+    // The floor's pool is the size the API picks for itself (DATABASE_POOL_MAX, else its default).
+    const poolMax = Number(process.env.DATABASE_POOL_MAX) || DEFAULT_POOL_MAX;
+    const floor = await startProcess(
+      here("./floor-server.ts"),
+      { BENCH_FLOOR: JSON.stringify({ databaseUrl: databaseUrl.toString(), poolMax, issuer: ISSUER, audience: AUDIENCE, publicJwk: key.publicJwk, privateJwk: key.privateJwk, kid: key.kid }) },
+      (line) => (line.startsWith("{") ? ((JSON.parse(line) as { url?: string }).url ?? null) : null),
+    );
+    cleanups.unshift(() => stop(floor.child));
+
+    // Data: a tenant and its key, users with a couple of sessions each, a signed-in user.
+    const root = createSesameClient({ url: api.url, apiKey: rootKey });
+    const { tenant, key: apiKey } = await root.tenants.create.mutate({ code: `B${randomBytes(4).toString("hex").toUpperCase()}`, name: "Bench" });
+    const admin = createSesameClient({ url: api.url, apiKey });
+    const users = (await db`
+      insert into users (tenant_id, username, username_key, status)
+      select ${tenant.id}::uuid, 'bench-' || g, 'bench-' || g, 'active' from generate_series(1, 2000) g returning id`).map((r) => r.id as string);
+    await db`
+      insert into sessions (tenant_id, user_id, provider, expires_at)
+      select ${tenant.id}::uuid, id, 'admin', now() + interval '1 day' from users, generate_series(1, 2) where tenant_id = ${tenant.id}`;
+    const signedIn = await admin.sessions.create.mutate({ userId: users[0]! });
+    // Refresh chains: each request takes a live token and puts back its child, so no two
+    // connections ever present one token (that would be reuse, or a grace replay).
+    const chains = { api: [] as string[], floor: [] as string[] };
+    for (const target of ["api", "floor"] as const) {
+      for (let i = 0; i < CONNECTIONS * 3; i++) chains[target].push((await admin.sessions.create.mutate({ userId: users[100 + i]! })).refreshToken);
     }
-    printResults(results, backends);
+
+    let next = 0;
+    const anyUser = () => users[next++ % users.length]!;
+    const adminAuth = { authorization: `Bearer ${apiKey}` };
+    const rows: Row[] = [
+      { id: "auth.me", procedure: "auth.me", request: () => ({ method: "GET", headers: { authorization: `Bearer ${signedIn.accessToken}` } }) },
+      { id: "tenants.get", procedure: "tenants.get", request: () => ({ method: "GET", headers: adminAuth }) },
+      { id: "users.get", procedure: "users.get", request: () => ({ method: "POST", headers: adminAuth, body: () => JSON.stringify({ userId: anyUser() }) }) },
+      { id: "sessions.list", procedure: "sessions.list", request: () => ({ method: "POST", headers: adminAuth, body: () => JSON.stringify({ userId: anyUser() }) }) },
+      {
+        id: "sessions.create",
+        procedure: "sessions.create",
+        request: () => ({ method: "POST", headers: adminAuth, body: () => JSON.stringify({ userId: anyUser(), client: { userAgent: "bench/1.0" } }) }),
+      },
+      {
+        id: "auth.refresh",
+        procedure: "auth.refresh",
+        request: (target) => ({
+          method: "POST",
+          headers: {},
+          body: () => JSON.stringify({ refreshToken: chains[target].shift() }),
+          onResponse: (body) => {
+            const child = /"refreshToken":"(rt_[^"]+)"/.exec(body)?.[1];
+            if (child) chains[target].push(child);
+          },
+        }),
+      },
+    ];
+    const only = process.env.BENCH_ROWS?.split(",").filter(Boolean);
+    const results: { row: Row; api: Measured; floor: Measured }[] = [];
+    for (const row of only ? rows.filter((r) => only.includes(r.id)) : rows) {
+      process.stderr.write(`measuring ${row.id}…\n`);
+      const floorResult = await measure(floor.url, `/${row.procedure}`, row.request("floor"));
+      const apiResult = await measure(api.url, `/trpc/${row.procedure}`, row.request("api"));
+      results.push({ row, api: apiResult, floor: floorResult });
+    }
+
+    const pad = (text: string | number, width: number) => String(text).padEnd(width);
+    console.log(`\napi bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), pool ${poolMax}, Node ${process.version}, real Postgres + TCP Redis\n`);
+    console.log(`${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}failures`);
+    for (const { row, api: a, floor: f } of results) {
+      console.log(
+        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${a.failures}/${f.failures}`,
+      );
+    }
+    if (results.some((r) => r.api.failures > 0 || r.floor.failures > 0)) {
+      console.error("\nsome rows had non-2xx answers or errors (API/floor): their figures are not comparable");
+      process.exitCode = 1;
+    }
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error("cleanup failed:", error));
     await server.end({ timeout: 5 });

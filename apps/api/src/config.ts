@@ -40,6 +40,9 @@ export interface WebhookConfig {
   retryScheduleMs: number[];
 }
 
+/** Postgres connections per API process when DATABASE_POOL_MAX is not set. */
+export const DEFAULT_POOL_MAX = 10;
+
 /** Resolves the configuration; in development, reads or creates `.data/dev-secrets.json`. */
 export function resolveApiConfig(env: ApiEnv): ApiConfig {
   const dev = env.NODE_ENV !== "production";
@@ -64,7 +67,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
       url: env.DATABASE_URL ?? embeddedPostgresUrl("127.0.0.1", DEV_PORTS.postgres, need(undefined, secrets?.postgresPassword, "DATABASE_URL")),
       embedded,
       // PGlite serves one connection and resets extra ones instead of queueing them.
-      poolMax: embedded ? 1 : (env.DATABASE_POOL_MAX ?? 10),
+      poolMax: embedded ? 1 : (env.DATABASE_POOL_MAX ?? DEFAULT_POOL_MAX),
     },
     cache,
     rootKey: need(env.SESAME_ROOT_KEY, secrets?.rootKey, "SESAME_ROOT_KEY"),
