@@ -36,6 +36,19 @@ export interface CreateApiAppOptions {
 export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
   const app = new Hono();
   const remoteAddress = options.remoteAddress ?? (() => null);
+  const { metrics } = deps;
+
+  // First, so every answer is counted, refusals and 413s included. Labels are bounded: a known
+  // procedure or a route pattern, never a raw path a caller chose.
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routeLabel(c.req.path, c.req.routePath);
+    const status = String(c.res.status);
+    metrics.requests.inc({ route, method: c.req.method, status });
+    metrics.duration.observe({ route }, (performance.now() - started) / 1000);
+    if (c.res.status === 503) metrics.unavailable.inc({ route });
+  });
 
   // Before anything reads a body: refused on Content-Length alone, or counted while streaming
   // (chunked) and cut off at the limit, so an oversized body is never held in memory.
@@ -73,6 +86,17 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
 
+  // Off unless SESAME_METRICS_TOKEN is set, and then only with it: the figures (traffic, refusals,
+  // backlog) are for operators, and the API often listens on a public address.
+  app.get("/metrics", async (c) => {
+    const expected = deps.config.metricsToken;
+    if (!expected) return c.text("404 Not Found", 404);
+    const token = bearerToken(c.req.header("authorization") ?? null);
+    if (!token || !constantTimeEqual(token, expected)) return c.json({ error: "unauthorized" }, 401, { "WWW-Authenticate": "Bearer" });
+    c.header("Cache-Control", "no-store");
+    return c.body(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType });
+  });
+
   // Public: names and status only. Why a dependency failed goes to the log, not to strangers.
   app.get("/readyz", async (c) => {
     const [database, cache] = await Promise.all([
@@ -97,7 +121,9 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     const body = introspectionRequestSchema.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: "invalid_request", message: "body must be { sessionId: uuid }" }, 400);
     c.header("Cache-Control", "no-store");
-    return c.json(await introspectSession(deps, body.data));
+    const answer = await introspectSession(deps, body.data);
+    metrics.introspections.inc({ result: answer.active ? "active" : answer.reason });
+    return c.json(answer);
   });
 
   app.all(`${TRPC_ENDPOINT}/*`, (c) => {
@@ -141,4 +167,15 @@ async function check(deps: AppDeps, name: string, probe: () => Promise<unknown>)
     deps.logger.warn({ err: error, dependency: name }, "readiness check failed");
     return "unavailable";
   }
+}
+
+/** `trpc:<procedure>` (or `trpc:batch`), the REST route pattern, or `unmatched`. */
+function routeLabel(path: string, routePath: string): string {
+  if (path.startsWith(`${TRPC_ENDPOINT}/`)) {
+    const procedure = path.slice(TRPC_ENDPOINT.length + 1);
+    if (procedure.includes(",")) return "trpc:batch";
+    return procedure in appRouter._def.procedures ? `trpc:${procedure}` : "trpc:unknown";
+  }
+  // Only the catch-all middlewares matched: the not-found answer.
+  return routePath === "*" || routePath === "/*" ? "unmatched" : routePath;
 }

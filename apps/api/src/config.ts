@@ -28,6 +28,10 @@ export interface ApiConfig {
   /** Larger request bodies are refused with 413 before they are read. */
   maxBodyBytes: number;
   logLevel: ApiEnv["LOG_LEVEL"];
+  /** `SESAME_METRICS_TOKEN`: the bearer token `GET /metrics` requires; null turns /metrics off. */
+  metricsToken?: string | null;
+  /** `SESAME_CPU_PROF`: where main.ts writes a CPU profile on shutdown; null when not profiling. */
+  cpuProfileDir?: string | null;
   webhooks: WebhookConfig;
 }
 
@@ -90,5 +94,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
       httpsOnly: env.NODE_ENV === "production",
       retryScheduleMs: env.SESAME_WEBHOOKS_RETRY_SCHEDULE,
     },
+    cpuProfileDir: env.SESAME_CPU_PROF ?? null,
+    metricsToken: env.SESAME_METRICS_TOKEN ?? null,
   };
 }

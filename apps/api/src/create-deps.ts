@@ -3,7 +3,9 @@ import { createCache } from "@sesame/cache/node";
 import type { ApiConfig } from "./config.ts";
 import { createDb } from "./db/client.ts";
 import type { AppDeps } from "./deps.ts";
+import { sql } from "drizzle-orm";
 import { createLogger } from "./lib/logger.ts";
+import { countingLimiter, createApiMetrics } from "./lib/metrics.ts";
 import { createFileKeyRing, loadKeyRing, parseKeySet, readOrCreateKeyFile, generateStoredKey } from "./lib/signing-keys.ts";
 
 export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> = {}): Promise<AppDeps & { close(): Promise<void> }> {
@@ -26,14 +28,27 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
           onError: (error) => logger.warn({ err: error }, "signing key file changed but could not be read; keeping the previous keys"),
         })
       : await loadKeyRing(keySet);
+  const database = overrides.db ?? db;
+  const metrics =
+    overrides.metrics ??
+    createApiMetrics({
+      // The pending rows are the partial index cache_outbox_pending_idx: counted without a table scan.
+      outboxBacklog: async () => {
+        const [row] = await database.execute<{ pending: number; oldest: number }>(sql`
+          select count(*)::int as pending, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
+          from cache_outbox where delivered_at is null`);
+        return { pending: Number(row?.pending ?? 0), oldestAgeSeconds: Math.max(0, Number(row?.oldest ?? 0)) };
+      },
+    });
   const deps: AppDeps = {
     config,
     db,
     cache: cache.store,
     keys,
     logger,
-    limiter: cache.limiter,
+    limiter: countingLimiter(cache.limiter, metrics),
     now,
+    metrics,
     ...overrides,
   };
   return {

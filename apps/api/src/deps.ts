@@ -3,6 +3,7 @@ import type { RateLimiter, SessionCacheStore } from "@sesame/cache";
 import type { Logger } from "pino";
 import type { ApiConfig } from "./config.ts";
 import type { Db } from "./db/client.ts";
+import type { ApiMetrics } from "./lib/metrics.ts";
 import type { KeyRing } from "./lib/signing-keys.ts";
 
 export interface AppDeps {
@@ -13,4 +14,6 @@ export interface AppDeps {
   logger: Logger;
   limiter: RateLimiter;
   now: () => Date;
+  /** Prometheus counters and gauges of this instance (`GET /metrics`). */
+  metrics: ApiMetrics;
 }

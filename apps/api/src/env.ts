@@ -53,6 +53,10 @@ export const apiEnvSchema = z.object({
       }
       return parsed;
     }),
+  /** Bearer token for `GET /metrics`; unset, /metrics answers 404 (README.md, "Metrics"). */
+  SESAME_METRICS_TOKEN: secretSchema.optional(),
+  /** A directory: record a V8 CPU profile and write it there on shutdown (lib/cpu-profile.ts). */
+  SESAME_CPU_PROF: z.string().optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

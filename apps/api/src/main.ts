@@ -8,6 +8,7 @@ import { resolveApiConfig } from "./config.ts";
 import { createDeps } from "./create-deps.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { readApiEnv } from "./env.ts";
+import { startCpuProfile } from "./lib/cpu-profile.ts";
 import { createLogger } from "./lib/logger.ts";
 import { startCacheOutboxWorker } from "./services/revocation/outbox-worker.ts";
 import { WORKER_POOL_MAX, startWebhookWorker } from "./services/webhooks/worker.ts";
@@ -15,6 +16,7 @@ import { createDb } from "./db/client.ts";
 
 async function main() {
   const config = resolveApiConfig(readApiEnv());
+  const profiler = config.cpuProfileDir ? await startCpuProfile(config.cpuProfileDir) : null;
   if (config.database.embedded) {
     // `npm run dev` starts embedded Postgres beside us (tooling/dev-services); wait for it.
     await waitForTcp("127.0.0.1", DEV_PORTS.postgres, 60_000);
@@ -50,6 +52,7 @@ async function main() {
     await webhookWorker.stop();
     await webhookPool?.close();
     await deps.close();
+    if (profiler) deps.logger.info({ path: await profiler.stop() }, "CPU profile written");
     process.exit(0);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));

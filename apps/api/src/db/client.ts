@@ -6,21 +6,55 @@ export interface CreateDbOptions {
   url: string;
   /** Pool size. Embedded Postgres (PGlite) serves exactly one connection: use 1 there. */
   max?: number;
+  /**
+   * Named prepared statements for every query (default true). Off only behind a pooler that cannot
+   * keep them (PgBouncer in transaction mode before 1.21): `DATABASE_PREPARE=false`.
+   */
+  prepare?: boolean;
   /** Called with each statement as it is sent, and the pool connection's number (tests count queries with it; postgres.js `debug`). */
   onQuery?: (statement: string, connection: number) => void;
 }
 
 /** A postgres.js pool and drizzle over it. Call `close()` on shutdown. */
-export function createDb({ url, max = 10, onQuery }: CreateDbOptions) {
+export function createDb({ url, max = 10, prepare = true, onQuery }: CreateDbOptions) {
   const sql = postgres(url, {
     max,
+    prepare,
     onnotice: () => {},
     idle_timeout: 30,
     connect_timeout: 10,
     ...(onQuery ? { debug: (connection: number, statement: string) => onQuery(statement, connection) } : {}),
   });
-  const db = drizzle(sql, { schema });
+  const db = drizzle(prepare ? preparedByDefault(sql) : sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+type Sql = postgres.Sql;
+
+/**
+ * drizzle sends its ad-hoc queries with `prepare: false`; postgres.js then sends a query with
+ * parameters as Parse+Describe, waits for the parameter types, and only then Bind+Execute: two
+ * round trips per statement. Prepared, a statement seen before on the connection is one round
+ * trip (Bind+Execute). postgres.js keeps the statements per connection, keyed by their text, and
+ * drops them when the connection is recycled (`max_lifetime`); drizzle's SQL text depends only on
+ * the query's shape, never on values, so the set stays small.
+ */
+function preparedByDefault<T extends Sql>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === "unsafe") {
+        return (query: string, parameters?: unknown[], options?: { prepare?: boolean }) => target.unsafe(query, parameters as never, { ...options, prepare: true });
+      }
+      if (property === "begin" || property === "savepoint") {
+        const open = Reflect.get(target, property, receiver) as (...args: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => {
+          const work = args.pop() as (inner: Sql) => unknown;
+          return open.call(target, ...args, (inner: Sql) => work(preparedByDefault(inner)));
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
 }
 
 export type Db = ReturnType<typeof createDb>["db"];

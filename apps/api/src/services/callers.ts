@@ -13,6 +13,7 @@ import type { AppDeps } from "../deps.ts";
 import { constantTimeEqual, sha256Hex } from "../lib/crypto.ts";
 import { apiError, unauthorizedBecause } from "../lib/errors.ts";
 import { API_KEY_PREFIX } from "./api-keys/api-keys.ts";
+import { apiKeyCache } from "./api-keys/api-key-cache.ts";
 import type { Actor, UserScope } from "./scope.ts";
 import { acceptanceInputOf, sessionStandingQuery } from "./sessions/standing-query.ts";
 import { verifyAccessToken } from "./tokens/access-tokens.ts";
@@ -32,14 +33,22 @@ async function authenticateAdmin(deps: AppDeps, authorization: string | null): P
   const token = bearerToken(authorization);
   if (!token || !token.startsWith(API_KEY_PREFIX)) throw unauthorized();
   // The lookup is by SHA-256 of a 256-bit secret: an index probe reveals nothing useful to time.
-  const [key] = await deps.db
-    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, lastUsedAt: apiKeys.lastUsedAt })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, sha256Hex(token)), isNull(apiKeys.revokedAt)))
-    .limit(1);
-  if (!key) throw unauthorized();
+  const keyHash = sha256Hex(token);
+  const cache = apiKeyCache(deps.db);
+  let key = cache.get(keyHash);
+  if (!key) {
+    const [row] = await deps.db
+      .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, lastUsedAt: apiKeys.lastUsedAt })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+      .limit(1);
+    if (!row) throw unauthorized();
+    key = { id: row.id, tenantId: row.tenantId, lastUsedAt: row.lastUsedAt?.getTime() ?? null };
+    cache.set(keyHash, key);
+  }
   const now = deps.now();
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+  if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+    key.lastUsedAt = now.getTime();
     const stale = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
     await deps.db
       .update(apiKeys)

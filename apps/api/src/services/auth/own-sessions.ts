@@ -11,7 +11,7 @@ import { apiError, notFound } from "../../lib/errors.ts";
 import { toPublicSession } from "../mappers.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
 import type { UserScope } from "../scope.ts";
-import { loadPublicUser, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
+import { loadPublicUserById, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
 
 const LOGOUT = { type: "lock", cause: "logout" } as const;
 
@@ -23,10 +23,14 @@ export async function callerUserRow(deps: AppDeps, scope: UserScope): Promise<Us
 }
 
 export async function getMe(deps: AppDeps, scope: UserScope): Promise<{ user: User; session: Session }> {
-  const user = await callerUserRow(deps, scope);
-  const [session] = await deps.db.select().from(sessions).where(eq(sessions.id, scope.sessionId)).limit(1);
-  if (!session) throw apiError("UNAUTHORIZED", "Session is no longer valid");
-  return { user: await loadPublicUser(deps.db, user, deps.now()), session: toPublicSession(session, { currentSessionId: scope.sessionId }) };
+  // Independent reads sent together: one wait for Postgres instead of three in a row.
+  const [user, [session]] = await Promise.all([
+    loadPublicUserById(deps.db, scope.tenantId, scope.userId, deps.now()),
+    deps.db.select().from(sessions).where(eq(sessions.id, scope.sessionId)).limit(1),
+  ]);
+  // Authentication has just checked both; a delete racing this request lands here.
+  if (!user || !session) throw apiError("UNAUTHORIZED", "Session is no longer valid");
+  return { user, session: toPublicSession(session, { currentSessionId: scope.sessionId }) };
 }
 
 /** The caller's sessions, newest first: active ones, or every one not deleted with `includeInactive`. */

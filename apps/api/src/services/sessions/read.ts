@@ -8,8 +8,8 @@ import { findSession, type SessionRef } from "./find-session.ts";
 
 /** By default the sessions the edge accepts now; `includeInactive` adds signed-out and expired ones. */
 export async function listSessions(deps: AppDeps, scope: AdminScope, input: { userId: string; includeInactive?: boolean }): Promise<Session[]> {
-  await findUser(deps.db, scope.tenantId, input.userId);
-  const rows = await userSessionsQuery(deps.db, scope.tenantId, input.userId, input.includeInactive ? {} : { activeAt: deps.now() });
+  // Sent together: the sessions query is tenant-scoped, and NOT_FOUND still wins when the user is not here.
+  const [, rows] = await Promise.all([findUser(deps.db, scope.tenantId, input.userId), userSessionsQuery(deps.db, scope.tenantId, input.userId, input.includeInactive ? {} : { activeAt: deps.now() })]);
   return rows.map((r) => toPublicSession(r));
 }
 

@@ -141,6 +141,15 @@ export async function loadPublicUser(db: DbOrTx, row: UserRow, now: Date): Promi
   return user!;
 }
 
+/**
+ * The public user by id (not deleted, in this tenant), or null: the row and its derived fields are
+ * read together, one wait for Postgres instead of two in a row.
+ */
+export async function loadPublicUserById(db: DbOrTx, tenantId: string, userId: string, now: Date): Promise<User | null> {
+  const [[row], derived] = await Promise.all([userByIdQuery(db, tenantId, userId), loadDerived(db, tenantId, [userId], now)]);
+  return row ? toPublicUser(row, derived.get(row.id) ?? NO_SESSIONS) : null;
+}
+
 /** The user (not deleted) in this tenant, or NOT_FOUND — the same answer for another tenant's id. */
 export async function findUser(db: DbOrTx, tenantId: string, userId: string): Promise<UserRow> {
   const [row] = await userByIdQuery(db, tenantId, userId);
