@@ -19,6 +19,8 @@ export type SessionCheck = { ok: true; session: EdgeSession } | { ok: false; rej
 
 export type SessionCheckEvent =
   | { type: "cache_unavailable"; sessionId: string; error: unknown }
+  /** The cache's entry answered (a miss is an `introspection`). */
+  | { type: "session_cache_hit"; sessionId: string }
   | { type: "introspection"; sessionId: string }
   | { type: "introspection_unavailable"; sessionId: string; error: unknown };
 
@@ -40,7 +42,10 @@ export async function checkSession(claims: AccessTokenClaims, deps: SessionCheck
     deps.onEvent?.({ type: "cache_unavailable", sessionId: claims.sid, error });
   }
   const fromCache = decideEdgeAccess(evidence, claims, now);
-  if (fromCache.decision !== "ask_api") return outcome(fromCache, claims);
+  if (fromCache.decision !== "ask_api") {
+    deps.onEvent?.({ type: "session_cache_hit", sessionId: claims.sid });
+    return outcome(fromCache, claims);
+  }
 
   deps.onEvent?.({ type: "introspection", sessionId: claims.sid });
   let answer;

@@ -25,6 +25,8 @@ export interface EdgeEnv {
   upstreamUrl: string | undefined;
   publicPaths: string[];
   routeGroups: Record<string, string[]>;
+  /** `SESAME_METRICS_TOKEN`: the bearer token `GET /_sesame/metrics` requires (Node only); null turns it off. */
+  metricsToken: string | null;
 }
 
 const DEFAULT_API_URL = "http://127.0.0.1:4000";
@@ -44,6 +46,7 @@ const schema = z.object({
   UPSTREAM_URL: httpUrlSchema.optional(),
   SESAME_PUBLIC_PATHS: z.string().optional(),
   SESAME_ROUTE_GROUPS: z.string().optional(),
+  SESAME_METRICS_TOKEN: secretSchema.optional(),
 });
 
 const routeGroupsSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
@@ -104,6 +107,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
     upstreamUrl: env.UPSTREAM_URL,
     publicPaths,
     routeGroups,
+    metricsToken: env.SESAME_METRICS_TOKEN ?? null,
   };
 }
 

@@ -20,6 +20,10 @@ export type SessionAuthEvent =
   | SessionCheckEvent
   /** A signature was checked (token-cache miss). */
   | { type: "token_verified"; sessionId: string }
+  /** A token was found already verified in the token cache. */
+  | { type: "token_cache_hit" }
+  /** The check's outcome: `allowed`, or the refusal's reason (`missing_token`, `session_revoked`, `temporarily_unavailable`, …). */
+  | { type: "decision"; decision: string }
   | { type: "keys_changed" };
 
 export interface SessionAuthOptions {
@@ -87,6 +91,12 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
   const tokenCacheSize = options.tokenCacheSize ?? 10_000;
   const onEvent = options.onEvent;
   const clock = options.now ?? (() => new Date());
+  const decided = (decision: string) => onEvent?.({ type: "decision", decision });
+  /** Reports the refusal's reason; returns the exception to throw. */
+  const refused = <E extends Error>(reason: string, exception: E): E => {
+    decided(reason);
+    return exception;
+  };
   const tokenCache = tokenCacheSize > 0 ? createTokenCache({ max: tokenCacheSize, clockToleranceSeconds: leewaySeconds }) : undefined;
   let keysGeneration = 0;
   const keySet = createJwksKeySet({
@@ -126,6 +136,7 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
   async function claimsFor(token: string, now: Date, keepAlive: (promise: Promise<void>) => void): Promise<AccessTokenClaims> {
     const cached = tokenCache?.get(token, now);
     if (cached) {
+      onEvent?.({ type: "token_cache_hit" });
       // Keys are otherwise only refetched by verifications; a warm token cache must still notice a withdrawn key.
       const refresh = keySet.refreshIfStale();
       if (refresh) keepAlive(refresh);
@@ -134,8 +145,8 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
     const generation = keysGeneration;
     const result = await verify(token, now);
     if (!result.ok) {
-      if (result.reason === "unavailable") throw unavailable(result.description);
-      throw rejectionException({ status: 401, error: result.reason, description: result.description });
+      if (result.reason === "unavailable") throw refused("temporarily_unavailable", unavailable(result.description));
+      throw refused(result.reason, rejectionException({ status: 401, error: result.reason, description: result.description }));
     }
     onEvent?.({ type: "token_verified", sessionId: result.claims.sid });
     // A key change during the verification may have withdrawn the key it used: do not remember it.
@@ -145,8 +156,8 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
 
   return async function sessionAuthMiddleware(c, next) {
     const bearer = parseBearerAuthorization(c.req.header("authorization"));
-    if (bearer.kind === "absent") throw missingTokenException();
-    if (bearer.kind === "malformed") throw rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" });
+    if (bearer.kind === "absent") throw refused("missing_token", missingTokenException());
+    if (bearer.kind === "malformed") throw refused("invalid_token", rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" }));
     const now = clock();
     const claims = await claimsFor(bearer.token, now, (promise) => {
       // On Workers, background work must be handed to waitUntil or it is cut off with the response.
@@ -157,7 +168,8 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
       }
     });
     const check = await checkSession(claims, sessionDeps, now);
-    if (!check.ok) throw rejectionException(check.rejection);
+    if (!check.ok) throw refused(check.rejection.error, rejectionException(check.rejection));
+    decided("allowed");
     c.set("session", check.session);
     await next();
   };

@@ -11,6 +11,7 @@ import { authOptionsFromEnv } from "./config-from-env.ts";
 import { createEchoUpstream } from "./dev-echo-upstream.ts";
 import { parseEdgeEnv, readProcessEnv } from "./env.ts";
 import type { SessionAuthEvent } from "./middleware.ts";
+import { createEdgeMetrics } from "./node-metrics.ts";
 
 const log = (message: string) => console.log(`[sesame edge] ${message}`);
 
@@ -36,7 +37,8 @@ async function developmentDefaults(raw: Record<string, string | undefined>): Pro
 function createEventLogger(): (event: SessionAuthEvent) => void {
   const lastLogged = new Map<string, number>();
   return (event) => {
-    if (event.type === "token_verified" || event.type === "introspection") return;
+    // Routine events (verifications, cache hits, decisions) are for the metrics, not the log.
+    if (event.type === "token_verified" || event.type === "introspection" || event.type === "token_cache_hit" || event.type === "session_cache_hit" || event.type === "decision") return;
     const now = Date.now();
     if (now - (lastLogged.get(event.type) ?? 0) < 10_000) return;
     lastLogged.set(event.type, now);
@@ -60,8 +62,14 @@ async function main(): Promise<void> {
     log(`dev: UPSTREAM_URL is unset, proxying to a built-in echo upstream at ${upstreamUrl}`);
   }
 
-  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, onEvent: createEventLogger() });
-  const server = await listen(app.fetch, { host: env.host, port: env.port });
+  const metrics = createEdgeMetrics();
+  const logEvent = createEventLogger();
+  const onEvent = (event: SessionAuthEvent) => {
+    metrics.onEvent(event);
+    logEvent(event);
+  };
+  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, onEvent });
+  const server = await listen(metrics.wrapFetch(app.fetch, env.metricsToken), { host: env.host, port: env.port });
   log(`listening on ${server.url} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
 
   let stopping = false;
