@@ -4,7 +4,6 @@
  * `GET /_sesame/metrics` — in the edge's own namespace, so an upstream's `/metrics` is still
  * proxied — when `SESAME_METRICS_TOKEN` is set, and then only with that bearer token.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
 import { parseBearerAuthorization } from "@sesame/core";
 import { Counter, Registry, collectDefaultMetrics } from "prom-client";
 import type { SessionAuthEvent } from "./middleware.ts";
@@ -66,7 +65,7 @@ export function createEdgeMetrics() {
 
   async function serve(request: Request, token: string): Promise<Response> {
     const bearer = parseBearerAuthorization(request.headers.get("authorization"));
-    if (bearer.kind !== "token" || !sameSecret(bearer.token, token)) {
+    if (bearer.kind !== "token" || !(await sameSecret(bearer.token, token))) {
       return new Response(JSON.stringify({ error: "unauthorized" }), { status: 401, headers: { "content-type": "application/json", "www-authenticate": "Bearer" } });
     }
     return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });
@@ -75,8 +74,11 @@ export function createEdgeMetrics() {
   return { registry, onEvent, wrapFetch };
 }
 
-/** Constant-time comparison of two secrets (their SHA-256, so lengths do not leak either). */
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash("sha256").update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+/** Constant-time comparison of two secrets: their SHA-256 digests, so lengths do not leak either. */
+async function sameSecret(given: string, expected: string): Promise<boolean> {
+  const digest = async (value: string) => new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
+  const [a, b] = await Promise.all([digest(given), digest(expected)]);
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!;
+  return difference === 0;
 }
