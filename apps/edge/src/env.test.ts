@@ -34,6 +34,7 @@ describe("parseEdgeEnv", () => {
       upstreamUrl: undefined,
       publicPaths: [],
       routeGroups: {},
+      metricsToken: null,
     });
   });
 
