@@ -11,7 +11,7 @@ export interface ApiConfig {
   nodeEnv: ApiEnv["NODE_ENV"];
   host: string;
   port: number;
-  database: { url: string; embedded: boolean; poolMax: number };
+  database: { url: string; embedded: boolean; poolMax: number; prepare?: boolean };
   cache: CacheConfig;
   rootKey: string;
   /** Where the root key came from: printed at start only when generated for development. */
@@ -72,6 +72,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
       embedded,
       // PGlite serves one connection and resets extra ones instead of queueing them.
       poolMax: embedded ? 1 : (env.DATABASE_POOL_MAX ?? DEFAULT_POOL_MAX),
+      prepare: env.DATABASE_PREPARE,
     },
     cache,
     rootKey: need(env.SESAME_ROOT_KEY, secrets?.rootKey, "SESAME_ROOT_KEY"),

@@ -16,7 +16,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
       : config.signingKeys.kind === "file"
         ? await readOrCreateKeyFile(config.signingKeys.path, now())
         : { keys: [await generateStoredKey(now())] };
-  const { db, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax });
+  const { db, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax, prepare: config.database.prepare ?? true });
   // One connection for the session store and the limiter; the limiter's windows follow `now`.
   const cache = createCache(config.cache, { now });
   const logger = createLogger(config.logLevel);

@@ -25,6 +25,10 @@ export const apiEnvSchema = z.object({
   PORT: portSchema(4000),
   DATABASE_URL: z.url().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
+  /** Named prepared statements (default on); off only behind a pooler that cannot keep them. */
+  DATABASE_PREPARE: z
+    .preprocess((v) => (v === undefined ? undefined : String(v).toLowerCase()), z.enum(["true", "false", "1", "0"]).optional())
+    .transform((v) => v === undefined || v === "true" || v === "1"),
   ...cacheEnvShape,
   SESAME_ROOT_KEY: secretSchema.optional(),
   SESAME_ISSUER: z.url().optional(),
