@@ -190,8 +190,9 @@ async function main() {
     const results: { row: Row; api: Measured; floor: Measured }[] = [];
     for (const row of only ? rows.filter((r) => only.includes(r.id)) : rows) {
       process.stderr.write(`measuring ${row.id}…\n`);
-      const floorResult = await measure(floor.url, `/${row.procedure}`, row.request("floor"));
+      // API first, then its floor: neither always gets the quieter moment of a shared machine.
       const apiResult = await measure(api.url, `/trpc/${row.procedure}`, row.request("api"));
+      const floorResult = await measure(floor.url, `/${row.procedure}`, row.request("floor"));
       results.push({ row, api: apiResult, floor: floorResult });
     }
 

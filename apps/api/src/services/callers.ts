@@ -8,14 +8,15 @@
  */
 import { bearerToken, checkCredentialAcceptance } from "@sesame/core";
 import { and, eq, isNull, lt, or } from "drizzle-orm";
-import { apiKeys, sessions } from "../db/schema.ts";
+import { apiKeys } from "../db/schema.ts";
 import type { AppDeps } from "../deps.ts";
 import { constantTimeEqual, sha256Hex } from "../lib/crypto.ts";
 import { apiError, unauthorizedBecause } from "../lib/errors.ts";
 import { API_KEY_PREFIX } from "./api-keys/api-keys.ts";
 import { apiKeyCache } from "./api-keys/api-key-cache.ts";
 import type { Actor, UserScope } from "./scope.ts";
-import { acceptanceInputOf, sessionStandingQuery } from "./sessions/standing-query.ts";
+import { hotReads } from "./hot-reads.ts";
+import { acceptanceInputOf } from "./sessions/standing-query.ts";
 import { verifyAccessToken } from "./tokens/access-tokens.ts";
 
 /** lastUsedAt is refreshed at most this often, so reads do not turn into a write per request. */
@@ -37,11 +38,7 @@ async function authenticateAdmin(deps: AppDeps, authorization: string | null): P
   const cache = apiKeyCache(deps.db);
   let key = cache.get(keyHash);
   if (!key) {
-    const [row] = await deps.db
-      .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, lastUsedAt: apiKeys.lastUsedAt })
-      .from(apiKeys)
-      .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
-      .limit(1);
+    const [row] = await hotReads(deps.db).apiKeyByHash.execute({ keyHash });
     if (!row) throw unauthorized();
     key = { id: row.id, tenantId: row.tenantId, lastUsedAt: row.lastUsedAt?.getTime() ?? null };
     cache.set(keyHash, key);
@@ -74,9 +71,7 @@ async function authenticateUser(deps: AppDeps, authorization: string | null): Pr
     throw verified.reason === "token_expired" ? unauthorizedBecause("token_expired", "Access token expired") : unauthorizedBecause("invalid_token", "Invalid access token");
   }
   const { claims } = verified;
-  const [row] = await sessionStandingQuery(deps.db)
-    .where(and(eq(sessions.id, claims.sid), eq(sessions.userId, claims.sub), eq(sessions.tenantId, claims.tid)))
-    .limit(1);
+  const [row] = await hotReads(deps.db).sessionStanding.execute({ sessionId: claims.sid, userId: claims.sub, tenantId: claims.tid });
   // A token signed by us for a session we do not have: the edge calls that revoked too.
   if (!row) throw unauthorizedBecause("session_revoked");
   const verdict = checkCredentialAcceptance(acceptanceInputOf(row), claims.gen, now);

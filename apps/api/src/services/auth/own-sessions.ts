@@ -9,6 +9,7 @@ import { sessions, type UserRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
 import { apiError, notFound } from "../../lib/errors.ts";
 import { toPublicSession } from "../mappers.ts";
+import { hotReads } from "../hot-reads.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
 import type { UserScope } from "../scope.ts";
 import { loadPublicUserById, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
@@ -26,7 +27,7 @@ export async function getMe(deps: AppDeps, scope: UserScope): Promise<{ user: Us
   // Independent reads sent together: one wait for Postgres instead of three in a row.
   const [user, [session]] = await Promise.all([
     loadPublicUserById(deps.db, scope.tenantId, scope.userId, deps.now()),
-    deps.db.select().from(sessions).where(eq(sessions.id, scope.sessionId)).limit(1),
+    hotReads(deps.db).sessionById.execute({ sessionId: scope.sessionId }),
   ]);
   // Authentication has just checked both; a delete racing this request lands here.
   if (!user || !session) throw apiError("UNAUTHORIZED", "Session is no longer valid");

@@ -4,6 +4,7 @@ import { asc, eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { tenants } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
+import { hotReads } from "../hot-reads.ts";
 import { apiError, notFound } from "../../lib/errors.ts";
 import { isUniqueViolation } from "../../lib/pg-errors.ts";
 import { createApiKeyInTx, type CreatedApiKey } from "../api-keys/api-keys.ts";
@@ -39,7 +40,7 @@ export async function listTenants(deps: AppDeps, _scope: RootScope): Promise<Ten
 }
 
 export async function getTenant(deps: AppDeps, scope: AdminScope): Promise<Tenant> {
-  const [row] = await deps.db.select().from(tenants).where(eq(tenants.id, scope.tenantId)).limit(1);
+  const [row] = await hotReads(deps.db).tenantById.execute({ tenantId: scope.tenantId });
   if (!row) throw notFound("Tenant");
   return toPublicTenant(row);
 }

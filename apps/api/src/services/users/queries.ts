@@ -3,8 +3,9 @@
  * The query builders are exported so the scale test can EXPLAIN exactly the SQL the procedures run.
  */
 import type { User } from "@sesame/core";
-import { and, asc, count, desc, eq, exists, gt, inArray, isNull, not, sql, type SQL } from "drizzle-orm";
-import type { DbOrTx, Tx } from "../../db/client.ts";
+import { and, asc, count, desc, eq, exists, gt, inArray, isNull, not, sql, type Placeholder, type SQL } from "drizzle-orm";
+import type { Db, DbOrTx, Tx } from "../../db/client.ts";
+import { hotReads, isPool } from "../hot-reads.ts";
 import { sessions, users, type UserRow } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
 import { toPublicUser, type UserDerived } from "../mappers.ts";
@@ -26,8 +27,11 @@ export interface ListUsersOptions extends UsersFilter {
 const likeContains = (q: string) => `%${q.replace(/[\\%_]/g, "\\$&")}%`;
 
 /** A session that makes its user `enrolled` at `now`: ENROLLED, not deleted, not expired. */
-const isEnrollingSession = (now: Date) =>
-  sql`(${sessions.state} = 'ENROLLED' and ${sessions.deletedAt} is null and ${sessions.expiresAt} > ${now.toISOString()}::timestamptz)`;
+const isEnrollingSession = (now: Date | Placeholder) =>
+  sql`(${sessions.state} = 'ENROLLED' and ${sessions.deletedAt} is null and ${sessions.expiresAt} > ${now instanceof Date ? now.toISOString() : now}::timestamptz)`;
+
+/** A value now, or a placeholder filled at execution (the prepared reads in hot-reads.ts). */
+type Value<T> = T | Placeholder;
 
 /** Any of the user's sessions that makes them `enrolled` (users.list's filter). */
 const enrollingSessionOf = (db: DbOrTx, now: Date) =>
@@ -68,7 +72,7 @@ export const usersCountQuery = (db: DbOrTx, tenantId: string, filter: UsersFilte
  * `enrolled` and `lastConnectedAt` for a page of users in one grouped query over
  * sessions_user_created_idx. Deleted sessions still count for lastConnectedAt: the user did connect.
  */
-export const userDerivedQuery = (db: DbOrTx, tenantId: string, userIds: string[], now: Date) =>
+export const userDerivedQuery = (db: DbOrTx, tenantId: Value<string>, userIds: string[] | { one: Placeholder }, now: Date | Placeholder) =>
   db
     .select({
       userId: sessions.userId,
@@ -76,10 +80,10 @@ export const userDerivedQuery = (db: DbOrTx, tenantId: string, userIds: string[]
       lastConnectedAt: sql<Date | null>`max(${sessions.lastConnectedAt})`.mapWith(sessions.lastConnectedAt),
     })
     .from(sessions)
-    .where(and(eq(sessions.tenantId, tenantId), inArray(sessions.userId, userIds)))
+    .where(and(eq(sessions.tenantId, tenantId), Array.isArray(userIds) ? inArray(sessions.userId, userIds) : eq(sessions.userId, userIds.one)))
     .groupBy(sessions.userId);
 
-export const userByIdQuery = (db: DbOrTx, tenantId: string, userId: string) =>
+export const userByIdQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>) =>
   db
     .select()
     .from(users)
@@ -88,11 +92,11 @@ export const userByIdQuery = (db: DbOrTx, tenantId: string, userId: string) =>
 
 export interface UserSessionsOptions {
   /** Only sessions the edge accepts now (ENROLLED, unexpired); otherwise every state. */
-  activeAt?: Date;
+  activeAt?: Value<Date>;
 }
 
 /** A user's sessions, newest first, never the deleted ones (README.md, "Decisions" › Sessions in admin views). */
-export const userSessionsQuery = (db: DbOrTx, tenantId: string, userId: string, options: UserSessionsOptions = {}) =>
+export const userSessionsQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>, options: UserSessionsOptions = {}) =>
   db
     .select()
     .from(sessions)
@@ -145,14 +149,16 @@ export async function loadPublicUser(db: DbOrTx, row: UserRow, now: Date): Promi
  * The public user by id (not deleted, in this tenant), or null: the row and its derived fields are
  * read together, one wait for Postgres instead of two in a row.
  */
-export async function loadPublicUserById(db: DbOrTx, tenantId: string, userId: string, now: Date): Promise<User | null> {
-  const [[row], derived] = await Promise.all([userByIdQuery(db, tenantId, userId), loadDerived(db, tenantId, [userId], now)]);
-  return row ? toPublicUser(row, derived.get(row.id) ?? NO_SESSIONS) : null;
+export async function loadPublicUserById(db: Db, tenantId: string, userId: string, now: Date): Promise<User | null> {
+  const reads = hotReads(db);
+  const [[row], [derived]] = await Promise.all([reads.userById.execute({ tenantId, userId }), reads.userDerived.execute({ tenantId, userId, now: now.toISOString() })]);
+  return row ? toPublicUser(row, derived ? { enrolled: derived.enrolled === true, lastConnectedAt: derived.lastConnectedAt } : NO_SESSIONS) : null;
 }
 
 /** The user (not deleted) in this tenant, or NOT_FOUND — the same answer for another tenant's id. */
 export async function findUser(db: DbOrTx, tenantId: string, userId: string): Promise<UserRow> {
-  const [row] = await userByIdQuery(db, tenantId, userId);
+  // On the pool, the prepared read (hot-reads.ts); in a transaction, the same query built there.
+  const [row] = isPool(db) ? await hotReads(db).userById.execute({ tenantId, userId }) : await userByIdQuery(db, tenantId, userId);
   if (!row) throw notFound("User");
   return row;
 }

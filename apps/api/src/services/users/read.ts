@@ -2,15 +2,16 @@
 import type { Session, User } from "@sesame/core";
 import type { AppDeps } from "../../deps.ts";
 import { notFound } from "../../lib/errors.ts";
+import { hotReads } from "../hot-reads.ts";
 import { toPublicSession } from "../mappers.ts";
 import type { AdminScope } from "../scope.ts";
-import { loadPublicUserById, loadPublicUsers, sessionsOfUsersQuery, userSessionsQuery, usersCountQuery, usersPageQuery, type ListUsersOptions } from "./queries.ts";
+import { loadPublicUserById, loadPublicUsers, sessionsOfUsersQuery, usersCountQuery, usersPageQuery, type ListUsersOptions } from "./queries.ts";
 
 /** The user with every live (not deleted) session, in any state. */
 export async function getUser(deps: AppDeps, scope: AdminScope, input: { userId: string }): Promise<User & { sessions: Session[] }> {
   // Sent together (one wait for Postgres); the sessions query is tenant-scoped, so reading it for
   // a user that turns out not to exist here reveals nothing.
-  const [user, sessionRows] = await Promise.all([loadPublicUserById(deps.db, scope.tenantId, input.userId, deps.now()), userSessionsQuery(deps.db, scope.tenantId, input.userId)]);
+  const [user, sessionRows] = await Promise.all([loadPublicUserById(deps.db, scope.tenantId, input.userId, deps.now()), hotReads(deps.db).userSessions.execute({ tenantId: scope.tenantId, userId: input.userId })]);
   if (!user) throw notFound("User");
   return { ...user, sessions: sessionRows.map((s) => toPublicSession(s)) };
 }
