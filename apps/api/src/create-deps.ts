@@ -32,7 +32,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
   const metrics =
     overrides.metrics ??
     createApiMetrics({
-      // The pending rows are the partial index cache_outbox_pending_idx: counted without a table scan.
+      // Reads only the pending rows (found through the partial index cache_outbox_pending_idx).
       outboxBacklog: async () => {
         const [row] = await database.execute<{ pending: number; oldest: number }>(sql`
           select count(*)::int as pending, coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as oldest
