@@ -24,7 +24,7 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
-  // packages/core, the edge (except its Node entry, benches and tests) and the main entries of
+  // packages/core, the edge (except its Node entry and transport, benches and tests) and the main entries of
   // service-kit and cache run anywhere.
   { files: ["packages/core/src/**/*.ts"], rules: noNodeBuiltins },
   {
@@ -34,7 +34,7 @@ export default tseslint.config(
   },
   {
     files: ["apps/edge/src/**/*.ts"],
-    ignores: ["apps/edge/src/node.ts", "apps/edge/src/**/*.test.ts"],
+    ignores: ["apps/edge/src/node.ts", "apps/edge/src/node-transport.ts", "apps/edge/src/**/*.test.ts"],
     rules: noNodeBuiltins,
   },
   // The console's SPA runs in the browser: hooks by the rules, no Node built-ins.

@@ -2,7 +2,10 @@
  * One measured server per bench row, started by edge.bench.ts in its own process. Reads the row and
  * the services' addresses from BENCH_ROW / BENCH_SERVICES; prints one JSON line when listening.
  */
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import { pipeline } from "node:stream";
 import { Hono } from "hono";
+import { Pool } from "undici";
 import { proxy } from "hono/proxy";
 import { createLocalJWKSet } from "jose";
 import postgres from "postgres";
@@ -10,6 +13,7 @@ import { DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "@sesame/cache"
 import { createCache } from "@sesame/cache/node";
 import { edgeOptionsForApi } from "../src/api-options.ts";
 import { createEdgeApp } from "../src/app.ts";
+import { createNodeUpstreamTransport } from "../src/node-transport.ts";
 import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
 import { createAccessTokenVerifier } from "@sesame/core";
 import { listen } from "@sesame/service-kit/node";
@@ -66,16 +70,49 @@ async function buildRow(): Promise<{ fetch: (request: Request) => Response | Pro
         return rows.length === 1 ? c.text("ok") : c.text("missing", 401);
       });
     }
-    case "proxy-bare":
+    case "proxy-hono-fetch":
       return new Hono().all("*", (c) => proxy(`${services.upstreamUrl}${new URL(c.req.url).pathname}`, { raw: c.req.raw }));
-    case "proxy-edge":
+    case "proxy-edge-fetch":
       return createEdgeApp({ ...authOptions(tcpStore()), upstreamUrl: services.upstreamUrl });
+    case "proxy-edge":
+      return createEdgeApp({ ...authOptions(tcpStore()), upstreamUrl: services.upstreamUrl, transport: createNodeUpstreamTransport().forward });
     default:
       throw new Error(`unknown BENCH_ROW "${row}"`);
   }
 }
 
-const app = await buildRow();
-const server = await listen(app.fetch);
-console.log(JSON.stringify({ ready: true, url: server.url }));
-process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
+/**
+ * The Node floor for a proxy: node:http in, undici's pool out, bodies piped, nothing checked and no
+ * header rewritten beyond what HTTP/1.1 requires.
+ */
+async function startUndiciProxy(): Promise<string> {
+  const pool = new Pool(services.upstreamUrl, { connections: 128, keepAliveTimeout: 4_000 });
+  const server = createServer((req, res) => {
+    const { host: _host, connection: _connection, "keep-alive": _keepAlive, ...headers } = req.headers as IncomingHttpHeaders;
+    const body = req.method === "GET" || req.method === "HEAD" ? null : req;
+    pool.request({ path: req.url ?? "/", method: req.method as "GET", headers, body }).then(
+      (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        pipeline(answer.body, res, () => {});
+      },
+      () => {
+        res.statusCode = 502;
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address !== "object") throw new Error("expected a TCP address");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+if (row === "proxy-undici") {
+  console.log(JSON.stringify({ ready: true, url: await startUndiciProxy() }));
+  process.on("SIGTERM", () => process.exit(0));
+} else {
+  const app = await buildRow();
+  const server = await listen(app.fetch);
+  console.log(JSON.stringify({ ready: true, url: server.url }));
+  process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
+}

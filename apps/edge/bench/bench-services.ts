@@ -4,14 +4,27 @@
  * and a one-row Postgres table. Prints one JSON line when ready; cleans up on SIGTERM.
  */
 import { randomUUID } from "node:crypto";
-import { Hono } from "hono";
+import { createServer, type RequestListener } from "node:http";
 import postgres from "postgres";
 import { startUpstashShim } from "@sesame/dev-services";
 import { DEFAULT_CACHE_TIMEOUT_MS } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
 import { MAX_LEASE_SECONDS } from "@sesame/core";
 import { startFakeApi } from "../test/support/fake-api.ts";
-import { listen } from "@sesame/service-kit/node";
+
+async function listenPlain(handler: RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address !== "object") throw new Error("expected a TCP address");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 const redisUrl = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -29,7 +42,12 @@ const token = await api.signToken(session);
 
 const shimToken = randomUUID();
 const shim = await startUpstashShim({ port: 0, token: shimToken, redisUrl });
-const upstream = await listen(new Hono().all("*", (c) => c.text("upstream ok")).fetch);
+// A plain node:http upstream, so the proxy rows measure the proxy rather than the upstream.
+const upstream = await listenPlain((req, res) => {
+  req.resume();
+  res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+  res.end("upstream ok");
+});
 
 const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
 await sql.unsafe(`create table if not exists ${table} (id uuid primary key)`);

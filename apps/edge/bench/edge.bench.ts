@@ -30,8 +30,10 @@ const ROWS: Row[] = [
   { id: "edge-tcp", label: "sessionAuth, warm token cache, TCP store (ioredis)", baseline: "bare", path: "/", authenticated: true },
   { id: "edge-upstash", label: "sessionAuth, warm token cache, Upstash store (shim → Redis)", baseline: "bare", path: "/", authenticated: true },
   { id: "postgres", label: "Postgres lookup per request (postgres.js)", baseline: "bare", path: "/", authenticated: false },
-  { id: "proxy-bare", label: "bare proxy to a local upstream (baseline)", baseline: null, path: "/items", authenticated: false },
-  { id: "proxy-edge", label: "edge service: check + proxy, TCP store", baseline: "proxy-bare", path: "/items", authenticated: true },
+  { id: "proxy-undici", label: "bare undici proxy, node:http (proxy floor)", baseline: null, path: "/items", authenticated: false },
+  { id: "proxy-edge", label: "edge service: check + proxy (undici pool), TCP store", baseline: "proxy-undici", path: "/items", authenticated: true },
+  { id: "proxy-hono-fetch", label: "Hono proxy() over fetch, no check", baseline: "proxy-undici", path: "/items", authenticated: false },
+  { id: "proxy-edge-fetch", label: "edge service: check + proxy over fetch (workerd path)", baseline: "proxy-undici", path: "/items", authenticated: true },
 ];
 
 /** Spawns a tsx process and resolves with the first JSON line it prints that has `ready: true`. */

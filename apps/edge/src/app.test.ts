@@ -4,8 +4,18 @@ import { availableBackends } from "@sesame/cache/testing";
 import { closedPort, startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
 import { startFakeApi, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
 import { createEdgeApp, type EdgeAppConfig } from "./app.ts";
+import { createNodeUpstreamTransport } from "./node-transport.ts";
+import type { UpstreamTransport } from "./proxy.ts";
 
-describe("the edge service", () => {
+// Every forwarding rule holds whatever carries the bytes: Fetch (workerd) and undici's pool (Node).
+const nodeTransport = createNodeUpstreamTransport();
+afterAll(() => nodeTransport.close());
+const transports: [string, UpstreamTransport | undefined][] = [
+  ["Fetch", undefined],
+  ["undici", nodeTransport.forward],
+];
+
+describe.each(transports)("the edge service (%s transport)", (_name, transport) => {
   let stopStore: () => Promise<void>;
   let store: SessionCacheStore;
   let api: FakeApi;
@@ -27,6 +37,7 @@ describe("the edge service", () => {
       upstreamUrl: upstream.url,
       publicPaths: ["/public/*", "/status"],
       routeGroups: { "/admin/*": ["admin"] },
+      ...(transport ? { transport } : {}),
     };
     app = createEdgeApp(config);
     session = api.createSession({ groups: ["staff", "ops"] });

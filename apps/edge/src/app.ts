@@ -7,7 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { nodePeerAddress } from "./forwarding.ts";
 import { sessionAuth, requireGroups, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
 import { compilePathPattern, isPublicPath, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
-import { createUpstreamProxy } from "./proxy.ts";
+import { createUpstreamProxy, type UpstreamTransport } from "./proxy.ts";
 import { invalidPathResponse } from "./responses.ts";
 
 export interface EdgeAppConfig extends SessionAuthOptions {
@@ -24,6 +24,11 @@ export interface EdgeAppConfig extends SessionAuthOptions {
    * Default: the TCP peer under @hono/node-server, unknown elsewhere.
    */
   peerAddress?: (c: Context) => string | null;
+  /**
+   * What carries requests to the upstream. Default: Fetch (any runtime). On Node, pass
+   * `createNodeUpstreamTransport().forward` (`@sesame/edge/node`) for undici's pool.
+   */
+  transport?: UpstreamTransport;
 }
 
 /** The edge's own routes; never proxied, whatever spelling reaches them. */
@@ -41,6 +46,7 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
   const proxyToUpstream = createUpstreamProxy({
     upstreamUrl: config.upstreamUrl,
     peerAddress: config.peerAddress ?? ((c) => nodePeerAddress(c.env)),
+    ...(config.transport ? { transport: config.transport } : {}),
     ...(config.fetch ? { fetch: config.fetch } : {}),
   });
   const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));

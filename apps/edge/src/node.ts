@@ -12,6 +12,7 @@ import { createEchoUpstream } from "./dev-echo-upstream.ts";
 import { parseEdgeEnv, readProcessEnv } from "./env.ts";
 import type { SessionAuthEvent } from "./middleware.ts";
 import { createEdgeMetrics } from "./node-metrics.ts";
+import { createNodeUpstreamTransport } from "./node-transport.ts";
 
 const log = (message: string) => console.log(`[sesame edge] ${message}`);
 
@@ -68,7 +69,8 @@ async function main(): Promise<void> {
     metrics.onEvent(event);
     logEvent(event);
   };
-  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, onEvent });
+  const upstream = createNodeUpstreamTransport();
+  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, transport: upstream.forward, onEvent });
   const server = await listen(metrics.wrapFetch(app.fetch, env.metricsToken), { host: env.host, port: env.port });
   log(`listening on ${server.url} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
 
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
     // Connections that linger (keep-alive, slow clients) must not hold the process for ever.
     setTimeout(() => process.exit(0), 5_000).unref();
     void server.drain().then(async () => {
+      await upstream.close();
       await echo?.close();
       await cache.close();
       process.exit(0);

@@ -1,11 +1,12 @@
 /**
- * Forwards a request to the upstream with the verified identity attached. Fetch API only (hono's
- * proxy helper), so it runs on Node and on workerd alike.
+ * Forwards a request to the upstream with the verified identity attached: every forwarding rule
+ * (which headers go, which are the edge's own, the exact path) lives here, whatever carries the bytes.
  */
 import type { Context } from "hono";
 import { proxy } from "hono/proxy";
 import type { EdgeSession } from "./check-session.ts";
 import { setForwardingHeaders } from "./forwarding.ts";
+import { badGatewayResponse } from "./responses.ts";
 
 /** Headers the upstream trusts as the edge's word: never taken from the client. */
 export const IDENTITY_HEADER_PREFIX = "x-sesame-";
@@ -28,19 +29,61 @@ export function isIdentityHeaderName(name: string): boolean {
   return name.toLowerCase().replace(/[^a-z0-9]/g, "-").startsWith(IDENTITY_HEADER_PREFIX);
 }
 
-/** The client's headers minus hop-by-hop ones (including those its Connection header names) and identity headers. */
+/**
+ * Whether a response header from the upstream is for one connection only (its own list, or named by
+ * its Connection header) and so not passed on to the client.
+ */
+export function isHopByHopResponseHeader(name: string, connectionHeader: string | undefined): boolean {
+  return HOP_BY_HOP_HEADERS.includes(name) || (connectionHeader !== undefined && connectionHeader.toLowerCase().split(",").some((named) => named.trim() === name));
+}
+
+/** The client's headers minus hop-by-hop ones (including those its Connection header names), `Expect` and identity headers. */
 export function forwardableHeaders(incoming: Headers): Headers {
   const headers = new Headers(incoming);
   const named = (incoming.get("connection") ?? "").split(",").map((name) => name.trim().toLowerCase());
   for (const name of [...headers.keys()]) {
     if (isIdentityHeaderName(name) || HOP_BY_HOP_HEADERS.includes(name) || named.includes(name)) headers.delete(name);
   }
+  // The edge's own server has already answered `Expect: 100-continue` (Node does so by itself), and
+  // the body is on its way: asking the upstream again would only stall (undici refuses it outright).
+  headers.delete("expect");
   return headers;
+}
+
+/**
+ * One request for the upstream, after every forwarding rule above has been applied. `context` is the
+ * Hono context it came from: a transport may read the body from it (and, on Node, the raw socket pair).
+ */
+export interface UpstreamRequest {
+  url: URL;
+  method: string;
+  headers: Headers;
+  context: Context;
+}
+
+/**
+ * How bytes reach the upstream: Fetch (this file, any runtime) or undici's pool (node-transport.ts,
+ * Node). A transport changes no header and no path; it throws when the upstream cannot be reached.
+ */
+export type UpstreamTransport = (request: UpstreamRequest) => Promise<Response>;
+
+/** The Fetch path (workerd, or wherever no transport is given): hono's proxy helper over `fetch`. */
+export function createFetchTransport(fetchImpl?: typeof fetch): UpstreamTransport {
+  return ({ url, headers, context }) =>
+    proxy(url, {
+      raw: context.req.raw,
+      headers,
+      // Redirects go back to the client as they are; following them here would fetch on its behalf.
+      redirect: "manual",
+      ...(fetchImpl ? { customFetch: fetchImpl } : {}),
+    });
 }
 
 export interface UpstreamProxyOptions {
   /** Base URL; its path, if any, prefixes every forwarded path. */
   upstreamUrl: string;
+  /** Default: the Fetch transport over `fetch`. */
+  transport?: UpstreamTransport;
   fetch?: typeof fetch;
   /** The client's address as the edge saw it (see forwarding.ts); null when unknown. */
   peerAddress?: (c: Context) => string | null;
@@ -53,7 +96,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
   const upstream = new URL(options.upstreamUrl);
   if (upstream.protocol !== "http:" && upstream.protocol !== "https:") throw new TypeError("upstreamUrl must be http(s)");
   const basePath = upstream.pathname.replace(/\/+$/, "");
-  const fetchImpl = options.fetch;
+  const transport = options.transport ?? createFetchTransport(options.fetch);
   const peerAddress = options.peerAddress ?? (() => null);
 
   return async function proxyToUpstream(c, session, path) {
@@ -74,18 +117,9 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     }
 
     try {
-      return await proxy(target, {
-        raw: c.req.raw,
-        headers,
-        // Redirects go back to the client as they are; following them here would fetch on its behalf.
-        redirect: "manual",
-        ...(fetchImpl ? { customFetch: fetchImpl } : {}),
-      });
+      return await transport({ url: target, method: c.req.method, headers, context: c });
     } catch {
-      return new Response(JSON.stringify({ error: "bad_gateway", message: "The upstream did not answer" }), {
-        status: 502,
-        headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" },
-      });
+      return badGatewayResponse();
     }
   };
 }

@@ -57,3 +57,8 @@ export function missingTokenException(): HTTPException {
 export function invalidPathResponse(problem: string): Response {
   return jsonResponse(400, { error: "invalid_path", message: problem }, {});
 }
+
+/** The upstream could not be reached or did not answer in time. */
+export function badGatewayResponse(): Response {
+  return jsonResponse(502, { error: "bad_gateway", message: "The upstream did not answer" }, {});
+}
