@@ -6,16 +6,16 @@ import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { nodePeerAddress } from "./forwarding.ts";
 import { sessionAuth, requireGroups, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
-import { compilePathPattern, isPublicPath, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
-import { createUpstreamProxy, type UpstreamTransport } from "./proxy.ts";
-import { invalidPathResponse } from "./responses.ts";
+import { compilePathPattern, compileRouteGroupRule, isPublicPath, normalizeMethod, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
+import { createUpstreamProxy, IDENTITY_HEADERS, type UpstreamTransport } from "./proxy.ts";
+import { invalidPathResponse, invalidRequestResponse } from "./responses.ts";
 
 export interface EdgeAppConfig extends SessionAuthOptions {
   /** Where checked requests go. */
   upstreamUrl: string;
   /** Paths proxied without a token (identity headers still stripped), e.g. `["/public/*", "/status"]`. */
   publicPaths?: string[];
-  /** Groups required per path pattern, e.g. `{ "/admin/*": ["admin"] }`. */
+  /** Groups required per path pattern, optionally for one method: `{ "/admin/*": ["admin"], "DELETE /orders/*": ["sales-lead"] }`. */
   routeGroups?: Record<string, string[]>;
   /** Budget for each `/readyz` probe; default 2 s. */
   readinessTimeoutMs?: number;
@@ -33,6 +33,39 @@ export interface EdgeAppConfig extends SessionAuthOptions {
 
 /** The edge's own routes; never proxied, whatever spelling reaches them. */
 const EDGE_NAMESPACE = "/_sesame";
+/** Forward-auth mode (CONTRACT §7): another proxy asks, the edge answers 200 with identity headers or refuses. */
+const FORWARD_AUTH_PATH = `${EDGE_NAMESPACE}/auth`;
+
+/** What the edge's rules say about one request, before any token is looked at. */
+type RouteAccess =
+  | { kind: "invalid"; problem: string }
+  | { kind: "edge"; path: string }
+  | { kind: "public"; path: string; encoded: string }
+  | { kind: "protected"; path: string; encoded: string; requiredGroups: string[] };
+
+/**
+ * The original request of a forward-auth call, as the asking proxy states it: Envoy's ext_authz
+ * appends the original path to `/_sesame/auth` and keeps the method; nginx, Traefik and Caddy send
+ * `X-Forwarded-Uri` (or nginx's customary `X-Original-URI`) and `X-Forwarded-Method`. The proxy
+ * must set these itself (the README's snippets do), overwriting whatever the client sent.
+ */
+function originalRequest(c: Context): { ok: true; pathname: string; method: string } | { ok: false; problem: string } {
+  const own = new URL(c.req.url);
+  const suffix = own.pathname.slice(FORWARD_AUTH_PATH.length);
+  const uri = suffix.startsWith("/") ? `${suffix}${own.search}` : (c.req.header("x-forwarded-uri") ?? c.req.header("x-original-uri"));
+  if (uri === undefined || uri === "") return { ok: false, problem: "Forward auth needs the original URI: set X-Forwarded-Uri (or X-Original-URI)" };
+  let pathname: string;
+  try {
+    // Origin-form is read exactly as the edge reads its own request line (`//a/b` stays a path); absolute-form for its path.
+    pathname = /^https?:\/\//i.test(uri) ? new URL(uri).pathname : uri.startsWith("/") ? new URL(`http://edge.invalid${uri}`).pathname : "";
+  } catch {
+    pathname = "";
+  }
+  if (!pathname) return { ok: false, problem: "X-Forwarded-Uri must be a path (/…) or an absolute http(s) URL" };
+  const method = normalizeMethod(c.req.header("x-forwarded-method") ?? c.req.method);
+  if (!method) return { ok: false, problem: "X-Forwarded-Method must be an HTTP method" };
+  return { ok: true, pathname, method };
+}
 
 /**
  * @example
@@ -41,7 +74,7 @@ const EDGE_NAMESPACE = "/_sesame";
  */
 export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionVariables }> {
   const publicPatterns = (config.publicPaths ?? []).map(compilePathPattern);
-  const groupRules = Object.entries(config.routeGroups ?? {}).map(([pattern, groups]) => ({ pattern: compilePathPattern(pattern), groups }));
+  const groupRules = Object.entries(config.routeGroups ?? {}).map(([pattern, groups]) => compileRouteGroupRule(pattern, groups));
   const auth = sessionAuth(config);
   const proxyToUpstream = createUpstreamProxy({
     upstreamUrl: config.upstreamUrl,
@@ -59,6 +92,42 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     if (!guard) groupGuards.set(key, (guard = requireGroups(...groups)));
     return guard;
   };
+
+  /** One normalisation and one set of rules for the proxy and for forward auth: what is matched is what the upstream receives. */
+  function routeAccess(pathname: string, method: string): RouteAccess {
+    const normalized = normalizeRequestPath(pathname);
+    if (!normalized.ok) return { kind: "invalid", problem: normalized.problem };
+    const { path, encoded } = normalized;
+    if (path === EDGE_NAMESPACE || path.startsWith(`${EDGE_NAMESPACE}/`)) return { kind: "edge", path };
+    if (isPublicPath(publicPatterns, path)) return { kind: "public", path, encoded };
+    return { kind: "protected", path, encoded, requiredGroups: requiredGroupsFor(groupRules, path, method) };
+  }
+
+  /** Runs `then` once the session is checked and holds the groups; a refusal is thrown (HTTPException). */
+  const checkThen = (c: Context<{ Variables: SessionVariables }>, requiredGroups: string[], then: () => Promise<void>) =>
+    auth(c, requiredGroups.length === 0 ? then : async () => void (await guardFor(requiredGroups)(c, then)));
+
+  async function forwardAuth(c: Context<{ Variables: SessionVariables }>): Promise<Response> {
+    const original = originalRequest(c);
+    if (!original.ok) return invalidRequestResponse(original.problem);
+    const access = routeAccess(original.pathname, original.method);
+    if (access.kind === "invalid") return invalidPathResponse(access.problem);
+    // An answer about one client's identity: never stored by a shared cache.
+    const allowed = (headers: Record<string, string>) => c.body(null, 200, { "cache-control": "no-store", ...headers });
+    // Public: allowed with no identity (the asking proxy must drop client-sent x-sesame-* itself).
+    if (access.kind === "public") return allowed({});
+    let response: Response | undefined;
+    await checkThen(c, access.kind === "protected" ? access.requiredGroups : [], async () => {
+      const session = c.var.session;
+      response = allowed({
+        [IDENTITY_HEADERS.userId]: session.userId,
+        [IDENTITY_HEADERS.sessionId]: session.sessionId,
+        [IDENTITY_HEADERS.tenantId]: session.tenantId,
+        [IDENTITY_HEADERS.groups]: session.groups.join(","),
+      });
+    });
+    return response!;
+  }
 
   /** "ok" or "unavailable": the reason goes to the log, never to a public endpoint. */
   async function probe(name: string, run: () => Promise<void>): Promise<"ok" | "unavailable"> {
@@ -90,22 +159,21 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
 
   // An identity answer must never be stored by a shared cache.
   app.get("/_sesame/whoami", auth, (c) => c.json(c.var.session, 200, { "cache-control": "no-store" }));
+  // Any method: nginx's auth_request keeps the original one, and so does Envoy (which appends the path).
+  app.all(FORWARD_AUTH_PATH, forwardAuth);
+  app.all(`${FORWARD_AUTH_PATH}/*`, forwardAuth);
   // The edge's own namespace is never proxied.
   app.all("/_sesame/*", (c) => c.json({ error: "not_found" }, 404));
 
   app.all("*", async (c, next) => {
-    // One normalisation: what is matched below is exactly what the upstream receives.
-    const normalized = normalizeRequestPath(new URL(c.req.url).pathname);
-    if (!normalized.ok) return invalidPathResponse(normalized.problem);
-    const { path, encoded } = normalized;
-    if (path === EDGE_NAMESPACE || path.startsWith(`${EDGE_NAMESPACE}/`)) return c.json({ error: "not_found" }, 404);
-    if (isPublicPath(publicPatterns, path)) return proxyToUpstream(c, null, encoded);
-    const required = requiredGroupsFor(groupRules, path);
+    const access = routeAccess(new URL(c.req.url).pathname, normalizeMethod(c.req.method) ?? c.req.method);
+    if (access.kind === "invalid") return invalidPathResponse(access.problem);
+    if (access.kind === "edge") return c.json({ error: "not_found" }, 404);
+    if (access.kind === "public") return proxyToUpstream(c, null, access.encoded);
     let response: Response | undefined;
-    const forward = async () => {
-      response = await proxyToUpstream(c, c.var.session, encoded);
-    };
-    await auth(c, required.length === 0 ? forward : async () => void (await guardFor(required)(c, forward)));
+    await checkThen(c, access.requiredGroups, async () => {
+      response = await proxyToUpstream(c, c.var.session, access.encoded);
+    });
     return response ?? next();
   });
 

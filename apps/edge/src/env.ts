@@ -7,7 +7,7 @@ import { z } from "zod";
 import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, tcpCacheKindFromEnv, type CacheConfig } from "@sesame/cache";
 import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
 import { edgeOptionsForApi } from "./api-options.ts";
-import { compilePathPattern } from "./paths.ts";
+import { compilePathPattern, compileRouteGroupRule } from "./paths.ts";
 
 export interface EdgeEnv {
   production: boolean;
@@ -115,9 +115,9 @@ function splitList(value: string | undefined): string[] {
   return (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 }
 
-function checkPattern(rules: EnvRules, name: string, pattern: string): void {
+function checkPattern(rules: EnvRules, name: string, pattern: string, compile: (pattern: string) => unknown = compilePathPattern): void {
   try {
-    compilePathPattern(pattern);
+    compile(pattern);
   } catch (error) {
     rules.problem(`${name}: ${(error as Error).message}`);
   }
@@ -134,9 +134,9 @@ function parseRouteGroups(rules: EnvRules, value: string | undefined): Record<st
   }
   const parsed = routeGroupsSchema.safeParse(json);
   if (!parsed.success) {
-    rules.problem(`SESAME_ROUTE_GROUPS: must map path patterns to non-empty arrays of group names, e.g. {"/admin/*":["admin"]}`);
+    rules.problem(`SESAME_ROUTE_GROUPS: must map path patterns (optionally after one method) to non-empty arrays of group names, e.g. {"/admin/*":["admin"],"DELETE /orders/*":["sales-lead"]}`);
     return {};
   }
-  for (const pattern of Object.keys(parsed.data)) checkPattern(rules, "SESAME_ROUTE_GROUPS", pattern);
+  for (const pattern of Object.keys(parsed.data)) checkPattern(rules, "SESAME_ROUTE_GROUPS", pattern, (source) => compileRouteGroupRule(source, []));
   return parsed.data;
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { compilePathPattern, isPublicPath, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
+import { compilePathPattern, compileRouteGroupRule, isPublicPath, normalizeMethod, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
 
 const publicPatterns = ["/public/*", "/status"].map(compilePathPattern);
-const rules = [{ pattern: compilePathPattern("/admin/*"), groups: ["admin"] }, { pattern: compilePathPattern("/admin/billing/*"), groups: ["billing"] }];
+const rules = [compileRouteGroupRule("/admin/*", ["admin"]), compileRouteGroupRule("/admin/billing/*", ["billing"]), compileRouteGroupRule("delete /orders/*", ["sales-lead"])];
 
 describe("normalizeRequestPath", () => {
   it("decodes escapes, resolves dot segments and collapses slashes", () => {
@@ -58,10 +58,24 @@ describe("path patterns", () => {
   });
 
   it("collects the groups of every matching rule, in any letter case", () => {
-    expect(requiredGroupsFor(rules, "/admin/users")).toEqual(["admin"]);
-    expect(requiredGroupsFor(rules, "/admin/billing/x")).toEqual(["admin", "billing"]);
-    expect(requiredGroupsFor(rules, "/ADMIN/users")).toEqual(["admin"]);
-    expect(requiredGroupsFor(rules, "/other")).toEqual([]);
+    expect(requiredGroupsFor(rules, "/admin/users", "GET")).toEqual(["admin"]);
+    expect(requiredGroupsFor(rules, "/admin/billing/x", "GET")).toEqual(["admin", "billing"]);
+    expect(requiredGroupsFor(rules, "/ADMIN/users", "GET")).toEqual(["admin"]);
+    expect(requiredGroupsFor(rules, "/other", "GET")).toEqual([]);
+  });
+
+  it("applies a rule that names a method to that method only", () => {
+    expect(requiredGroupsFor(rules, "/orders/7", "DELETE")).toEqual(["sales-lead"]);
+    expect(requiredGroupsFor(rules, "/orders/7", "GET")).toEqual([]);
+    expect(requiredGroupsFor(rules, "/admin/x", "DELETE")).toEqual(["admin"]);
+  });
+
+  it("reads methods as tokens in upper case, and refuses anything else", () => {
+    expect(normalizeMethod("post")).toBe("POST");
+    expect(normalizeMethod("GET /x")).toBeNull();
+    expect(normalizeMethod("")).toBeNull();
+    expect(() => compileRouteGroupRule("GE(T /x", ["a"])).toThrow(/not an HTTP method/);
+    expect(() => compileRouteGroupRule("POST admin", ["a"])).toThrow(/start with/);
   });
 
   it("refuses malformed patterns", () => {

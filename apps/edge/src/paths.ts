@@ -7,7 +7,8 @@
  * Java upstream), encoded separators `%2F` `%5C`, encoded or raw NUL and control characters, `%25`
  * (a second decoding upstream would see another path), and escapes that do not decode to UTF-8.
  *
- * Patterns: `/status` (exact) or `/public/*` (the prefix itself and everything under it).
+ * Patterns: `/status` (exact) or `/public/*` (the prefix itself and everything under it). A route
+ * group rule may name one method first (`POST /orders/*`); without one it applies to every method.
  */
 
 export interface PathPattern {
@@ -28,6 +29,36 @@ export function compilePathPattern(source: string): PathPattern {
   const exact = prefix ? source.slice(0, -2) || "/" : source;
   if (exact.includes("*")) throw new Error(`path pattern "${source}": "*" is only allowed as a final "/*"`);
   return { source, exact, prefix };
+}
+
+export interface RouteGroupRule {
+  source: string;
+  pattern: PathPattern;
+  /** Upper case; null for every method. */
+  method: string | null;
+  groups: readonly string[];
+}
+
+/** RFC 9110 §9.1 method token. */
+const METHOD_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** Reads a method as a rule or a request states it: a token, in upper case; null when it is not one. */
+export function normalizeMethod(method: string): string | null {
+  return METHOD_TOKEN.test(method) ? method.toUpperCase() : null;
+}
+
+/**
+ * `"/admin/*"` (any method) or `"DELETE /users/*"` (that method only). Throws like compilePathPattern.
+ *
+ * @example
+ * compileRouteGroupRule("POST /orders/*", ["sales"]) // { method: "POST", pattern: { exact: "/orders", prefix: true, … }, … }
+ */
+export function compileRouteGroupRule(source: string, groups: readonly string[]): RouteGroupRule {
+  const space = source.indexOf(" ");
+  if (space === -1) return { source, pattern: compilePathPattern(source), method: null, groups };
+  const method = normalizeMethod(source.slice(0, space));
+  if (!method) throw new Error(`route pattern "${source}": "${source.slice(0, space)}" is not an HTTP method`);
+  return { source, pattern: compilePathPattern(source.slice(space + 1).trim()), method, groups };
 }
 
 const ENCODED_HAZARD = /%(?:2f|5c|00|25)/i;
@@ -91,11 +122,14 @@ export function isPublicPath(patterns: readonly PathPattern[], normalizedPath: s
   return patterns.some((p) => matchesOne(p, normalizedPath, false));
 }
 
-/** Groups required by every rule the path matches in any letter case: a case-folding upstream cannot dodge one. */
-export function requiredGroupsFor(rules: readonly { pattern: PathPattern; groups: readonly string[] }[], normalizedPath: string): string[] {
+/**
+ * Groups required by every rule the request matches, the path in any letter case (a case-folding
+ * upstream cannot dodge one); `method` as normalizeMethod gives it.
+ */
+export function requiredGroupsFor(rules: readonly RouteGroupRule[], normalizedPath: string, method: string): string[] {
   const required = new Set<string>();
   for (const rule of rules) {
-    if (matchesOne(rule.pattern, normalizedPath, true)) {
+    if ((rule.method === null || rule.method === method) && matchesOne(rule.pattern, normalizedPath, true)) {
       for (const group of rule.groups) required.add(group);
     }
   }

@@ -58,6 +58,11 @@ export function invalidPathResponse(problem: string): Response {
   return jsonResponse(400, { error: "invalid_path", message: problem }, {});
 }
 
+/** A request the edge cannot act on, naming what is wrong (forward auth without the original URI). */
+export function invalidRequestResponse(problem: string): Response {
+  return jsonResponse(400, { error: "invalid_request", message: problem }, {});
+}
+
 /** The upstream could not be reached or did not answer in time. */
 export function badGatewayResponse(): Response {
   return jsonResponse(502, { error: "bad_gateway", message: "The upstream did not answer" }, {});
