@@ -9,7 +9,7 @@ import { Pool } from "undici";
 import { proxy } from "hono/proxy";
 import { createLocalJWKSet } from "jose";
 import postgres from "postgres";
-import { DEFAULT_CACHE_TIMEOUT_MS, type SessionCacheStore } from "@sesame/cache";
+import { DEFAULT_CACHE_TIMEOUT_MS, createUpstashCache, type SessionCacheStore } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
 import { edgeOptionsForApi } from "../src/api-options.ts";
 import { createEdgeApp } from "../src/app.ts";
@@ -17,6 +17,7 @@ import { createNodeUpstreamTransport } from "../src/node-transport.ts";
 import { sessionAuth, type SessionVariables } from "../src/middleware.ts";
 import { createAccessTokenVerifier } from "@sesame/core";
 import { listen } from "@sesame/service-kit/node";
+import { forwardAuthServer, plainProxyServer, startNginx } from "../test/support/nginx.ts";
 
 interface Services {
   sessionId: string;
@@ -39,6 +40,8 @@ const authOptions = (store: SessionCacheStore) => ({ ...api, store });
 const { prefix } = services;
 const tcpStore = () => createCache({ kind: "tcp", url: services.redisUrl, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
 const upstashStore = () => createCache({ kind: "upstash", ...services.upstash, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
+// The client edge runtimes use: plain fetch.
+const upstashFetchStore = () => createUpstashCache({ kind: "upstash", ...services.upstash, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
 
 function protectedApp(store: SessionCacheStore) {
   const app = new Hono<{ Variables: SessionVariables }>();
@@ -63,6 +66,8 @@ async function buildRow(): Promise<{ fetch: (request: Request) => Response | Pro
       return protectedApp(tcpStore());
     case "edge-upstash":
       return protectedApp(upstashStore());
+    case "edge-upstash-fetch":
+      return protectedApp(upstashFetchStore());
     case "postgres": {
       const sql = postgres(services.databaseUrl, { max: 10 });
       return new Hono().get("*", async (c) => {
@@ -110,6 +115,14 @@ async function startUndiciProxy(): Promise<string> {
 if (row === "proxy-undici") {
   console.log(JSON.stringify({ ready: true, url: await startUndiciProxy() }));
   process.on("SIGTERM", () => process.exit(0));
+} else if (row === "nginx-proxy" || row === "nginx-auth") {
+  // nginx (one worker) is the measured server; for forward auth the edge runs here beside it.
+  const edge = row === "nginx-auth" ? await listen(createEdgeApp({ ...authOptions(tcpStore()), upstreamUrl: services.upstreamUrl }).fetch) : null;
+  const nginx = await startNginx((port) =>
+    edge ? forwardAuthServer({ port, edgeUrl: edge.url, upstreamUrl: services.upstreamUrl }) : plainProxyServer({ port, upstreamUrl: services.upstreamUrl }),
+  );
+  console.log(JSON.stringify({ ready: true, url: nginx.url }));
+  process.on("SIGTERM", () => void Promise.all([nginx.close(), edge?.close()]).then(() => process.exit(0)));
 } else {
   const app = await buildRow();
   const server = await listen(app.fetch);

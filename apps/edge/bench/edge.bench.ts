@@ -28,12 +28,15 @@ const ROWS: Row[] = [
   { id: "bare", label: "bare Hono (baseline)", baseline: null, path: "/", authenticated: false },
   { id: "jose", label: "jose verify per request, no token cache", baseline: "bare", path: "/", authenticated: true },
   { id: "edge-tcp", label: "sessionAuth, warm token cache, TCP store (ioredis)", baseline: "bare", path: "/", authenticated: true },
-  { id: "edge-upstash", label: "sessionAuth, warm token cache, Upstash store (shim → Redis)", baseline: "bare", path: "/", authenticated: true },
+  { id: "edge-upstash", label: "sessionAuth, warm token cache, Upstash store, undici pool (shim → Redis)", baseline: "bare", path: "/", authenticated: true },
+  { id: "edge-upstash-fetch", label: "sessionAuth, warm token cache, Upstash store, fetch (workerd's client)", baseline: "bare", path: "/", authenticated: true },
   { id: "postgres", label: "Postgres lookup per request (postgres.js)", baseline: "bare", path: "/", authenticated: false },
   { id: "proxy-undici", label: "bare undici proxy, node:http (proxy floor)", baseline: null, path: "/items", authenticated: false },
   { id: "proxy-edge", label: "edge service: check + proxy (undici pool), TCP store", baseline: "proxy-undici", path: "/items", authenticated: true },
   { id: "proxy-hono-fetch", label: "Hono proxy() over fetch, no check", baseline: "proxy-undici", path: "/items", authenticated: false },
   { id: "proxy-edge-fetch", label: "edge service: check + proxy over fetch (workerd path)", baseline: "proxy-undici", path: "/items", authenticated: true },
+  { id: "nginx-proxy", label: "nginx proxying alone, 1 worker (forward-auth floor)", baseline: null, path: "/items", authenticated: false },
+  { id: "nginx-auth", label: "nginx auth_request → edge /_sesame/auth, TCP store", baseline: "nginx-proxy", path: "/items", authenticated: true },
 ];
 
 /** Spawns a tsx process and resolves with the first JSON line it prints that has `ready: true`. */

@@ -6,7 +6,7 @@
 import type { Cache, CacheOptions } from "./cache.ts";
 import type { CacheConfig } from "./config.ts";
 import { createIoredisCache } from "./ioredis-cache.ts";
-import { createUpstashCache } from "./upstash-cache.ts";
+import { createPooledUpstashCache } from "./upstash-node.ts";
 
 /**
  * The session store and the limiter over one connection to the configured cache.
@@ -18,5 +18,6 @@ import { createUpstashCache } from "./upstash-cache.ts";
  * await cache.close();
  */
 export function createCache(config: CacheConfig, options: CacheOptions = {}): Cache {
-  return config.kind === "upstash" ? createUpstashCache(config, options) : createIoredisCache(config, options);
+  // On Node the Upstash client's requests go through undici's pool (upstash-node.ts).
+  return config.kind === "upstash" ? createPooledUpstashCache(config, options) : createIoredisCache(config, options);
 }

@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort } from "@sesame/dev-services";
 import { availableBackends, unreachable, type RunningCacheBackend } from "../test/backends.ts";
 import { CacheUnavailableError } from "./errors.ts";
-import { createCache } from "./node.ts";
 
 /** A clock the test moves by hand: windows follow it, not the wall clock, so nothing depends on speed. */
 function manualClock(start = Date.UTC(2026, 0, 1, 12, 0, 0)) {
@@ -74,7 +73,7 @@ for (const backend of availableBackends(process.env)) {
 for (const impl of unreachable) {
   describe(`RateLimiter contract: ${impl.name} when the cache is unreachable`, () => {
     it("fails closed with CacheUnavailableError (an outage, not a throttle)", async () => {
-      const cache = createCache(impl.config(await closedPort()));
+      const cache = impl.open(impl.config(await closedPort()));
       try {
         await expect(cache.limiter.limit("k", { max: 100, windowSeconds: 60 })).rejects.toBeInstanceOf(CacheUnavailableError);
       } finally {

@@ -16,7 +16,6 @@ import {
 import { closedPort, startSilentServer } from "@sesame/dev-services";
 import { UNREACHABLE_TIMEOUT_MS as TIMEOUT_MS, availableBackends, unreachable, type RunningCacheBackend } from "../test/backends.ts";
 import { CacheUnavailableError } from "./errors.ts";
-import { createCache } from "./node.ts";
 import type { SessionCacheStore } from "./store.ts";
 
 const now = new Date();
@@ -193,7 +192,7 @@ async function expectUnavailableWithin(call: () => Promise<unknown>, maxMs: numb
 for (const impl of unreachable) {
   describe(`SessionCacheStore contract: ${impl.name} when the cache is unreachable`, () => {
     it("fails every call with CacheUnavailableError, quickly, on a refused connection", async () => {
-      const cache = createCache(impl.config(await closedPort()));
+      const cache = impl.open(impl.config(await closedPort()));
       const store = cache.store;
       try {
         await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);
@@ -211,7 +210,7 @@ for (const impl of unreachable) {
 
     it("gives up after its timeout when the server never answers", async () => {
       const silent = await startSilentServer();
-      const cache = createCache(impl.config(silent.port));
+      const cache = impl.open(impl.config(silent.port));
       const store = cache.store;
       try {
         const elapsed = await expectUnavailableWithin(() => store.get(newSid()), TIMEOUT_MS + 700);

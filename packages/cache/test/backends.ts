@@ -13,6 +13,14 @@ import { redisClusterAvailable, startRedisCluster, startUpstashShim } from "@ses
 import type { Cache, CacheOptions } from "../src/cache.ts";
 import { DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig } from "../src/config.ts";
 import { createCache } from "../src/node.ts";
+import { createUpstashCache } from "../src/upstash-cache.ts";
+
+/** How a backend's caches are opened: `createCache` (Node: undici for Upstash) or the Fetch-only Upstash client of edge runtimes. */
+type OpenCache = (config: CacheConfig, options?: CacheOptions) => Cache;
+const openFetchUpstash: OpenCache = (config, options) => {
+  if (config.kind !== "upstash") throw new Error("the Fetch client speaks Upstash only");
+  return createUpstashCache(config, options);
+};
 
 /** Direct access to the keys, to plant malformed values and read TTLs. */
 export interface RawRedis {
@@ -36,12 +44,12 @@ export interface RunningCacheBackend {
 
 const freshPrefix = () => `sesame-test:${randomUUID()}:`;
 
-function running(config: (prefix: string) => CacheConfig, raw: RawRedis, stopBackend: () => Promise<void>): RunningCacheBackend {
+function running(config: (prefix: string) => CacheConfig, raw: RawRedis, stopBackend: () => Promise<void>, openCache: OpenCache = createCache): RunningCacheBackend {
   const opened: Cache[] = [];
   return {
     config: (prefix = freshPrefix()) => config(prefix),
     open({ prefix = freshPrefix(), ...options } = {}) {
-      const cache = createCache(config(prefix), options);
+      const cache = openCache(config(prefix), options);
       opened.push(cache);
       return cache;
     },
@@ -53,7 +61,7 @@ function running(config: (prefix: string) => CacheConfig, raw: RawRedis, stopBac
   };
 }
 
-function upstashBackend(name: string, redisUrl?: string): CacheBackend {
+function upstashBackend(name: string, redisUrl?: string, openCache: OpenCache = createCache): CacheBackend {
   return {
     name,
     async start() {
@@ -66,6 +74,7 @@ function upstashBackend(name: string, redisUrl?: string): CacheBackend {
           pttl: (key) => client.pttl(key),
         },
         () => shim.close(),
+        openCache,
       );
     },
   };
@@ -115,10 +124,15 @@ function clusterBackend(name: string, nodesEnv: string | undefined): CacheBacken
 export const UNREACHABLE_TIMEOUT_MS = 300;
 
 /** Each kind of cache pointed at a local port that cannot answer, for the contracts' outage cases. */
-export const unreachable: { name: string; config(port: number): CacheConfig }[] = [
-  { name: "Upstash cache", config: (port) => ({ kind: "upstash", url: `http://127.0.0.1:${port}`, token: "t", prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
-  { name: "TCP cache", config: (port) => ({ kind: "tcp", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
-  { name: "Redis Cluster cache", config: (port) => ({ kind: "cluster", nodes: [`redis://127.0.0.1:${port}`], prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }) },
+export const unreachable: { name: string; config(port: number): CacheConfig; open: OpenCache }[] = [
+  { name: "Upstash cache", config: (port) => ({ kind: "upstash", url: `http://127.0.0.1:${port}`, token: "t", prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }), open: createCache },
+  {
+    name: "Upstash cache, Fetch client",
+    config: (port) => ({ kind: "upstash", url: `http://127.0.0.1:${port}`, token: "t", prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }),
+    open: openFetchUpstash,
+  },
+  { name: "TCP cache", config: (port) => ({ kind: "tcp", url: `redis://127.0.0.1:${port}`, prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }), open: createCache },
+  { name: "Redis Cluster cache", config: (port) => ({ kind: "cluster", nodes: [`redis://127.0.0.1:${port}`], prefix: "dead:", timeoutMs: UNREACHABLE_TIMEOUT_MS }), open: createCache },
 ];
 
 export function availableBackends(env: Record<string, string | undefined>): CacheBackend[] {
@@ -133,5 +147,7 @@ export function availableBackends(env: Record<string, string | undefined>): Cach
         ? [clusterBackend("Redis Cluster cache (ioredis Cluster) → 3 local masters", undefined)]
         : []),
     upstashBackend("Upstash cache → in-memory shim"),
+    // Edge runtimes' client (plain fetch): Node processes use the pooled one above.
+    upstashBackend("Upstash cache, Fetch client → in-memory shim", undefined, openFetchUpstash),
   ];
 }
