@@ -62,6 +62,10 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
   };
 }
 
+/** The worker's fold of the edges' "seen" marks, for tests that run it by hand, and the worker itself. */
+export { foldSeenMarks } from "../src/services/sessions/seen-marks.ts";
+export { startCacheOutboxWorker } from "../src/services/revocation/outbox-worker.ts";
+
 export async function startApi(options: HarnessOptions = {}) {
   const config = testConfig(options.config, options.backends);
   const observed = options.onQuery ? createDb({ url: config.database.url, max: config.database.poolMax, onQuery: options.onQuery }) : null;

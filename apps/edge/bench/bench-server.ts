@@ -43,9 +43,9 @@ const upstashStore = () => createCache({ kind: "upstash", ...services.upstash, p
 // The client edge runtimes use: plain fetch.
 const upstashFetchStore = () => createUpstashCache({ kind: "upstash", ...services.upstash, prefix, timeoutMs: DEFAULT_CACHE_TIMEOUT_MS }).store;
 
-function protectedApp(store: SessionCacheStore) {
+function protectedApp(store: SessionCacheStore, recordSeen = true) {
   const app = new Hono<{ Variables: SessionVariables }>();
-  app.use("*", sessionAuth(authOptions(store)));
+  app.use("*", sessionAuth({ ...authOptions(store), recordSeen }));
   app.get("*", (c) => c.text("ok"));
   return app;
 }
@@ -64,6 +64,8 @@ async function buildRow(): Promise<{ fetch: (request: Request) => Response | Pro
     }
     case "edge-tcp":
       return protectedApp(tcpStore());
+    case "edge-tcp-unseen":
+      return protectedApp(tcpStore(), false);
     case "edge-upstash":
       return protectedApp(upstashStore());
     case "edge-upstash-fetch":

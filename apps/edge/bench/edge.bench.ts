@@ -27,6 +27,7 @@ interface Row {
 const ROWS: Row[] = [
   { id: "bare", label: "bare Hono (baseline)", baseline: null, path: "/", authenticated: false },
   { id: "jose", label: "jose verify per request, no token cache", baseline: "bare", path: "/", authenticated: true },
+  { id: "edge-tcp-unseen", label: "sessionAuth, warm, TCP store, no seen marks", baseline: "bare", path: "/", authenticated: true },
   { id: "edge-tcp", label: "sessionAuth, warm token cache, TCP store (ioredis)", baseline: "bare", path: "/", authenticated: true },
   { id: "edge-upstash", label: "sessionAuth, warm token cache, Upstash store, undici pool (shim → Redis)", baseline: "bare", path: "/", authenticated: true },
   { id: "edge-upstash-fetch", label: "sessionAuth, warm token cache, Upstash store, fetch (workerd's client)", baseline: "bare", path: "/", authenticated: true },
@@ -115,6 +116,8 @@ for (const { row, rps, p50, p99, failures } of results) {
   console.log(`${pad(row.label, 62)}${pad(rps.toFixed(0), 10)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 20)}${failures}`);
 }
 const tcp = byId.get("edge-tcp");
+const unseen = byId.get("edge-tcp-unseen");
+if (tcp && unseen) console.log(`\nseen marks (once a minute per session): the warm TCP row at ${(tcp.rps / unseen.rps).toFixed(3)}× its throughput without them`);
 const upstash = byId.get("edge-upstash");
 if (tcp && upstash) console.log(`\nTCP store vs Upstash store: ${(tcp.rps / upstash.rps).toFixed(2)}× the throughput`);
 if (results.some((result) => result.failures > 0)) {

@@ -39,7 +39,7 @@ describe("sessionAuth options", () => {
     issuer: "http://127.0.0.1:4000",
     audience: "sesame",
     jwksUrl: `http://127.0.0.1:4000${JWKS_PATH}`,
-    store: { get: async () => null, put: async () => true, putMany: async () => [], ping: async () => {} },
+    store: { get: async () => null, put: async () => true, putMany: async () => [], markSeen: async () => {}, takeSeen: async () => [], ping: async () => {} },
     introspection: { url: `http://127.0.0.1:4000${INTROSPECTION_PATH}`, secret: "s".repeat(32) },
   } satisfies SessionAuthOptions;
 
@@ -167,6 +167,56 @@ for (const backend of availableBackends(process.env)) {
       const fromApi = await app.request("/api/me", bearer(await api.signToken(uncached)));
       expect(api.counters.introspections).toBe(before + 1);
       expect(await fromApi.json()).toMatchObject({ error: "session_reset" });
+    });
+
+    it("notes an admitted session in the cache once a minute, not per request, and never a refused one", async () => {
+      const session = api.createSession();
+      await api.cacheActive(session);
+      const token = await api.signToken(session);
+      // The next minute: never before the token was issued.
+      const minuteStart = Math.ceil(Date.now() / 60_000) * 60_000;
+      let clock = minuteStart + 1_000;
+      const clocked = buildApp({ ...api.authOptions(), now: () => new Date(clock) });
+      await store.takeSeen(100_000);
+      // The marks are background work: handed to waitUntil, which this context collects.
+      const background: Promise<unknown>[] = [];
+      const ctx = { waitUntil: (promise: Promise<unknown>) => void background.push(promise), passThroughOnException() {}, props: {} };
+      const send = (t: string) => clocked.request("/api/me", bearer(t), undefined, ctx);
+      const settle = () => Promise.all(background.splice(0));
+
+      for (let i = 0; i < 3; i++) expect((await send(token)).status).toBe(200);
+      await settle();
+      expect(await store.takeSeen(100)).toEqual([{ sessionId: session.sid, seenAt: new Date(minuteStart + 1_000) }]);
+
+      clock = minuteStart + 59_000;
+      expect((await send(token)).status).toBe(200);
+      await settle();
+      expect(await store.takeSeen(100)).toEqual([]);
+
+      clock = minuteStart + 61_000;
+      expect((await send(token)).status).toBe(200);
+      await settle();
+      expect(await store.takeSeen(100)).toEqual([{ sessionId: session.sid, seenAt: new Date(minuteStart + 61_000) }]);
+
+      const revoked = api.createSession();
+      await api.cacheActive(revoked);
+      const revokedToken = await api.signToken(revoked);
+      await api.revoke(revoked);
+      expect((await send(revokedToken)).status).toBe(401);
+      await settle();
+      expect(await store.takeSeen(100)).toEqual([]);
+    });
+
+    it("records no marks when recordSeen is false", async () => {
+      const session = api.createSession();
+      await api.cacheActive(session);
+      const quiet = buildApp({ ...api.authOptions(), recordSeen: false });
+      await store.takeSeen(100_000);
+      const background: Promise<unknown>[] = [];
+      const ctx = { waitUntil: (promise: Promise<unknown>) => void background.push(promise), passThroughOnException() {}, props: {} };
+      expect((await quiet.request("/api/me", bearer(await api.signToken(session)), undefined, ctx)).status).toBe(200);
+      await Promise.all(background);
+      expect(await store.takeSeen(100)).toEqual([]);
     });
 
     it("reads every time from the injected clock: token expiry and the cache lease", async () => {

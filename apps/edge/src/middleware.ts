@@ -7,6 +7,7 @@ import { CLOCK_TOLERANCE_SECONDS, createAccessTokenVerifier, parseBearerAuthoriz
 import type { SessionCacheStore } from "@sesame/cache";
 import { checkSession, type EdgeSession, type SessionCheckEvent } from "./check-session.ts";
 import { createIntrospector } from "./introspect.ts";
+import { createSeenRecorder } from "./seen.ts";
 import { missingTokenException, rejectionException } from "./responses.ts";
 import { KeySetUnavailableError, createJwksKeySet } from "./verify/jwks.ts";
 import { createTokenCache } from "./verify/token-cache.ts";
@@ -24,7 +25,9 @@ export type SessionAuthEvent =
   | { type: "token_cache_hit" }
   /** The check's outcome: `allowed`, or the refusal's reason (`missing_token`, `session_revoked`, `temporarily_unavailable`, …). */
   | { type: "decision"; decision: string }
-  | { type: "keys_changed" };
+  | { type: "keys_changed" }
+  /** A "seen" mark could not be written; the next one is tried a minute later. */
+  | { type: "seen_mark_failed"; sessionId: string; error: unknown };
 
 export interface SessionAuthOptions {
   /** Expected `iss`: the API's public URL. */
@@ -55,6 +58,11 @@ export interface SessionAuthOptions {
   onEvent?: (event: SessionAuthEvent) => void;
   /** The clock every check reads; default the system clock. */
   now?: () => Date;
+  /**
+   * Note admitted sessions in the cache (at most once a minute each) so the API can move their
+   * `lastConnectedAt`; default true.
+   */
+  recordSeen?: boolean;
 }
 
 function requireUrl(name: string, value: string): void {
@@ -130,6 +138,8 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
     retryAfterSeconds: options.retryAfterSeconds ?? 2,
     ...(onEvent ? { onEvent } : {}),
   };
+  const recordSeen =
+    options.recordSeen === false ? undefined : createSeenRecorder(options.store, (sessionId, error) => onEvent?.({ type: "seen_mark_failed", sessionId, error }));
   const unavailable = (description: string) =>
     rejectionException({ status: 503, error: "temporarily_unavailable", description, retryAfterSeconds: sessionDeps.retryAfterSeconds });
 
@@ -159,17 +169,20 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
     if (bearer.kind === "absent") throw refused("missing_token", missingTokenException());
     if (bearer.kind === "malformed") throw refused("invalid_token", rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" }));
     const now = clock();
-    const claims = await claimsFor(bearer.token, now, (promise) => {
+    const keepAlive = (promise: Promise<void>) => {
       // On Workers, background work must be handed to waitUntil or it is cut off with the response.
       try {
         c.executionCtx.waitUntil(promise);
       } catch {
         // No execution context (Node): the promise runs on by itself.
       }
-    });
+    };
+    const claims = await claimsFor(bearer.token, now, keepAlive);
     const check = await checkSession(claims, sessionDeps, now);
     if (!check.ok) throw refused(check.rejection.error, rejectionException(check.rejection));
     decided("allowed");
+    const seen = recordSeen?.(check.session.sessionId, now);
+    if (seen) keepAlive(seen);
     c.set("session", check.session);
     await next();
   };

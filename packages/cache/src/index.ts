@@ -8,7 +8,7 @@ export type { Cache, CacheOptions } from "./cache.ts";
 export { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig, type ClusterCacheConfig, type TcpCacheConfig, type UpstashCacheConfig } from "./config.ts";
 export { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, clusterNodesSchema, requireCacheEnv, tcpCacheKindFromEnv, type CacheEnv } from "./cache-env.ts";
 export { CacheUnavailableError } from "./errors.ts";
-export type { SessionCacheStore } from "./store.ts";
+export type { SeenMark, SessionCacheStore } from "./store.ts";
 export type { RateLimitDecision, RateLimitRule, RateLimiter } from "./rate-limiter.ts";
 export { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
 export { createUpstashCache } from "./upstash-cache.ts";

@@ -1,8 +1,8 @@
 /** Session cache store over the `Cache`'s TCP connection (see ioredis-connection.ts). Node only. */
-import { decodeCacheEntry, sessionCacheKey, type CacheEntry } from "@sesame/core";
+import { decodeCacheEntry, seenMarksKey, sessionCacheKey, type CacheEntry } from "@sesame/core";
 import type { IoredisConnection } from "./ioredis-connection.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
-import type { SessionCacheStore } from "./store.ts";
+import { seenMarkArgs, seenMarksFromReply, type SessionCacheStore } from "./store.ts";
 
 export function createIoredisSessionStore({ redis, run }: IoredisConnection, prefix: string): SessionCacheStore {
   const keyOf = (sessionId: string) => sessionCacheKey(prefix, sessionId);
@@ -25,6 +25,16 @@ export function createIoredisSessionStore({ redis, run }: IoredisConnection, pre
         Promise.all(entries.map((entry) => redis.eval(PUT_ENTRY_SCRIPT, 1, keyOf(entry.sid), ...buildPutEntryArgs(entry, now)))),
       );
       return results.map((written) => Number(written) === 1);
+    },
+
+    async markSeen(marks, { onlyNew = false } = {}) {
+      if (marks.length === 0) return;
+      const args = seenMarkArgs(marks);
+      await run("markSeen", () => (onlyNew ? redis.zadd(seenMarksKey(prefix), "NX", ...args) : redis.zadd(seenMarksKey(prefix), ...args)));
+    },
+
+    async takeSeen(max) {
+      return seenMarksFromReply(await run("takeSeen", () => redis.zpopmin(seenMarksKey(prefix), max)));
     },
 
     async ping() {

@@ -47,6 +47,46 @@ for (const backend of availableBackends(process.env)) {
       await started?.stop();
     });
 
+    describe("seen marks", () => {
+      // Each case on a key of its own.
+      let seenCase = 0;
+      const seenStore = () => started.open({ prefix: `${prefix}seen-${++seenCase}:` }).store;
+      const at = (offsetMs: number) => new Date(t + offsetMs);
+
+      it("takes marks earliest first, each once, a session's later mark replacing its earlier one", async () => {
+        const seen = seenStore();
+        const [a, b, c] = [newSid(), newSid(), newSid()];
+        await seen.markSeen([{ sessionId: a, seenAt: at(1_000) }, { sessionId: b, seenAt: at(0) }]);
+        await seen.markSeen([{ sessionId: c, seenAt: at(2_000) }]);
+        await seen.markSeen([{ sessionId: a, seenAt: at(3_000) }]);
+        expect(await seen.takeSeen(2)).toEqual([
+          { sessionId: b, seenAt: at(0) },
+          { sessionId: c, seenAt: at(2_000) },
+        ]);
+        expect(await seen.takeSeen(10)).toEqual([{ sessionId: a, seenAt: at(3_000) }]);
+        expect(await seen.takeSeen(10)).toEqual([]);
+      });
+
+      it("with onlyNew, adds marks without overwriting one already there", async () => {
+        const seen = seenStore();
+        const [a, d] = [newSid(), newSid()];
+        await seen.markSeen([{ sessionId: a, seenAt: at(5_000) }]);
+        await seen.markSeen([{ sessionId: a, seenAt: at(1_000) }, { sessionId: d, seenAt: at(1_000) }], { onlyNew: true });
+        expect(await seen.takeSeen(10)).toEqual([
+          { sessionId: d, seenAt: at(1_000) },
+          { sessionId: a, seenAt: at(5_000) },
+        ]);
+      });
+
+      it("never hands the same mark to two concurrent takers", async () => {
+        const seen = seenStore();
+        const ids = Array.from({ length: 40 }, newSid);
+        await seen.markSeen(ids.map((sessionId, i) => ({ sessionId, seenAt: at(i) })));
+        const taken = (await Promise.all(Array.from({ length: 5 }, () => seen.takeSeen(15)))).flat().map((mark) => mark.sessionId);
+        expect(taken.sort()).toEqual([...ids].sort());
+      });
+    });
+
     it("answers null for an absent session", async () => {
       expect(await store.get(newSid())).toBeNull();
     });
@@ -199,6 +239,8 @@ for (const impl of unreachable) {
         await expectUnavailableWithin(() => store.put(active(newSid(), 1), now), TIMEOUT_MS + 700);
         await expectUnavailableWithin(() => store.putMany([active(newSid(), 1)], now), TIMEOUT_MS + 700);
         await expectUnavailableWithin(() => store.ping(), TIMEOUT_MS + 700);
+        await expectUnavailableWithin(() => store.markSeen([{ sessionId: newSid(), seenAt: now }]), TIMEOUT_MS + 700);
+        await expectUnavailableWithin(() => store.takeSeen(10), TIMEOUT_MS + 700);
         await expectUnavailableWithin(() => Promise.allSettled([store.get(newSid()), store.get(newSid())]).then((results) => {
           expect(results.map((result) => result.status)).toEqual(["rejected", "rejected"]);
           throw (results[0] as PromiseRejectedResult).reason;

@@ -3,11 +3,11 @@
  * on edge runtimes (Workers, Vercel Edge).
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { decodeCacheEntry, sessionCacheKey, type CacheEntry } from "@sesame/core";
+import { decodeCacheEntry, seenMarksKey, sessionCacheKey, type CacheEntry } from "@sesame/core";
 import { withDeadline } from "./deadline.ts";
 import { toCacheUnavailable } from "./errors.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
-import type { SessionCacheStore } from "./store.ts";
+import { seenMarksFromReply, type SessionCacheStore } from "./store.ts";
 
 /** The store over the `Cache`'s client (see upstash-cache.ts), which bounds each call by `timeoutMs`. */
 export function createUpstashSessionStore(redis: Redis, { prefix, timeoutMs }: { prefix: string; timeoutMs: number }): SessionCacheStore {
@@ -46,6 +46,25 @@ export function createUpstashSessionStore(redis: Redis, { prefix, timeoutMs }: {
         return results.map((written) => Number(written) === 1);
       } catch (error) {
         throw toCacheUnavailable("putMany", error);
+      }
+    },
+
+    async markSeen(marks, { onlyNew = false } = {}) {
+      if (marks.length === 0) return;
+      try {
+        const [first, ...rest] = marks.map((mark) => ({ score: mark.seenAt.getTime(), member: mark.sessionId }));
+        if (onlyNew) await redis.zadd(seenMarksKey(prefix), { nx: true }, first!, ...rest);
+        else await redis.zadd(seenMarksKey(prefix), first!, ...rest);
+      } catch (error) {
+        throw toCacheUnavailable("markSeen", error);
+      }
+    },
+
+    async takeSeen(max) {
+      try {
+        return seenMarksFromReply(await redis.zpopmin<unknown>(seenMarksKey(prefix), max));
+      } catch (error) {
+        throw toCacheUnavailable("takeSeen", error);
       }
     },
 

@@ -52,6 +52,18 @@ export function sessionCacheKey(prefix: string, sessionId: string): string {
 }
 
 /**
+ * The sorted set of "seen" marks: member = session id, score = when the edge last saw it (epoch ms).
+ * The edge adds at most one a minute per session; the API pops them and folds them into
+ * `sessions.last_connected_at` in batches.
+ */
+export function seenMarksKey(prefix: string): string {
+  return `${prefix}seen`;
+}
+
+/** How coarse "last seen" is: the edge records a session at most once in this many milliseconds. */
+export const SEEN_MARK_INTERVAL_MS = 60_000;
+
+/**
  * Serialises an entry. `version` is always the first field so the writer's compare-and-set script
  * can read it without a JSON parser.
  */

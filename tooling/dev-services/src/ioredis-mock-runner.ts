@@ -1,6 +1,6 @@
 /**
  * Command runner over ioredis-mock, the in-memory default. The mock has no generic `call`, no
- * SCRIPT command, reads SET options only in upper case and does not isolate MULTI from other
+ * SCRIPT command, reads SET and ZADD options only in upper case and does not isolate MULTI from other
  * clients, so this runner papers over exactly those gaps and nothing more.
  */
 import { createHash } from "node:crypto";
@@ -13,6 +13,8 @@ type Method = (...args: string[]) => unknown;
 // Commands whose arguments after the key are all keywords or numbers, which the mock compares in
 // upper case only (@upstash/redis sends "ex", "px", "nx"...).
 const OPTION_CASE = { set: 2, getex: 1 } as Record<string, number>;
+// ZADD's flags come between the key and the score/member pairs (members keep their case).
+const ZADD_FLAG = /^(nx|xx|gt|lt|ch|incr)$/i;
 
 export function createIoredisMockRunner(mock: Redis): CommandRunner {
   // EVALSHA in the mock looks scripts up in this per-instance table; EVAL fills it too.
@@ -50,6 +52,13 @@ export function createIoredisMockRunner(mock: Redis): CommandRunner {
     // multi...) live on the prototype and must not be reachable from the wire.
     const method = Object.hasOwn(mock, key) ? (mock as unknown as Record<string, unknown>)[key] : undefined;
     if (typeof method !== "function") throw new Error(`ERR unknown command '${name}'`);
+    if (key === "zadd") {
+      return (zkey, ...rest) => {
+        let flags = 0;
+        while (flags < rest.length && ZADD_FLAG.test(rest[flags]!)) flags++;
+        return (method as Method).apply(mock, [zkey!, ...rest.map((arg, i) => (i < flags ? arg.toUpperCase() : arg))]);
+      };
+    }
     const upperFrom = OPTION_CASE[key];
     return (...args) =>
       (method as Method).apply(mock, upperFrom === undefined ? args : args.map((a, i) => (i >= upperFrom ? a.toUpperCase() : a)));

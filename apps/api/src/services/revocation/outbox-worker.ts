@@ -8,12 +8,15 @@ import { decodeCacheEntry, type CacheEntry } from "@sesame/core";
 import { and, asc, inArray, isNull, lte, sql } from "drizzle-orm";
 import { cacheOutbox } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
+import { foldSeenMarks } from "../sessions/seen-marks.ts";
 import { markDelivered } from "./cache-outbox.ts";
 
 /** Delivered rows are kept this long (for inspection), then pruned. */
 const DELIVERED_RETENTION_MS = 86_400_000;
 /** Prune once every this many passes. */
 const PRUNE_EVERY_PASSES = 600;
+/** Fold the edges' "seen" marks once every this many passes (marks are a minute coarse anyway). */
+const FOLD_SEEN_EVERY_PASSES = 5;
 
 /** How long a pass owns the rows it claimed; past it, another process may take them. */
 const CLAIM_MS = 30_000;
@@ -57,14 +60,21 @@ export async function drainCacheOutbox(deps: AppDeps, batchSize = 200): Promise<
   return due.length;
 }
 
-/** Runs the retry worker every `intervalMs` until stopped, pruning delivered rows now and then. */
+/**
+ * Runs the retry worker every `intervalMs` until stopped, pruning delivered rows now and then and
+ * folding the edges' "seen" marks into `last_connected_at` (services/sessions/seen-marks.ts).
+ */
 export function startCacheOutboxWorker(deps: AppDeps, intervalMs = 1000): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let passes = 0;
   const pass = async () => {
     await drainCacheOutbox(deps);
-    if (++passes % PRUNE_EVERY_PASSES === 0) {
+    ++passes;
+    if (passes % FOLD_SEEN_EVERY_PASSES === 0) {
+      await foldSeenMarks(deps).catch((error: unknown) => deps.logger.warn({ err: error }, "folding seen marks failed; will retry"));
+    }
+    if (passes % PRUNE_EVERY_PASSES === 0) {
       await deps.db.delete(cacheOutbox).where(lte(cacheOutbox.deliveredAt, new Date(deps.now().getTime() - DELIVERED_RETENTION_MS)));
     }
   };
