@@ -3,7 +3,6 @@
  * the services' addresses from BENCH_ROW / BENCH_SERVICES; prints one JSON line when listening.
  */
 import { createServer, type IncomingHttpHeaders } from "node:http";
-import { pipeline } from "node:stream";
 import { Hono } from "hono";
 import { Pool } from "undici";
 import { proxy } from "hono/proxy";
@@ -100,7 +99,12 @@ async function startUndiciProxy(): Promise<string> {
     pool.request({ path: req.url ?? "/", method: req.method as "GET", headers, body }).then(
       (answer) => {
         res.writeHead(answer.statusCode, answer.headers);
-        pipeline(answer.body, res, () => {});
+        // As the edge's transport does: pipe, and each side's failure ends the other.
+        answer.body.once("error", () => res.destroy());
+        res.once("close", () => {
+          if (!answer.body.readableEnded) answer.body.destroy();
+        });
+        answer.body.pipe(res);
       },
       () => {
         res.statusCode = 502;

@@ -1,13 +1,19 @@
 /**
  * `npm run bench:edge`: what the edge check costs per request. Each row's server runs in its own
- * process (tsx), its dependencies in another, and autocannon here: 50 connections, a 1 s warm-up,
+ * process (tsx), its dependencies in another, and autocannon here: 50 connections, 2,000 warm-up requests,
  * then a measured run per row. Bounded: about a minute in all.
  *
  * Env: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (default 4), BENCH_CONNECTIONS (default 50), BENCH_ROWS (comma-separated row ids; default all),
  * BENCH_PROFILE (a directory for V8 CPU profiles of the measured servers).
+ *
+ * Besides req/s, each row reports the CPU its server spent per request (the server process and its
+ * children, e.g. nginx beside the edge; read from /proc): on a shared, busy machine throughput swings
+ * with the neighbours, while CPU per request barely moves, so its ratio to the floor is the steadier
+ * figure of what a row costs.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
@@ -15,6 +21,7 @@ import { withDeadline } from "@sesame/cache";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const WARMUP_REQUESTS = 2_000;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 interface Row {
@@ -68,9 +75,37 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+
+/** CPU milliseconds (user + system) used so far by a process and all its descendants. */
+function processTreeCpuMs(root: number): number {
+  const processes = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Fields after "(comm)": state, ppid, …, utime (14th field overall), stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      processes.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  let ticks = 0;
+  const pending = [root];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    ticks += processes.get(pid)?.ticks ?? 0;
+    for (const [child, { parent }] of processes) if (parent === pid) pending.push(child);
+  }
+  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 interface Measured {
   row: Row;
   rps: number;
+  /** Server CPU per request, microseconds. */
+  cpuUs: number;
   p50: number;
   p99: number;
   failures: number;
@@ -84,9 +119,12 @@ async function measure(row: Row, services: Record<string, unknown>): Promise<Mea
       connections: CONNECTIONS,
       headers: (row.authenticated ? { authorization: `Bearer ${services.token as string}` } : {}) as Record<string, string>,
     };
-    await autocannon({ ...options, duration: 1 });
+    // Warm-up by count, not time: on a busy machine a second is too few requests for the JIT.
+    await autocannon({ ...options, amount: WARMUP_REQUESTS });
+    const cpuBefore = processTreeCpuMs(child.pid!);
     const result = await autocannon({ ...options, duration: SECONDS });
-    return { row, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+    const cpuUs = ((processTreeCpuMs(child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
+    return { row, rps: result.requests.average, cpuUs, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
   } finally {
     await stop(child);
   }
@@ -108,16 +146,22 @@ try {
 
 const byId = new Map(results.map((result) => [result.row.id, result]));
 const pad = (text: string, width: number) => text.padEnd(width);
-console.log(`\nedge bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), Node ${process.version}\n`);
-console.log(`${pad("row", 62)}${pad("req/s", 10)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs baseline", 20)}failures`);
-for (const { row, rps, p50, p99, failures } of results) {
+console.log(`\nedge bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after ${WARMUP_REQUESTS} warm-up requests), Node ${process.version}\n`);
+console.log(`${pad("row", 72)}${pad("req/s", 9)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs baseline", 22)}${pad("CPU µs/req", 12)}${pad("vs baseline (CPU)", 19)}failures`);
+for (const { row, rps, cpuUs, p50, p99, failures } of results) {
   const base = row.baseline ? byId.get(row.baseline) : undefined;
   const ratio = base ? `${(rps / base.rps).toFixed(2)}× ${row.baseline}` : "—";
-  console.log(`${pad(row.label, 62)}${pad(rps.toFixed(0), 10)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 20)}${failures}`);
+  // The baseline's CPU per request over this row's: how much of the floor's capacity this row keeps.
+  const cpuRatio = base ? `${(base.cpuUs / cpuUs).toFixed(2)}×` : "—";
+  console.log(`${pad(row.label, 72)}${pad(rps.toFixed(0), 9)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 22)}${pad(cpuUs.toFixed(0), 12)}${pad(cpuRatio, 19)}${failures}`);
 }
 const tcp = byId.get("edge-tcp");
 const unseen = byId.get("edge-tcp-unseen");
-if (tcp && unseen) console.log(`\nseen marks (once a minute per session): the warm TCP row at ${(tcp.rps / unseen.rps).toFixed(3)}× its throughput without them`);
+if (tcp && unseen) {
+  console.log(
+    `\nseen marks (once a minute per session): the warm TCP row at ${(tcp.rps / unseen.rps).toFixed(2)}× its throughput without them, ${(tcp.cpuUs / unseen.cpuUs).toFixed(2)}× the CPU per request`,
+  );
+}
 const upstash = byId.get("edge-upstash");
 if (tcp && upstash) console.log(`\nTCP store vs Upstash store: ${(tcp.rps / upstash.rps).toFixed(2)}× the throughput`);
 if (results.some((result) => result.failures > 0)) {

@@ -67,6 +67,29 @@ describe("the undici transport", () => {
     expect(body).toBe("first;rest");
   });
 
+  it("stops reading the upstream's body when the client goes away mid-response", async () => {
+    const upstreamGaveUp = deferred();
+    const upstreamUrl = await startUpstream((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.write("endless;");
+      // Never ends by itself: only the edge letting go of the connection closes it.
+      res.once("close", () => upstreamGaveUp.resolve());
+    });
+    const edge = await startEdge(upstreamUrl);
+    await new Promise<void>((resolve, reject) => {
+      const req = request(`${edge.url}/stream`, (res) => {
+        res.once("data", () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on("error", () => undefined);
+      req.end();
+      setTimeout(() => reject(new Error("no first chunk")), 5_000).unref();
+    });
+    await upstreamGaveUp.promise;
+  });
+
   it("streams the request: the upstream reads the first chunk while the client still holds the rest", async () => {
     const firstChunkArrived = deferred();
     const upstreamUrl = await startUpstream((req, res) => {

@@ -6,7 +6,7 @@
  * Node only: the Workers entry keeps the Fetch transport (proxy.ts).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { Readable, pipeline } from "node:stream";
+import { Readable } from "node:stream";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Agent } from "undici";
 import { isHopByHopResponseHeader, type UpstreamTransport } from "./proxy.ts";
@@ -32,6 +32,20 @@ export interface NodeUpstreamTransport {
 
 /** Statuses whose response never has a body (Fetch refuses one). */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+/**
+ * The upstream's body to the client, with backpressure. A failure mid-body (upstream gone, body
+ * timeout) ends the client's connection, the status being already out; a client gone early stops
+ * the upstream's body. `pipe` plus two listeners rather than `stream.pipeline`, which builds an
+ * AbortController (and a DOMException on completion) per response.
+ */
+function pipeBody(body: Readable, outgoing: ServerResponse): void {
+  body.once("error", () => outgoing.destroy());
+  outgoing.once("close", () => {
+    if (!body.readableEnded) body.destroy();
+  });
+  body.pipe(outgoing);
+}
 
 interface NodeBindings {
   incoming?: IncomingMessage;
@@ -76,8 +90,7 @@ export function createNodeUpstreamTransport(options: NodeUpstreamTransportOption
 
     if (outgoing && !outgoing.headersSent) {
       outgoing.writeHead(answer.statusCode, responseHeaders);
-      // A failure mid-body (upstream gone, body timeout, client gone) ends both sides; the status is already out.
-      pipeline(answer.body, outgoing, () => {});
+      pipeBody(answer.body, outgoing);
       return RESPONSE_ALREADY_SENT;
     }
 
