@@ -112,8 +112,9 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     if (!original.ok) return invalidRequestResponse(original.problem);
     const access = routeAccess(original.pathname, original.method);
     if (access.kind === "invalid") return invalidPathResponse(access.problem);
-    // An answer about one client's identity: never stored by a shared cache.
-    const allowed = (headers: Record<string, string>) => c.body(null, 200, { "cache-control": "no-store", ...headers });
+    // An answer about one client's identity: never stored by a shared cache. An explicit empty length:
+    // nginx reads only the headers of an auth answer and keeps the connection only if no body follows.
+    const allowed = (headers: Record<string, string>) => c.body(null, 200, { "cache-control": "no-store", "content-length": "0", ...headers });
     // Public: allowed with no identity (the asking proxy must drop client-sent x-sesame-* itself).
     if (access.kind === "public") return allowed({});
     let response: Response | undefined;

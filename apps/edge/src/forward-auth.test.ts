@@ -52,6 +52,8 @@ describe("forward auth", () => {
     expect(res.headers.get("x-sesame-tenant-id")).toBe(staff.tid);
     expect(res.headers.get("x-sesame-groups")).toBe("staff");
     expect(res.headers.get("cache-control")).toBe("no-store");
+    // Stated, not implied: nginx keeps its connection to the edge only when no body can follow.
+    expect(res.headers.get("content-length")).toBe("0");
     expect(await res.text()).toBe("");
   });
 
