@@ -10,18 +10,21 @@
  * - `X-Forwarded-Host` / `X-Forwarded-Proto`: always set by the edge.
  */
 
-export function setForwardingHeaders(headers: Headers, incoming: URL, peerAddress: string | null): void {
-  const clientForwardedFor = headers.get("x-forwarded-for");
-  const clientForwarded = headers.get("forwarded");
-  for (const name of ["x-forwarded-for", "forwarded", "x-real-ip"]) headers.delete(name);
+/** `headers`: lower-case names (proxy.ts `forwardableHeaders`). */
+export function setForwardingHeaders(headers: Record<string, string>, incoming: URL, peerAddress: string | null): void {
+  const clientForwardedFor = headers["x-forwarded-for"];
+  const clientForwarded = headers.forwarded;
+  delete headers["x-forwarded-for"];
+  delete headers.forwarded;
+  delete headers["x-real-ip"];
   const proto = incoming.protocol.slice(0, -1);
-  headers.set("x-forwarded-host", incoming.host);
-  headers.set("x-forwarded-proto", proto);
+  headers["x-forwarded-host"] = incoming.host;
+  headers["x-forwarded-proto"] = proto;
   if (!peerAddress) return;
-  headers.set("x-forwarded-for", clientForwardedFor ? `${clientForwardedFor}, ${peerAddress}` : peerAddress);
-  headers.set("x-real-ip", peerAddress);
+  headers["x-forwarded-for"] = clientForwardedFor ? `${clientForwardedFor}, ${peerAddress}` : peerAddress;
+  headers["x-real-ip"] = peerAddress;
   const element = `for=${forwardedNode(peerAddress)};host=${quoted(incoming.host)};proto=${proto}`;
-  headers.set("forwarded", clientForwarded ? `${clientForwarded}, ${element}` : element);
+  headers.forwarded = clientForwarded ? `${clientForwarded}, ${element}` : element;
 }
 
 /** RFC 7239 §6: IPv6 nodes are bracketed and, like anything with a colon, quoted. */

@@ -37,16 +37,22 @@ export function isHopByHopResponseHeader(name: string, connectionHeader: string 
   return HOP_BY_HOP_HEADERS.includes(name) || (connectionHeader !== undefined && connectionHeader.toLowerCase().split(",").some((named) => named.trim() === name));
 }
 
-/** The client's headers minus hop-by-hop ones (including those its Connection header names), `Expect` and identity headers. */
-export function forwardableHeaders(incoming: Headers): Headers {
-  const headers = new Headers(incoming);
-  const named = (incoming.get("connection") ?? "").split(",").map((name) => name.trim().toLowerCase());
-  for (const name of [...headers.keys()]) {
-    if (isIdentityHeaderName(name) || HOP_BY_HOP_HEADERS.includes(name) || named.includes(name)) headers.delete(name);
+/**
+ * The client's headers minus hop-by-hop ones (including those its Connection header names), `Expect`,
+ * `Host` and identity headers, as a plain object of lower-case names: the forwarding rules below add
+ * to it and either transport sends it as it is.
+ */
+export function forwardableHeaders(incoming: Headers): Record<string, string> {
+  const connection = incoming.get("connection");
+  const named = connection ? connection.split(",").map((name) => name.trim().toLowerCase()) : [];
+  const headers: Record<string, string> = {};
+  for (const [name, value] of incoming) {
+    // `host`: the upstream sees its own; the original one travels as X-Forwarded-Host.
+    // `expect`: the edge's own server has already answered `Expect: 100-continue` (Node does so by
+    // itself) and the body is on its way; asking the upstream again would only stall (undici refuses it).
+    if (name === "host" || name === "expect" || HOP_BY_HOP_HEADERS.includes(name) || named.includes(name) || isIdentityHeaderName(name)) continue;
+    headers[name] = value;
   }
-  // The edge's own server has already answered `Expect: 100-continue` (Node does so by itself), and
-  // the body is on its way: asking the upstream again would only stall (undici refuses it outright).
-  headers.delete("expect");
   return headers;
 }
 
@@ -57,7 +63,8 @@ export function forwardableHeaders(incoming: Headers): Headers {
 export interface UpstreamRequest {
   url: URL;
   method: string;
-  headers: Headers;
+  /** Lower-case names. */
+  headers: Record<string, string>;
   context: Context;
 }
 
@@ -106,14 +113,12 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     target.search = incoming.search;
 
     const headers = forwardableHeaders(c.req.raw.headers);
-    // The upstream sees its own host; the original one travels as X-Forwarded-Host.
-    headers.delete("host");
     setForwardingHeaders(headers, incoming, peerAddress(c));
     if (session) {
-      headers.set(IDENTITY_HEADERS.userId, session.userId);
-      headers.set(IDENTITY_HEADERS.sessionId, session.sessionId);
-      headers.set(IDENTITY_HEADERS.tenantId, session.tenantId);
-      headers.set(IDENTITY_HEADERS.groups, session.groups.join(","));
+      headers[IDENTITY_HEADERS.userId] = session.userId;
+      headers[IDENTITY_HEADERS.sessionId] = session.sessionId;
+      headers[IDENTITY_HEADERS.tenantId] = session.tenantId;
+      headers[IDENTITY_HEADERS.groups] = session.groups.join(",");
     }
 
     try {
