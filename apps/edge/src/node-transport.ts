@@ -67,7 +67,7 @@ export function createNodeUpstreamTransport(options: NodeUpstreamTransportOption
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
   });
 
-  const forward: UpstreamTransport = async ({ url, method, headers, context }) => {
+  const forward: UpstreamTransport = async ({ origin, path, method, headers, context }) => {
     const bindings = context.env as NodeBindings | undefined;
     const incoming = bindings?.incoming;
     const outgoing = bindings?.outgoing;
@@ -76,8 +76,8 @@ export function createNodeUpstreamTransport(options: NodeUpstreamTransportOption
     const body = !hasBody ? null : incoming && !incoming.readableDidRead ? incoming : context.req.raw.body ? Readable.fromWeb(context.req.raw.body as never) : null;
 
     const answer = await pool.request({
-      origin: url.origin,
-      path: `${url.pathname}${url.search}`,
+      origin,
+      path,
       method: method as "GET",
       headers,
       body,

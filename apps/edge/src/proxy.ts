@@ -61,7 +61,10 @@ export function forwardableHeaders(incoming: Headers): Record<string, string> {
  * Hono context it came from: a transport may read the body from it (and, on Node, the raw socket pair).
  */
 export interface UpstreamRequest {
-  url: URL;
+  /** The upstream's origin, `http(s)://host:port`. */
+  origin: string;
+  /** The request target sent upstream: the upstream's base path, the checked path, the client's query. */
+  path: string;
   method: string;
   /** Lower-case names. */
   headers: Record<string, string>;
@@ -76,8 +79,8 @@ export type UpstreamTransport = (request: UpstreamRequest) => Promise<Response>;
 
 /** The Fetch path (workerd, or wherever no transport is given): hono's proxy helper over `fetch`. */
 export function createFetchTransport(fetchImpl?: typeof fetch): UpstreamTransport {
-  return ({ url, headers, context }) =>
-    proxy(url, {
+  return ({ origin, path, headers, context }) =>
+    proxy(`${origin}${path}`, {
       raw: context.req.raw,
       headers,
       // Redirects go back to the client as they are; following them here would fetch on its behalf.
@@ -108,9 +111,8 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
 
   return async function proxyToUpstream(c, session, path) {
     const incoming = new URL(c.req.url);
-    const target = new URL(upstream.origin);
-    target.pathname = `${basePath}${path}`;
-    target.search = incoming.search;
+    // `path` is already encoded and holds no `?` or `#`; `search` is as the URL parser left it.
+    const target = `${basePath}${path}${incoming.search}`;
 
     const headers = forwardableHeaders(c.req.raw.headers);
     setForwardingHeaders(headers, incoming, peerAddress(c));
@@ -122,7 +124,7 @@ export function createUpstreamProxy(options: UpstreamProxyOptions): UpstreamProx
     }
 
     try {
-      return await transport({ url: target, method: c.req.method, headers, context: c });
+      return await transport({ origin: upstream.origin, path: target, method: c.req.method, headers, context: c });
     } catch {
       return badGatewayResponse();
     }
