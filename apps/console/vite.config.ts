@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import react from "@vitejs/plugin-react";
-import { defineConfig, type Plugin } from "vite";
+import { defaultClientConditions, defaultServerConditions, defineConfig, type Plugin } from "vite";
 
 /** Writes .br and .gz beside each text asset, so the server sends them without compressing per request. */
 function precompress(): Plugin {
@@ -33,6 +33,9 @@ function precompress(): Plugin {
 
 export default defineConfig(({ isSsrBuild }) => ({
   plugins: [react(), precompress()],
+  // @sesame/client and the other workspace packages from their sources (tsconfig.base.json's condition).
+  resolve: { conditions: ["@sesame/source", ...defaultClientConditions] },
+  ssr: { resolve: { conditions: ["@sesame/source", ...defaultServerConditions], externalConditions: ["@sesame/source"] } },
   build: {
     outDir: "dist/web",
     emptyOutDir: true,

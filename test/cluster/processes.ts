@@ -30,7 +30,8 @@ export function startEdgeProcess(name: string, env: Record<string, string>): Pro
 
 async function startProcess(name: string, entry: string, env: Record<string, string>): Promise<SesameProcess> {
   // Only what the process needs: nothing of this shell's DATABASE_URL/REDIS_URL leaks in.
-  const child: ChildProcess = spawn(TSX, [entry], {
+  // @sesame/source: the workspace packages from their sources, as every script in the repo reads them.
+  const child: ChildProcess = spawn(TSX, ["--conditions=@sesame/source", entry], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],

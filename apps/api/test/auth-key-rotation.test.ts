@@ -48,7 +48,7 @@ describe("signing key rotation", () => {
     expect((await jwks()).map((k) => k.kid)).toEqual([oldKid]);
 
     // The CLI, as `npm run keys:rotate -- --file <path>` runs it.
-    await promisify(execFile)(join(apiDir, "../../node_modules/.bin/tsx"), ["src/cli/rotate-keys.ts", "--file", keyFile], { cwd: apiDir });
+    await promisify(execFile)(join(apiDir, "../../node_modules/.bin/tsx"), ["--conditions=@sesame/source", "src/cli/rotate-keys.ts", "--file", keyFile], { cwd: apiDir });
 
     // The running API notices the changed file within its check interval, without a restart.
     await waitFor(async () => (await jwks()).length === 2, KEY_FILE_CHECK_INTERVAL_MS + 3000);

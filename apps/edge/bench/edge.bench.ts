@@ -51,7 +51,7 @@ const ROWS: Row[] = [
 function startProcess(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; info: Record<string, unknown> }> {
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of each measured server there.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...profile, "--conditions=@sesame/source", "--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const ready = new Promise<{ child: ChildProcess; info: Record<string, unknown> }>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
     createInterface({ input: child.stdout! }).on("line", (line) => {

@@ -23,7 +23,8 @@ async function bundleWorker(): Promise<string> {
     format: "esm",
     platform: "browser",
     target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
+    // @sesame/source: the workspace packages from their sources (the same condition as tsconfig.base.json).
+    conditions: ["@sesame/source", "workerd", "worker", "browser"],
     logLevel: "silent",
   });
   return result.outputFiles[0]!.text;

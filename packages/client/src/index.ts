@@ -5,7 +5,9 @@
  * const sesame = createSesameClient({ url: "http://127.0.0.1:4000", apiKey: process.env.SESAME_API_KEY });
  * const { tenant, key } = await sesame.tenants.create.mutate({ code: "ACME", name: "Acme" });
  */
-import { createTRPCClient, httpBatchLink, TRPCClientError } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from "@trpc/client";
+// In the repo this is the API's router; the published build maps it to the printed client-facing
+// shape (scripts/router-shape.ts), so adopters compile no server code.
 import type { AppRouter } from "@sesame/api";
 
 export type { AppRouter };
@@ -23,7 +25,9 @@ export interface SesameClientOptions {
   fetch?: typeof fetch;
 }
 
-export function createSesameClient(options: SesameClientOptions) {
+export type SesameClient = TRPCClient<AppRouter>;
+
+export function createSesameClient(options: SesameClientOptions): SesameClient {
   if (options.apiKey && options.accessToken) throw new Error("createSesameClient: pass apiKey or accessToken, not both");
   const secret = options.apiKey ?? options.accessToken;
   const headers = { ...options.headers, ...(secret ? { authorization: `Bearer ${secret}` } : {}) };
@@ -41,8 +45,6 @@ export function createSesameClient(options: SesameClientOptions) {
     ],
   });
 }
-
-export type SesameClient = ReturnType<typeof createSesameClient>;
 
 /** The tRPC error code of a failed call (`NOT_FOUND`, `BAD_REQUEST`, …), or null. */
 export function errorCode(error: unknown): string | null {
