@@ -5,6 +5,7 @@
 import { join } from "node:path";
 import { cacheConfigFromEnv, cacheKindFromEnv, type CacheConfig } from "@sesame/cache";
 import { DEV_PORTS, embeddedPostgresUrl, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
+import type { AccessTokenAlgorithm } from "@sesame/core";
 import type { ApiEnv } from "./env.ts";
 
 export interface ApiConfig {
@@ -19,6 +20,8 @@ export interface ApiConfig {
   issuer: string;
   audience: string;
   signingKeys: { kind: "inline"; json: string } | { kind: "file"; path: string } | { kind: "memory" };
+  /** Algorithm of keys created here: the dev key file's first key, in-memory keys, `keys:rotate`. */
+  signingAlgorithm: AccessTokenAlgorithm;
   encryptionKey: Uint8Array;
   introspectionSecret: string;
   leaseSeconds: number;
@@ -82,6 +85,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     signingKeys: env.SESAME_SIGNING_KEYS
       ? { kind: "inline", json: env.SESAME_SIGNING_KEYS }
       : { kind: "file", path: join(root, ".data", "signing-keys.json") },
+    signingAlgorithm: env.SESAME_SIGNING_ALG,
     encryptionKey: new Uint8Array(Buffer.from(need(env.SESAME_ENCRYPTION_KEY, secrets?.encryptionKey, "SESAME_ENCRYPTION_KEY"), "base64")),
     introspectionSecret: need(env.SESAME_INTROSPECTION_SECRET, secrets?.introspectionSecret, "SESAME_INTROSPECTION_SECRET"),
     leaseSeconds: env.SESAME_LEASE_SECONDS,

@@ -14,8 +14,8 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
     config.signingKeys.kind === "inline"
       ? parseKeySet(config.signingKeys.json)
       : config.signingKeys.kind === "file"
-        ? await readOrCreateKeyFile(config.signingKeys.path, now())
-        : { keys: [await generateStoredKey(now())] };
+        ? await readOrCreateKeyFile(config.signingKeys.path, now(), config.signingAlgorithm)
+        : { keys: [await generateStoredKey(now(), config.signingAlgorithm)] };
   const { db, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax, prepare: config.database.prepare ?? true });
   // One connection for the session store and the limiter; the limiter's windows follow `now`.
   const cache = createCache(config.cache, { now });

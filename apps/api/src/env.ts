@@ -5,7 +5,7 @@
  * (`NODE_ENV=production`) every secret must be given or the process refuses to start.
  */
 import { cacheEnvShape, cacheKindFromEnv, requireCacheEnv } from "@sesame/cache";
-import { DEFAULT_LEASE_SECONDS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, MAX_LEASE_SECONDS, parseRetrySchedule } from "@sesame/core";
+import { DEFAULT_ACCESS_TOKEN_ALGORITHM, DEFAULT_LEASE_SECONDS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, MAX_LEASE_SECONDS, accessTokenAlgorithmSchema, parseRetrySchedule } from "@sesame/core";
 import { nodeEnvSchema, parseEnv, portSchema, secretSchema } from "@sesame/service-kit";
 import { z } from "zod";
 
@@ -35,6 +35,8 @@ export const apiEnvSchema = z.object({
   SESAME_AUDIENCE: z.string().min(1).default("sesame"),
   /** JSON key set (see README, "Signing keys"); dev keeps one under .data/. */
   SESAME_SIGNING_KEYS: z.string().optional(),
+  /** Algorithm of new signing keys (the first one in dev, and `keys:rotate`): EdDSA or ES256. */
+  SESAME_SIGNING_ALG: accessTokenAlgorithmSchema.default(DEFAULT_ACCESS_TOKEN_ALGORITHM),
   /** 32 bytes, base64: encrypts provider tokens and keys the enrollment-code HMAC. */
   SESAME_ENCRYPTION_KEY: z.string().refine((v) => base64Bytes(v) === 32, "must be 32 bytes, base64-encoded").optional(),
   SESAME_INTROSPECTION_SECRET: secretSchema.optional(),
@@ -98,4 +100,9 @@ export function parseApiEnv(raw: Record<string, string | undefined>): ApiEnv {
 /** The process environment, parsed. The only place the API reads `process.env`. */
 export function readApiEnv(): ApiEnv {
   return parseApiEnv(process.env);
+}
+
+/** The algorithm of new signing keys alone, for the key tools (they run without the API's other settings). */
+export function readSigningAlgorithm(): ApiEnv["SESAME_SIGNING_ALG"] {
+  return parseEnv(apiEnvSchema.pick({ SESAME_SIGNING_ALG: true }), process.env).SESAME_SIGNING_ALG;
 }

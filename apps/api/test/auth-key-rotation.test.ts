@@ -29,7 +29,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const jwks = async () => ((await (await fetch(`${api.url}${JWKS_PATH}`)).json()) as { keys: { kid: string }[] }).keys;
+const jwks = async () => ((await (await fetch(`${api.url}${JWKS_PATH}`)).json()) as { keys: { kid: string; kty: string; alg: string }[] }).keys;
 const kidOf = (token: string) => decodeProtectedHeader(token).kid;
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number) {
@@ -41,14 +41,19 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number) {
 }
 
 describe("signing key rotation", () => {
-  it("keeps old tokens verifying, signs new ones with the new key, and unpublishes the old key once its tokens expired", async () => {
+  it("rotating EdDSA → ES256 keeps old tokens verifying, signs new ones with the new key, and unpublishes the old key once its tokens expired", async () => {
     const { tenant, user } = await tenantWithUser(api);
     const before = await login(api, tenant.code, user.username);
     const oldKid = kidOf(before.accessToken);
     expect((await jwks()).map((k) => k.kid)).toEqual([oldKid]);
 
-    // The CLI, as `npm run keys:rotate -- --file <path>` runs it.
-    await promisify(execFile)(join(apiDir, "../../node_modules/.bin/tsx"), ["--conditions=@sesame/source", "src/cli/rotate-keys.ts", "--file", keyFile], { cwd: apiDir });
+    expect(decodeProtectedHeader(before.accessToken).alg).toBe("EdDSA");
+
+    // The CLI, as `SESAME_SIGNING_ALG=ES256 npm run keys:rotate -- --file <path>` runs it: the new key is P-256.
+    await promisify(execFile)(join(apiDir, "../../node_modules/.bin/tsx"), ["--conditions=@sesame/source", "src/cli/rotate-keys.ts", "--file", keyFile], {
+      cwd: apiDir,
+      env: { ...process.env, SESAME_SIGNING_ALG: "ES256" },
+    });
 
     // The running API notices the changed file within its check interval, without a restart.
     await waitFor(async () => (await jwks()).length === 2, KEY_FILE_CHECK_INTERVAL_MS + 3000);
@@ -58,12 +63,17 @@ describe("signing key rotation", () => {
 
     const after = await login(api, tenant.code, user.username);
     expect(kidOf(after.accessToken)).toBe(newKid);
+    expect(decodeProtectedHeader(after.accessToken).alg).toBe("ES256");
+    // During the rotation the JWKS carries both algorithms.
+    expect(published).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kid: oldKid, kty: "OKP", alg: "EdDSA" }), expect.objectContaining({ kid: newKid, kty: "EC", alg: "ES256" })]),
+    );
     // Both verify, at the API and against the published JWKS (what the edge does).
     await expect(api.user(before.accessToken).auth.me.query()).resolves.toBeTruthy();
     await expect(api.user(after.accessToken).auth.me.query()).resolves.toBeTruthy();
     const keySet = createLocalJWKSet({ keys: published as never });
     for (const t of [before.accessToken, after.accessToken]) {
-      await expect(jwtVerify(t, keySet, { algorithms: ["EdDSA"], currentDate: clock })).resolves.toBeTruthy();
+      await expect(jwtVerify(t, keySet, { algorithms: ["EdDSA", "ES256"], currentDate: clock })).resolves.toBeTruthy();
     }
 
     // Just before the old token expires it still works; the old key is still published.

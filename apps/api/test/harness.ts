@@ -48,6 +48,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
     issuer: "http://sesame.test",
     audience: "sesame",
     signingKeys: { kind: "memory" },
+    signingAlgorithm: "EdDSA",
     encryptionKey: new Uint8Array(randomBytes(32)),
     introspectionSecret: randomBytes(32).toString("base64url"),
     leaseSeconds: 30,

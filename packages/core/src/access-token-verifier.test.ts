@@ -96,6 +96,40 @@ describe("createAccessTokenVerifier", () => {
   });
 });
 
+describe("the algorithms: EdDSA and ES256, nothing else", () => {
+  /** A verifier over a JWKS holding the Ed25519 key above and one key of `alg`, under kid "k2". */
+  async function withSecondKey(alg: string, options: { crv?: string; modulusLength?: number } = {}) {
+    const pair = await generateKeyPair(alg, { ...options, extractable: true });
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: "k2", alg };
+    const verifier = createAccessTokenVerifier({ issuer, audience, getKey: createLocalJWKSet({ keys: [publicJwk, jwk] }) });
+    return { key: pair.privateKey, verify: (token: string) => verifier(token, now) };
+  }
+
+  it("accepts an ES256 (P-256) token from the key set, beside EdDSA ones", async () => {
+    const es = await withSecondKey("ES256");
+    expect(await es.verify(await sign({}, { alg: "ES256", kid: "k2" }, es.key))).toEqual({ ok: true, claims: baseClaims });
+    expect((await es.verify(await sign())).ok).toBe(true);
+  });
+
+  it.each([
+    ["ES384", {}],
+    ["ES512", {}],
+    ["RS256", { modulusLength: 2048 }],
+    ["PS256", { modulusLength: 2048 }],
+  ])("refuses %s even when its key is in the key set", async (alg, options) => {
+    const other = await withSecondKey(alg, options);
+    const result = await other.verify(await sign({}, { alg, kid: "k2" }, other.key));
+    expect(result).toMatchObject({ ok: false, reason: "invalid_token", description: "The access token algorithm is not accepted" });
+  });
+
+  it("refuses a token whose alg does not match its key (ES256 header, Ed25519 kid)", async () => {
+    const es = await withSecondKey("ES256");
+    // Signed by the P-256 key but naming the Ed25519 key: no key of the set fits both kid and alg.
+    const result = await es.verify(await sign({}, { alg: "ES256", kid }, es.key));
+    expect(result).toMatchObject({ ok: false, reason: "invalid_token" });
+  });
+});
+
 describe("inspectAccessTokenShape", () => {
   it("rejects oversized tokens and headers before decoding anything else", () => {
     expect(inspectAccessTokenShape(`a.${"b".repeat(MAX_TOKEN_LENGTH)}.c`)).toMatchObject({ ok: false, description: "The access token is too long" });

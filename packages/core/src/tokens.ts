@@ -7,8 +7,15 @@ export const ACCESS_TOKEN_TYPE = "at+jwt";
 export const MAX_ACCESS_TOKEN_TTL_SECONDS = 900;
 /** Clock skew tolerated on `exp`/`nbf`/`iat`, in seconds. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
-/** Signature algorithms Sesame signs with; verifiers pin to exactly these. */
-export const ACCESS_TOKEN_ALGORITHMS = ["EdDSA"] as const;
+/**
+ * Signature algorithms Sesame signs with (contract §4): Ed25519 (`EdDSA`, the default) or P-256
+ * (`ES256`, for verifiers that cannot do EdDSA, such as jsonwebtoken). The API and the edge accept
+ * exactly these; the key's JWK (`kty`/`crv`/`alg`) must match the token's `alg` as well.
+ */
+export const ACCESS_TOKEN_ALGORITHMS = ["EdDSA", "ES256"] as const;
+export type AccessTokenAlgorithm = (typeof ACCESS_TOKEN_ALGORITHMS)[number];
+export const DEFAULT_ACCESS_TOKEN_ALGORITHM: AccessTokenAlgorithm = "EdDSA";
+export const accessTokenAlgorithmSchema = z.enum(ACCESS_TOKEN_ALGORITHMS);
 
 export const accessTokenClaimsSchema = z.object({
   iss: z.string().min(1),

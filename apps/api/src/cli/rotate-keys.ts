@@ -10,11 +10,13 @@
  *
  * With SESAME_SIGNING_KEYS set and no option, the rotated set is printed (the variable is not
  * changed; deploy the printed value). Messages go to stderr so stdout carries only the JSON.
+ * The new key's algorithm is SESAME_SIGNING_ALG (EdDSA by default, or ES256); rotating to another
+ * algorithm keeps the old key published, so tokens it signed stay valid until they expire.
  */
 import { readFileSync } from "node:fs";
 import { ConfigError } from "@sesame/service-kit";
 import { resolveApiConfig } from "../config.ts";
-import { readApiEnv } from "../env.ts";
+import { readApiEnv, readSigningAlgorithm } from "../env.ts";
 import { RETIRED_KEY_PUBLISH_SECONDS, parseKeySet, readOrCreateKeyFile, rotateKeySet, writeKeyFile, type StoredKeySet } from "../lib/signing-keys.ts";
 
 type Target = { kind: "file"; path: string } | { kind: "print"; set: StoredKeySet; from: string };
@@ -38,21 +40,21 @@ async function resolveTarget(args: string[], now: Date): Promise<Target> {
   const config = resolveApiConfig(readApiEnv());
   if (config.signingKeys.kind === "inline") return { kind: "print", set: parseKeySet(config.signingKeys.json), from: "SESAME_SIGNING_KEYS" };
   if (config.signingKeys.kind === "file") {
-    await readOrCreateKeyFile(config.signingKeys.path, now);
+    await readOrCreateKeyFile(config.signingKeys.path, now, config.signingAlgorithm);
     return { kind: "file", path: config.signingKeys.path };
   }
   throw new Error("in-memory signing keys cannot be rotated");
 }
 
 function describe(set: StoredKeySet): string {
-  return set.keys.map((k) => `  ${k.kid}  ${k.retiredAt ? `retired ${k.retiredAt}` : "active"}`).join("\n");
+  return set.keys.map((k) => `  ${k.kid}  ${String(k.publicJwk.alg ?? "EdDSA")}  ${k.retiredAt ? `retired ${k.retiredAt}` : "active"}`).join("\n");
 }
 
 async function main() {
   const now = new Date();
   const target = await resolveTarget(process.argv.slice(2), now);
   const before = target.kind === "file" ? parseKeySet(readFileSync(target.path, "utf8")) : target.set;
-  const after = await rotateKeySet(before, now);
+  const after = await rotateKeySet(before, now, readSigningAlgorithm());
   const retention = `retired keys stay published for ${RETIRED_KEY_PUBLISH_SECONDS} s`;
   if (target.kind === "file") {
     writeKeyFile(target.path, after);

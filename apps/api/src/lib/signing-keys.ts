@@ -1,11 +1,18 @@
 /**
- * Access-token signing keys (Ed25519). The newest unretired key signs; every key stays published
- * until the tokens it signed have expired, so rotation never breaks a live token.
+ * Access-token signing keys: Ed25519 (`EdDSA`) or P-256 (`ES256`), one algorithm per key, recorded
+ * in its JWK's `alg`. The newest unretired key signs; every key stays published until the tokens it
+ * signed have expired, so rotation never breaks a live token, across algorithms too.
  */
 import { createPrivateKey, type JsonWebKey as NodeJwk, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { CLOCK_TOLERANCE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from "@sesame/core";
+import {
+  CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_ACCESS_TOKEN_ALGORITHM,
+  MAX_ACCESS_TOKEN_TTL_SECONDS,
+  accessTokenAlgorithmSchema,
+  type AccessTokenAlgorithm,
+} from "@sesame/core";
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
 import { randomSecret } from "./crypto.ts";
@@ -23,6 +30,7 @@ type StoredKey = z.infer<typeof storedKeySchema>;
 
 export interface SigningKey {
   kid: string;
+  alg: AccessTokenAlgorithm;
   /** A Node KeyObject: imported synchronously, so a key file can be reloaded mid-request. */
   privateKey: CryptoKey | KeyObject;
 }
@@ -37,21 +45,24 @@ export interface KeyRing {
 /** How long after retirement a key stays published: the longest token lifetime plus skew. */
 export const RETIRED_KEY_PUBLISH_SECONDS = MAX_ACCESS_TOKEN_TTL_SECONDS + CLOCK_TOLERANCE_SECONDS * 2;
 
-export async function generateStoredKey(now: Date): Promise<StoredKey> {
-  const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
+export async function generateStoredKey(now: Date, alg: AccessTokenAlgorithm = DEFAULT_ACCESS_TOKEN_ALGORITHM): Promise<StoredKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, alg === "EdDSA" ? { crv: "Ed25519", extractable: true } : { extractable: true });
   const kid = `k_${now.toISOString().slice(0, 10).replaceAll("-", "")}_${randomSecret(6)}`;
   return {
     kid,
-    privateJwk: { ...(await exportJWK(privateKey)), kid, alg: "EdDSA", use: "sig" },
-    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: "EdDSA", use: "sig" },
+    privateJwk: { ...(await exportJWK(privateKey)), kid, alg, use: "sig" },
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" },
     createdAt: now.toISOString(),
     retiredAt: null,
   };
 }
 
-/** Adds a new signing key and retires the current one (kept published until its tokens expire). */
-export async function rotateKeySet(set: StoredKeySet, now: Date): Promise<StoredKeySet> {
-  const fresh = await generateStoredKey(now);
+/**
+ * Adds a new signing key (of `alg`, which may differ from the current one's) and retires the current
+ * one, kept published until its tokens expire.
+ */
+export async function rotateKeySet(set: StoredKeySet, now: Date, alg: AccessTokenAlgorithm = DEFAULT_ACCESS_TOKEN_ALGORITHM): Promise<StoredKeySet> {
+  const fresh = await generateStoredKey(now, alg);
   const cutoff = now.getTime() - RETIRED_KEY_PUBLISH_SECONDS * 1000;
   const kept = set.keys
     .map((k) => (k.retiredAt ? k : { ...k, retiredAt: now.toISOString() }))
@@ -69,7 +80,7 @@ function keyRingFromSet(set: StoredKeySet): KeyRing {
   if (!active) throw new Error("signing key set has no active key");
   const privateKey = createPrivateKey({ key: active.privateJwk as NodeJwk, format: "jwk" });
   return {
-    active: { kid: active.kid, privateKey },
+    active: { kid: active.kid, alg: keyAlgorithm(active), privateKey },
     publicJwks(now) {
       const cutoff = now.getTime() - RETIRED_KEY_PUBLISH_SECONDS * 1000;
       return set.keys
@@ -128,6 +139,15 @@ export function createFileKeyRing(path: string, initial: StoredKeySet, options: 
   };
 }
 
+/** The key's algorithm from its JWK: `alg` when present (older EdDSA files may lack it), else by curve. */
+function keyAlgorithm(key: StoredKey): AccessTokenAlgorithm {
+  const { alg, kty, crv } = key.privateJwk;
+  const byCurve = kty === "OKP" && crv === "Ed25519" ? "EdDSA" : kty === "EC" && crv === "P-256" ? "ES256" : null;
+  const parsed = accessTokenAlgorithmSchema.safeParse(alg ?? byCurve);
+  if (!parsed.success || parsed.data !== byCurve) throw new Error(`signing key ${key.kid}: alg ${String(alg)} with kty ${String(kty)}/crv ${String(crv)} is not EdDSA (Ed25519) or ES256 (P-256)`);
+  return parsed.data;
+}
+
 function fileSignature(path: string): string | null {
   try {
     const s = statSync(path);
@@ -141,10 +161,10 @@ export function parseKeySet(json: string): StoredKeySet {
   return keySetSchema.parse(JSON.parse(json));
 }
 
-/** Reads the dev key file, creating it with one fresh key when absent. */
-export async function readOrCreateKeyFile(path: string, now: Date): Promise<StoredKeySet> {
+/** Reads the dev key file, creating it with one fresh key (of `alg`) when absent. */
+export async function readOrCreateKeyFile(path: string, now: Date, alg: AccessTokenAlgorithm = DEFAULT_ACCESS_TOKEN_ALGORITHM): Promise<StoredKeySet> {
   if (existsSync(path)) return parseKeySet(readFileSync(path, "utf8"));
-  const set: StoredKeySet = { keys: [await generateStoredKey(now)] };
+  const set: StoredKeySet = { keys: [await generateStoredKey(now, alg)] };
   writeKeyFile(path, set);
   return set;
 }

@@ -1,4 +1,4 @@
-/** Signs and verifies access tokens (contract §4): EdDSA, `typ: at+jwt`, `kid` in the header. */
+/** Signs and verifies access tokens (contract §4): the active key's `alg` (EdDSA or ES256), `typ: at+jwt`, `kid` in the header. */
 import { ACCESS_TOKEN_TYPE, buildAccessTokenClaims, createAccessTokenVerifier, type AccessTokenVerification } from "@sesame/core";
 import { SignJWT, createLocalJWKSet, type JWK } from "jose";
 import type { AppDeps } from "../../deps.ts";
@@ -21,7 +21,7 @@ export async function issueAccessToken(deps: Pick<AppDeps, "config" | "keys">, i
   );
   claims.exp = Math.min(claims.exp, Math.floor(input.notAfter.getTime() / 1000));
   const token = await new SignJWT({ ...claims })
-    .setProtectedHeader({ alg: "EdDSA", typ: ACCESS_TOKEN_TYPE, kid: deps.keys.active.kid })
+    .setProtectedHeader({ alg: deps.keys.active.alg, typ: ACCESS_TOKEN_TYPE, kid: deps.keys.active.kid })
     .sign(deps.keys.active.privateKey);
   return { token, claims, expiresAt: new Date(claims.exp * 1000) };
 }
