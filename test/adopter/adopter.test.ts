@@ -153,6 +153,7 @@ describe("an outside app", () => {
     expect(report.before.serviceMissingGroup).toMatchObject({ status: 403, body: { requiredGroups: ["reports"] } });
     expect(report.before.edge).toBe(200);
     expect(report.before.honoJwk).toEqual({ status: 200, body: { sub: userId } });
+    expect(report.before.honoJwkWithoutTyp).toBe(401);
     expect(report.before.jose).toBe(userId);
 
     expect(report.locked).toEqual([report.loginSessionId]);

@@ -3,7 +3,7 @@
  * and output, the error shape) printed as plain types, with nothing from the server in it. The
  * published client's .d.ts is bundled from it (tsconfig.build.json maps `@sesame/api` to it), so an
  * adopter's `tsc` loads @trpc's types and this, not Sesame's server code. Before writing, the script
- * checks that the printed router gives the same inputs, outputs and errors as the real one, and fails
+ * checks that the printed router gives the same procedure kinds, inputs, outputs and errors as the real one, and fails
  * the build if not. Run by `npm run build`.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -99,6 +99,9 @@ writeFileSync(
 import type { AppRouter as Real } from "@sesame/api";
 import type { AppRouter as Printed } from "./router-shape.d.ts";
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** Each procedure's kind (query, mutation, subscription): what decides .query() or .mutate(). */
+type Kinds<R> = { [K in keyof R]: R[K] extends { _def: { type: infer T } } ? T : Kinds<R[K]> };
+export const kinds: Same<Kinds<Real["_def"]["record"]>, Kinds<Printed["_def"]["record"]>> = true;
 export const inputs: Same<inferRouterInputs<Real>, inferRouterInputs<Printed>> = true;
 export const outputs: Same<inferRouterOutputs<Real>, inferRouterOutputs<Printed>> = true;
 export const errors: Same<inferRouterError<Real>, inferRouterError<Printed>> = true;
@@ -111,4 +114,4 @@ rmSync(probeFile);
 if (diagnostics.length > 0) {
   fail(`the printed router differs from @sesame/api's:\n${ts.formatDiagnostics(diagnostics, { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" })}`);
 }
-console.log(`router-shape: wrote ${path.relative(root, shapeFile)} (${shape.length} characters), same inputs, outputs and errors as @sesame/api`);
+console.log(`router-shape: wrote ${path.relative(root, shapeFile)} (${shape.length} characters), same procedure kinds, inputs, outputs and errors as @sesame/api`);

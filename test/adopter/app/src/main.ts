@@ -6,6 +6,8 @@
 import type { CacheConfig } from "@sesame/cache";
 import { createCache } from "@sesame/cache/node";
 import { createSesameClient, errorCode, errorReason } from "@sesame/client";
+import { Hono } from "hono";
+import { jwk } from "hono/jwk";
 import { createService } from "./service.js";
 import { honoJwkApp, joseVerifier, type TokenSettings } from "./verifiers.js";
 
@@ -49,6 +51,10 @@ try {
   const bearer = { headers: { authorization: `Bearer ${token}` } };
   const jwt = honoJwkApp(settings);
   const verifyWithJose = joseVerifier(settings);
+  // What the README warns of: hono/jwk told nothing about `typ` expects "JWT" and refuses the token.
+  const untyped = new Hono();
+  untyped.use("*", jwk({ jwks_uri: settings.jwksUrl, alg: ["EdDSA", "ES256"], verification: { iss: settings.issuer, aud: settings.audience } }));
+  untyped.get("/", (c) => c.text("ok"));
 
   const before = {
     service: await status(service.request("/api/me", bearer)),
@@ -56,6 +62,7 @@ try {
     serviceMissingGroup: await status(service.request("/api/reports", bearer)),
     edge: (await fetch(`${edgeUrl}/orders`, bearer)).status,
     honoJwk: await status(jwt.request("/jwt/me", bearer)),
+    honoJwkWithoutTyp: (await untyped.request("/", bearer)).status,
     jose: (await verifyWithJose(token)).sub,
   };
 
