@@ -32,7 +32,8 @@ afterEach(async () => {
 /** Starts a worker process; resolves once it said "ready". `output()` is what it printed. */
 async function spawnWorker(leaseMs: number) {
   const spec = { backends: inject("sesameBackends"), encryptionKey: Buffer.from(api.config.encryptionKey).toString("base64"), leaseMs, scheduleMs: SCHEDULE_MS };
-  const child = spawn(TSX, [WORKER], { env: { ...process.env, SESAME_TEST_WORKER: JSON.stringify(spec) }, stdio: ["ignore", "pipe", "inherit"] });
+  // @sesame/source: the workspace packages from their sources, as every script in the repo reads them.
+  const child = spawn(TSX, ["--conditions=@sesame/source", WORKER], { env: { ...process.env, SESAME_TEST_WORKER: JSON.stringify(spec) }, stdio: ["ignore", "pipe", "inherit"] });
   children.push(child);
   let out = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
