@@ -39,7 +39,7 @@ interface Started {
 
 /** Spawns `file` under tsx and resolves with the URL from the first line `match` finds in its stdout. */
 function startProcess(file: string, env: Record<string, string>, match: (line: string) => string | null): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@sesame/source", file], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
   const ready = new Promise<Started>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${file} exited with ${code}`)));
     // Keep reading (and dropping) the output so a chatty child never blocks on a full pipe.
