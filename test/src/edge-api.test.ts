@@ -77,7 +77,7 @@ for (const variant of stores) {
     it("answers whoami with the verified identity", async () => {
       const { accessToken, session, user } = await stack.newSession(["a", "b"]);
       const res = await stack.get("/_sesame/whoami", accessToken);
-      expect(await res.json()).toEqual({ userId: user.id, sessionId: session.id, tenantId: stack.tenant.id, groups: ["a", "b"] });
+      expect(await res.json()).toEqual({ userId: user.id, sessionId: session.id, tenantId: stack.tenant.id, groups: ["a", "b"], factors: [] });
     });
 
     it("refuses a revoked session even after its cache entry is gone (the API answers from Postgres), with the same reason", async () => {

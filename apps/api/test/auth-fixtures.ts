@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomInt } from "node:crypto";
 import { createSesameClient } from "@sesame/client";
-import { usernameKey } from "@sesame/core";
+import { isMfaChallenge, usernameKey, type MfaChallenge } from "@sesame/core";
 import { and, asc, eq } from "drizzle-orm";
 import { inject } from "vitest";
 import type { ApiConfig } from "../src/config.ts";
@@ -107,9 +107,15 @@ export async function tenantWithUser(api: ApiHarness, settings?: Record<string, 
   return { ...tenant, user };
 }
 
-/** Signs in over HTTP from a fresh IP. */
+/** Signs in over HTTP from a fresh IP; a user without a second factor gets tokens. */
 export async function login(api: ApiHarness, tenantCode: string, identifier: string, password = DEFAULT_PASSWORD, client?: { device?: { id: string } }) {
-  return clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenantCode, identifier, password, ...(client ? { client } : {}) });
+  return tokensOf(await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenantCode, identifier, password, ...(client ? { client } : {}) }));
+}
+
+/** The tokens of a sign-in that was expected to need no second factor. */
+export function tokensOf<T extends object>(result: T | MfaChallenge): T {
+  if (isMfaChallenge(result)) throw new Error("expected session tokens, got an MFA challenge");
+  return result;
 }
 
 export async function sessionRow(api: ApiHarness, sessionId: string) {

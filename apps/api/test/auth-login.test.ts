@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { users } from "../src/db/schema.ts";
 import { REDACTED_PATHS } from "../src/lib/logger.ts";
 import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth/login.ts";
-import { DEFAULT_PASSWORD, clientFrom, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser, uniqueIp } from "./auth-fixtures.ts";
+import { DEFAULT_PASSWORD, clientFrom, failure, insertUser, login, sessionEvents, sessionRow, startAuthApi, tenantWithUser, tokensOf, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 
 // A pass-through spy: the real argon2 runs; the test only counts which hashes it verified.
@@ -84,14 +84,14 @@ describe("auth.login", () => {
   it("records the X-Forwarded-For client IP when the proxy is trusted", async () => {
     const { tenant, user } = await tenantWithUser(api);
     const ip = uniqueIp();
-    const { session } = await clientFrom(api, ip).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD });
+    const { session } = tokensOf(await clientFrom(api, ip).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD }));
     expect(session.ip).toBe(ip);
   });
 
   it("reads the client IP from an X-Forwarded-For entry with a port, and never from X-Real-IP", async () => {
     const { tenant, user } = await tenantWithUser(api);
-    const signIn = (headers: Record<string, string>) =>
-      createSesameClient({ url: api.url, headers }).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD });
+    const signIn = async (headers: Record<string, string>) =>
+      tokensOf(await createSesameClient({ url: api.url, headers }).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD }));
     expect((await signIn({ "x-forwarded-for": "6.6.6.6, 203.0.113.9:4711" })).session.ip).toBe("203.0.113.9");
     expect((await signIn({ "x-forwarded-for": "[2001:db8::9]:443" })).session.ip).toBe("2001:db8::9");
     // What the proxy appended is unreadable, or missing: the peer's address, not the client's X-Real-IP.

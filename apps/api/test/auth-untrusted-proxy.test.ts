@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOGIN_SOURCE_RULE } from "../src/services/auth/throttle.ts";
-import { DEFAULT_PASSWORD, clientFrom, failure, startAuthApi, tenantWithUser, testClock, uniqueIp } from "./auth-fixtures.ts";
+import { DEFAULT_PASSWORD, clientFrom, failure, startAuthApi, tenantWithUser, testClock, tokensOf, uniqueIp } from "./auth-fixtures.ts";
 import type { ApiHarness } from "./harness.ts";
 
 // Its own file: embedded Postgres serves one connection, so one API at a time.
@@ -14,7 +14,7 @@ afterAll(async () => api?.stop());
 describe("without a trusted proxy", () => {
   it("ignores X-Forwarded-For: the peer address is the client's", async () => {
     const { tenant, user } = await tenantWithUser(api);
-    const { session } = await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD });
+    const { session } = tokensOf(await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD }));
     expect(session.ip).toBe("127.0.0.1");
   });
 

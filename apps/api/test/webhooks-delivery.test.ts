@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhookEndpoints } from "../src/db/schema.ts";
 import { encryptString } from "../src/lib/crypto.ts";
 import { failureOf, newSession, newUser, type AdminClient } from "./admin-fixtures.ts";
-import { clientFrom, DEFAULT_PASSWORD, uniqueIp } from "./auth-fixtures.ts";
+import { clientFrom, DEFAULT_PASSWORD, tokensOf, uniqueIp } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 import { startReceiver, type Receiver } from "./webhook-receiver.ts";
 
@@ -55,7 +55,7 @@ describe("delivery", () => {
     const user = await newUser(admin, { password: DEFAULT_PASSWORD, email: "ada@example.com" });
     await admin.users.update.mutate({ userId: user.id, firstName: "Ada" });
     await admin.users.addToGroups.mutate({ userId: user.id, groups: ["ops"] });
-    const signedIn = await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD });
+    const signedIn = tokensOf(await clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: DEFAULT_PASSWORD }));
     await failureOf(clientFrom(api, uniqueIp()).auth.login.mutate({ tenant: tenant.code, identifier: user.username, password: "wrong password here" }));
     await admin.sessions.addAccessGroups.mutate({ userId: user.id, groups: "billing" });
     await api.user(signedIn.accessToken).auth.logout.mutate();

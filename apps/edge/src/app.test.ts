@@ -85,7 +85,7 @@ describe.each(transports)("the edge service (%s transport)", (_name, transport) 
     const before = upstream.requests.length;
     const res = await app.request("/_sesame/whoami", auth());
     expect(res.headers.get("cache-control")).toBe("no-store");
-    expect(await res.json()).toEqual({ userId: session.uid, sessionId: session.sid, tenantId: session.tid, groups: ["staff", "ops"] });
+    expect(await res.json()).toEqual({ userId: session.uid, sessionId: session.sid, tenantId: session.tid, groups: ["staff", "ops"], factors: [] });
     expect((await app.request("/_sesame/whoami")).status).toBe(401);
     expect((await app.request("/_sesame/other", auth())).status).toBe(404);
     expect(upstream.requests.length).toBe(before);

@@ -13,6 +13,8 @@ export interface EdgeSession {
   sessionId: string;
   tenantId: string;
   groups: string[];
+  /** MFA factors verified in the session (`requireFactors`); from the cache entry like groups. */
+  factors: string[];
 }
 
 export type SessionCheck = { ok: true; session: EdgeSession } | { ok: false; rejection: EdgeRejection };
@@ -64,7 +66,7 @@ export async function checkSession(claims: AccessTokenClaims, deps: SessionCheck
 
 function outcome(decision: Exclude<EdgeAccessDecision, { decision: "ask_api" }>, claims: AccessTokenClaims): SessionCheck {
   if (decision.decision === "allow") {
-    return { ok: true, session: { userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid, groups: decision.groups } };
+    return { ok: true, session: { userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid, groups: decision.groups, factors: decision.factors } };
   }
   return { ok: false, rejection: { status: 401, error: decision.reason, description: REJECTION_DESCRIPTIONS[decision.reason] } };
 }

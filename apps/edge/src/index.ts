@@ -6,8 +6,9 @@
  * const app = new Hono<{ Variables: SessionVariables }>();
  * app.use("*", sessionAuth({ issuer, audience: "sesame", jwksUrl, store, introspection: { url, secret } }));
  * app.get("/admin", requireGroups("admin"), (c) => c.json(c.var.session));
+ * app.post("/payouts", requireFactors("totp"), (c) => c.json({ ok: true }));
  */
-export { sessionAuth, requireGroups, type SessionAuthOptions, type SessionAuthEvent, type SessionVariables, type EdgeSession } from "./middleware.ts";
+export { sessionAuth, requireGroups, requireFactors, type SessionAuthOptions, type SessionAuthEvent, type SessionVariables, type EdgeSession } from "./middleware.ts";
 export { createEdgeApp, type EdgeAppConfig } from "./app.ts";
 export { edgeOptionsForApi, type ApiLocation } from "./api-options.ts";
 export { parseEdgeEnv, type EdgeEnv } from "./env.ts";

@@ -5,13 +5,14 @@ import { createUpstashCache, type SessionCacheStore } from "@sesame/cache";
 import { closedPort } from "@sesame/dev-services";
 import { availableBackends } from "@sesame/cache/testing";
 import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
-import { requireGroups, sessionAuth, type EdgeSession, type SessionAuthEvent, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
+import { requireFactors, requireGroups, sessionAuth, type EdgeSession, type SessionAuthEvent, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
 
 function buildApp(options: SessionAuthOptions) {
   const app = new Hono<{ Variables: SessionVariables }>();
   app.use("/api/*", sessionAuth(options));
   app.get("/api/me", (c) => c.json(c.var.session));
   app.get("/api/admin", requireGroups("admin"), (c) => c.json({ admin: true }));
+  app.post("/api/payouts", requireFactors("totp"), (c) => c.json({ paid: true }));
   return app;
 }
 
@@ -30,7 +31,7 @@ describe("sessionAuth types", () => {
       return c.text("ok");
     });
     expectTypeOf<SessionVariables>().toEqualTypeOf<{ session: EdgeSession }>();
-    expectTypeOf<EdgeSession>().toEqualTypeOf<{ userId: string; sessionId: string; tenantId: string; groups: string[] }>();
+    expectTypeOf<EdgeSession>().toEqualTypeOf<{ userId: string; sessionId: string; tenantId: string; groups: string[]; factors: string[] }>();
   });
 });
 
@@ -52,6 +53,11 @@ describe("sessionAuth options", () => {
     expect(() => sessionAuth({ ...valid, introspection: { ...valid.introspection, secret: "" } })).toThrow(/secret/);
     expect(() => sessionAuth({ ...valid, leewaySeconds: 600 })).toThrow(/leewaySeconds/);
     expect(() => sessionAuth({ ...valid, tokenCacheSize: -1 })).toThrow(/tokenCacheSize/);
+  });
+  it("requireFactors refuses an empty or unknown factor list", () => {
+    expect(() => requireFactors()).toThrow(/factor/);
+    // @ts-expect-error: not a factor Sesame knows
+    expect(() => requireFactors("sms")).toThrow(/factor/);
   });
   it("requireGroups refuses an empty group list", () => {
     expect(() => requireGroups()).toThrow(/group/);
@@ -96,7 +102,7 @@ for (const backend of availableBackends(process.env)) {
       const res = await app.request("/api/me", bearer(await api.signToken(session)));
       expect(res.status).toBe(200);
       expect(api.counters.introspections).toBe(before);
-      expect(await res.json()).toEqual({ userId: session.uid, sessionId: session.sid, tenantId: session.tid, groups: ["staff", "ops"] });
+      expect(await res.json()).toEqual({ userId: session.uid, sessionId: session.sid, tenantId: session.tid, groups: ["staff", "ops"], factors: [] });
     });
 
     it("rejects the very next request once a tombstone is in the cache", async () => {
@@ -253,6 +259,30 @@ for (const backend of availableBackends(process.env)) {
       session.version += 1;
       await api.cacheActive(session);
       expect((await app.request("/api/admin", bearer(token))).status).toBe(403);
+    });
+
+    it("requireFactors refuses a session without the factor (403 factor_required) and admits it on the request after a step-up", async () => {
+      const session = api.createSession();
+      await api.cacheActive(session);
+      const token = await api.signToken(session);
+      const denied = await app.request("/api/payouts", { method: "POST", ...bearer(token) });
+      expect(denied.status).toBe(403);
+      expect(denied.headers.get("www-authenticate")).toMatch(/^Bearer error="insufficient_scope"/);
+      expect(await denied.json()).toMatchObject({ error: "factor_required", requiredFactors: ["totp"] });
+
+      // The step-up rewrites the entry at a higher version, as the API's SessionChange does.
+      session.factors = ["totp"];
+      session.version += 1;
+      await api.cacheActive(session);
+      const before = api.counters.introspections;
+      expect((await app.request("/api/payouts", { method: "POST", ...bearer(token) })).status).toBe(200);
+      expect(api.counters.introspections).toBe(before);
+    });
+
+    it("requireFactors reads the factors from the API's answer on a cache miss", async () => {
+      const session = api.createSession({ factors: ["totp"] });
+      const res = await app.request("/api/payouts", { method: "POST", ...bearer(await api.signToken(session)) });
+      expect(res.status).toBe(200);
     });
 
     it("checks a token's signature once per process, then serves it from the token cache", async () => {

@@ -1,9 +1,10 @@
 /**
  * `sessionAuth`: the Hono middleware that admits a request only with a valid access token for an
- * active session, and `requireGroups` to guard routes by the session's access groups.
+ * active session, `requireGroups` to guard routes by the session's access groups, and
+ * `requireFactors` by the MFA factors verified in the session.
  */
 import type { MiddlewareHandler } from "hono";
-import { CLOCK_TOLERANCE_SECONDS, createAccessTokenVerifier, parseBearerAuthorization, type AccessTokenClaims } from "@sesame/core";
+import { CLOCK_TOLERANCE_SECONDS, MFA_FACTORS, createAccessTokenVerifier, parseBearerAuthorization, type AccessTokenClaims, type MfaFactor } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
 import { checkSession, type EdgeSession, type SessionCheckEvent } from "./check-session.ts";
 import { createIntrospector } from "./introspect.ts";
@@ -206,6 +207,35 @@ export function requireGroups(...groups: string[]): MiddlewareHandler<{ Variable
         error: "insufficient_scope",
         description: `This resource requires the group(s): ${missing.join(", ")}`,
         requiredGroups: groups,
+      });
+    }
+    await next();
+  };
+}
+
+/**
+ * Admits only sessions that have verified every one of `factors` (e.g. `"totp"`); use after
+ * `sessionAuth`. Others get 403 `factor_required` naming the factors: the client asks the user for a
+ * code (`auth.verifyFactor`), and the session's next request passes — factors come from the cache
+ * entry, which the step-up rewrites.
+ *
+ * @example
+ * app.post("/api/payouts", requireFactors("totp"), handler);
+ */
+export function requireFactors(...factors: MfaFactor[]): MiddlewareHandler<{ Variables: SessionVariables }> {
+  if (factors.length === 0 || factors.some((factor) => !(MFA_FACTORS as readonly string[]).includes(factor))) {
+    throw new TypeError(`requireFactors: give at least one factor of: ${MFA_FACTORS.join(", ")}`);
+  }
+  return async function requireFactorsMiddleware(c, next) {
+    const session = c.get("session") as EdgeSession | undefined;
+    if (!session) throw new Error("requireFactors: use sessionAuth before requireFactors");
+    const missing = factors.filter((factor) => !session.factors.includes(factor));
+    if (missing.length > 0) {
+      throw rejectionException({
+        status: 403,
+        error: "factor_required",
+        description: `This resource requires the second factor(s): ${missing.join(", ")}`,
+        requiredFactors: factors,
       });
     }
     await next();

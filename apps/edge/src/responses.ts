@@ -28,7 +28,10 @@ export function rejectionResponse(rejection: EdgeRejection): Response {
     case 403:
       return jsonResponse(
         403,
-        { error: rejection.error, message: rejection.description, requiredGroups: rejection.requiredGroups },
+        rejection.error === "factor_required"
+          ? { error: rejection.error, message: rejection.description, requiredFactors: rejection.requiredFactors }
+          : { error: rejection.error, message: rejection.description, requiredGroups: rejection.requiredGroups },
+        // RFC 6750 has one error code for "more is needed than this token has"; the body says which.
         { "www-authenticate": `Bearer error="insufficient_scope", error_description="${quotable(rejection.description)}"` },
       );
     case 503:

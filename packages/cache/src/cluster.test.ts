@@ -17,7 +17,7 @@ let counter = 0;
 const newSid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "0")}`;
 const active = (sid: string): ActiveCacheEntry =>
   activeCacheEntry(
-    { id: sid, userId: "11111111-1111-4111-8111-111111111111", tenantId: "22222222-2222-4222-8222-222222222222", version: 1, generation: 1, accessGroups: [], expiresAt: new Date(now.getTime() + 3_600_000) },
+    { id: sid, userId: "11111111-1111-4111-8111-111111111111", tenantId: "22222222-2222-4222-8222-222222222222", version: 1, generation: 1, accessGroups: [], factors: [], expiresAt: new Date(now.getTime() + 3_600_000) },
     { leaseSeconds: 30, now },
   );
 

@@ -26,7 +26,7 @@ const newSid = () => `00000000-0000-4000-8000-${String(++counter).padStart(12, "
 function active(sid: string, version: number, overrides: Partial<ActiveCacheEntry> = {}): ActiveCacheEntry {
   const session = {
     id: sid, userId: "11111111-1111-4111-8111-111111111111", tenantId: "22222222-2222-4222-8222-222222222222",
-    version, generation: 1, accessGroups: ["staff"], expiresAt: new Date(t + 3_600_000),
+    version, generation: 1, accessGroups: ["staff"], factors: [], expiresAt: new Date(t + 3_600_000),
   };
   return { ...activeCacheEntry(session, { leaseSeconds: 30, now }), ...overrides };
 }

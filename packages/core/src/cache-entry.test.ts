@@ -13,7 +13,7 @@ import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 const now = new Date("2026-01-01T00:00:00Z");
 const t = now.getTime();
 const session = {
-  id: "s", userId: "u", tenantId: "t", version: 7, generation: 2, accessGroups: ["a"], expiresAt: new Date(t + 3_600_000),
+  id: "s", userId: "u", tenantId: "t", version: 7, generation: 2, accessGroups: ["a"], factors: [], expiresAt: new Date(t + 3_600_000),
 };
 const active = activeCacheEntry(session, { leaseSeconds: 30, now });
 const revoked = tombstoneCacheEntry({ id: "s", version: 8 }, "session_revoked", now);
@@ -21,7 +21,7 @@ const revoked = tombstoneCacheEntry({ id: "s", version: 8 }, "session_revoked", 
 describe("cache entry constructors", () => {
   it("builds an active entry from a session, leased from now", () => {
     expect(active).toEqual({
-      f: 1, kind: "active", version: 7, sid: "s", uid: "u", tid: "t", gen: 2, groups: ["a"], expiresAt: t + 3_600_000, leaseUntil: t + 30_000,
+      f: 1, kind: "active", version: 7, sid: "s", uid: "u", tid: "t", gen: 2, groups: ["a"], factors: [], expiresAt: t + 3_600_000, leaseUntil: t + 30_000,
     });
   });
   it("builds a tombstone carrying the reason, at the session's version", () => {
@@ -65,5 +65,16 @@ describe("cacheEntryTtlMs", () => {
   it("expires active entries at the lease or the session's end, whichever is first", () => {
     expect(cacheEntryTtlMs(active, now)).toBe(30_000);
     expect(cacheEntryTtlMs({ ...active, expiresAt: t + 5_000 }, now)).toBe(5_000);
+  });
+});
+
+describe("factors in the entry", () => {
+  it("an entry written before factors existed reads as having none", () => {
+    const { factors: _dropped, ...old } = activeCacheEntry({ ...session, factors: ["totp"] }, { leaseSeconds: 30, now });
+    expect(decodeCacheEntry(JSON.stringify(old))).toMatchObject({ kind: "active", factors: [] });
+  });
+  it("carries the session's factors through encode and decode", () => {
+    const entry = activeCacheEntry({ ...session, factors: ["totp"] }, { leaseSeconds: 30, now });
+    expect(decodeCacheEntry(encodeCacheEntry(entry))).toMatchObject({ factors: ["totp"] });
   });
 });

@@ -26,6 +26,8 @@ export const activeCacheEntrySchema = z.object({
   tid: z.string(),
   gen: z.number().int().min(1),
   groups: z.array(z.string()),
+  /** MFA factors verified in the session (`requireFactors` at the edge); entries written before it existed have none. */
+  factors: z.array(z.string()).default([]),
   /** Epoch milliseconds. */
   expiresAt: z.number().int(),
   /** Epoch milliseconds. */
@@ -100,6 +102,7 @@ export interface ActiveEntrySource {
   version: number;
   generation: number;
   accessGroups: string[];
+  factors: string[];
   expiresAt: Date;
 }
 
@@ -119,6 +122,7 @@ export function activeCacheEntry(session: ActiveEntrySource, options: { leaseSec
     tid: session.tenantId,
     gen: session.generation,
     groups: session.accessGroups,
+    factors: session.factors,
     expiresAt: session.expiresAt.getTime(),
     leaseUntil: options.now.getTime() + options.leaseSeconds * 1000,
   };

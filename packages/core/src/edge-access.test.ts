@@ -7,7 +7,7 @@ const now = new Date("2026-01-01T00:00:00Z");
 const t = now.getTime();
 const session = {
   id: "0b7b3e02-6a5c-4d38-9a7e-2f8f3d6c1a11", userId: "1b7b3e02-6a5c-4d38-9a7e-2f8f3d6c1a11", tenantId: "2b7b3e02-6a5c-4d38-9a7e-2f8f3d6c1a11",
-  version: 4, generation: 2, accessGroups: ["staff"], expiresAt: new Date(t + 3_600_000),
+  version: 4, generation: 2, accessGroups: ["staff"], factors: ["totp"], expiresAt: new Date(t + 3_600_000),
 };
 const claims = { sid: session.id, sub: session.userId, tid: session.tenantId, gen: 2 };
 const entry = activeCacheEntry(session, { leaseSeconds: 30, now });
@@ -23,7 +23,7 @@ describe("decideEdgeAccess with nothing known", () => {
 
 describe("decideEdgeAccess on a cache entry", () => {
   it("allows an active entry within its lease, with the cached groups", () => {
-    expect(decideEdgeAccess(fromCache(), claims, now)).toEqual({ decision: "allow", groups: ["staff"] });
+    expect(decideEdgeAccess(fromCache(), claims, now)).toEqual({ decision: "allow", groups: ["staff"], factors: ["totp"] });
   });
   it("asks the API once the lease is over", () => {
     expect(decideEdgeAccess(fromCache(), claims, new Date(t + 30_000))).toEqual({ decision: "ask_api" });
@@ -52,7 +52,7 @@ describe("decideEdgeAccess on a cache entry", () => {
 
 describe("decideEdgeAccess on an introspection answer", () => {
   it("allows an active answer with its groups, whatever its lease says", () => {
-    expect(decideEdgeAccess(fromApi(answer), claims, new Date(t + 60_000))).toEqual({ decision: "allow", groups: ["staff"] });
+    expect(decideEdgeAccess(fromApi(answer), claims, new Date(t + 60_000))).toEqual({ decision: "allow", groups: ["staff"], factors: ["totp"] });
   });
   it("rejects an inactive answer with its reason", () => {
     for (const reason of ["session_revoked", "session_reset", "session_expired"] as const) {

@@ -16,7 +16,7 @@ export type SessionEvidence =
   | { source: "none" };
 
 export type EdgeAccessDecision =
-  | { decision: "allow"; groups: string[] }
+  | { decision: "allow"; groups: string[]; factors: string[] }
   | { decision: "reject"; reason: SessionRejection | "invalid_token" }
   /** The evidence cannot vouch for the session: ask the API (only ever for cache evidence or none). */
   | { decision: "ask_api" };
@@ -37,7 +37,7 @@ export function decideEdgeAccess(evidence: SessionEvidence, claims: TokenIdentit
     const { entry } = evidence;
     if (entry.kind === "revoked") return reject(entry.reason);
     // A cache entry is a copy: a token newer than it, or a lease run out, sends us to the API.
-    return decideOnActive({ sid: entry.sid, sub: entry.uid, tid: entry.tid, gen: entry.gen, groups: entry.groups, expiresAt: entry.expiresAt }, claims, now, {
+    return decideOnActive({ sid: entry.sid, sub: entry.uid, tid: entry.tid, gen: entry.gen, groups: entry.groups, factors: entry.factors, expiresAt: entry.expiresAt }, claims, now, {
       newerToken: ASK_API,
       leaseOver: entry.leaseUntil <= now.getTime(),
     });
@@ -55,6 +55,7 @@ interface ActiveFacts {
   tid: string;
   gen: number;
   groups: string[];
+  factors: string[];
   expiresAt: number;
 }
 
@@ -70,5 +71,5 @@ function decideOnActive(
   if (generation === "newer") return source.newerToken;
   if (facts.expiresAt <= now.getTime()) return reject("session_expired");
   if (source.leaseOver) return ASK_API;
-  return { decision: "allow", groups: facts.groups };
+  return { decision: "allow", groups: facts.groups, factors: facts.factors };
 }

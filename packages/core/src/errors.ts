@@ -36,4 +36,6 @@ export const REJECTION_DESCRIPTIONS: Record<EdgeTokenRejection, string> = {
 export type EdgeRejection =
   | { status: 401; error: EdgeTokenRejection; description: string }
   | { status: 403; error: "insufficient_scope"; description: string; requiredGroups: string[] }
+  /** `requireFactors`: the session has not verified the factor(s); a step-up (`auth.verifyFactor`) admits the next request. */
+  | { status: 403; error: "factor_required"; description: string; requiredFactors: string[] }
   | { status: 503; error: "temporarily_unavailable"; description: string; retryAfterSeconds: number };

@@ -12,3 +12,4 @@ export * from "./username.ts";
 export * from "./enrollment-url.ts";
 export * from "./responses.ts";
 export * from "./webhooks.ts";
+export * from "./mfa.ts";

@@ -21,6 +21,7 @@ export const introspectionResponseSchema = z.discriminatedUnion("active", [
     tid: z.string(),
     gen: z.number().int(),
     groups: z.array(z.string()),
+    factors: z.array(z.string()).default([]),
     /** Epoch milliseconds. */
     expiresAt: z.number().int(),
     /** Epoch milliseconds: how long the edge may rely on this answer. */
@@ -43,6 +44,7 @@ export function activeIntrospectionAnswer(entry: ActiveCacheEntry): ActiveIntros
     tid: entry.tid,
     gen: entry.gen,
     groups: entry.groups,
+    factors: entry.factors,
     expiresAt: entry.expiresAt,
     leaseUntil: entry.leaseUntil,
   };

@@ -4,6 +4,7 @@
  * their types from here (or from the router).
  */
 import { z } from "zod";
+import { mfaChallengeSchema } from "./mfa.ts";
 import { apiKeySchema, enrollmentCodeSchema, eventSchema, revocationReceiptSchema, sessionSchema, sessionTokensSchema, tenantSchema, userSchema } from "./shapes.ts";
 
 export const createdApiKeySchema = z.object({ apiKey: apiKeySchema, key: z.string().meta({ description: "The secret, shown only here" }) }).meta({ id: "CreatedApiKey" });
@@ -49,3 +50,12 @@ export const batchResultSchema = z
   .meta({ id: "BatchResult" });
 export type BatchResult = z.infer<typeof batchResultSchema>;
 export const batchResultsSchema = z.object({ results: z.array(batchResultSchema) }).meta({ id: "BatchResults" });
+
+/** `auth.login` (and finishing an OIDC sign-in): the session's tokens, or a second-factor challenge. */
+export const signInResultSchema = z.union([sessionTokensSchema, mfaChallengeSchema]).meta({ id: "SignInResult" });
+export type SignInResult = z.infer<typeof signInResultSchema>;
+/** `auth.mfa.confirm`: the recovery codes (shown only here), and the tokens when it finished a sign-in. */
+export const mfaConfirmedSchema = z
+  .object({ recoveryCodes: z.array(z.string()).meta({ description: "Single-use codes, shown only here" }), tokens: sessionTokensSchema.nullable() })
+  .meta({ id: "MfaConfirmed" });
+export const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()) }).meta({ id: "RecoveryCodes" });

@@ -15,6 +15,7 @@ export const REVOCATION_CAUSES = [
   "single_device_policy",
   "refresh_token_reuse",
   "password_change",
+  "factors_reset",
   "user_deleted",
   "session_deleted",
 ] as const;

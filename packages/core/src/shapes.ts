@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { enrollmentUrlSchema } from "./enrollment-url.ts";
+import { MFA_POLICIES } from "./mfa.ts";
 import { SESSION_STATES } from "./session.ts";
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
@@ -23,6 +24,13 @@ export const tenantSettingsSchema = z.object({
   enrollmentUrl: enrollmentUrlSchema.nullable().default(null),
   /** Sessions not connected (refreshed) for this long are expired; null = no idle timeout. */
   sessionIdleTimeoutSeconds: z.number().int().min(MIN_SESSION_IDLE_TIMEOUT_SECONDS).max(366 * 24 * 3600).nullable().default(null),
+  /**
+   * Second factors (README "MFA"): `off` — no enrolment, sign-in never asks; `optional` — users may
+   * enrol, and those who did are asked at sign-in; `required` — users in `mfaRequiredGroups` (every
+   * user when it is empty) must pass a factor, enrolling during sign-in if they have none.
+   */
+  mfaPolicy: z.enum(MFA_POLICIES).default("optional"),
+  mfaRequiredGroups: z.array(z.string().min(1).max(128)).max(100).default([]),
 });
 export type TenantSettings = z.infer<typeof tenantSettingsSchema>;
 
@@ -44,6 +52,8 @@ export const publicTenantSettingsSchema = z
     enrollmentUrl: z.string().nullable(),
     // Rows stored before the setting existed have no key: off.
     sessionIdleTimeoutSeconds: z.number().int().nullable().default(null),
+    mfaPolicy: z.enum(MFA_POLICIES).default("optional"),
+    mfaRequiredGroups: z.array(z.string()).default([]),
   })
   .meta({ id: "TenantSettings" });
 

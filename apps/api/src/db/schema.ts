@@ -16,7 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import type { SessionState, TenantSettings } from "@sesame/core";
+import type { ClientInfo, SessionState, TenantSettings } from "@sesame/core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
@@ -198,6 +198,66 @@ export const events = pgTable(
   ],
 );
 
+/**
+ * A user's second factors (one TOTP authenticator per user). `confirmedAt` is null until the first
+ * code proves the user's authenticator holds the secret; only confirmed factors are asked for.
+ */
+export const mfaFactors = pgTable(
+  "mfa_factors",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").$type<"totp">().notNull(),
+    /** The base32 TOTP secret, AES-256-GCM under the server key (lib/crypto.ts `encryptString`). */
+    secretEnc: text("secret_enc").notNull(),
+    createdAt: createdAt(),
+    confirmedAt: ts("confirmed_at"),
+    /** The last 30-second step a code was accepted for: a code is good once (RFC 6238 §5.2). */
+    lastUsedStep: bigint("last_used_step", { mode: "number" }),
+  },
+  (t) => [uniqueIndex("mfa_factors_user_type_idx").on(t.userId, t.type)],
+);
+
+/** Recovery codes: HMAC-SHA-256 under a server secret, each good once. */
+export const mfaRecoveryCodes = pgTable(
+  "mfa_recovery_codes",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    createdAt: createdAt(),
+    usedAt: ts("used_at"),
+  },
+  (t) => [index("mfa_recovery_codes_user_idx").on(t.userId)],
+);
+
+/**
+ * A sign-in waiting for its second factor: the first credential checked out, no session yet. The
+ * token is shown once and stored as SHA-256; it is single-use, short-lived and dies after a few
+ * wrong codes. It carries what the session will be started with.
+ */
+export const signInChallenges = pgTable(
+  "sign_in_challenges",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    /** What signed the user in first: `password`, or an OAuth provider's name. */
+    provider: text("provider").notNull(),
+    providerUid: text("provider_uid"),
+    /** Provider tokens (JSON), encrypted like `sessions.provider_tokens_enc`. */
+    providerTokensEnc: text("provider_tokens_enc"),
+    client: jsonb("client").$type<ClientInfo>(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    failedAttempts: integer("failed_attempts").notNull().default(0),
+  },
+  (t) => [uniqueIndex("sign_in_challenges_token_idx").on(t.tokenHash), index("sign_in_challenges_user_idx").on(t.userId)],
+);
+
 /** Cache writes committed with the change they describe, retried until they land. */
 export const cacheOutbox = pgTable(
   "cache_outbox",
@@ -292,3 +352,5 @@ export type EnrollmentTokenRow = typeof enrollmentTokens.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type MfaFactorRow = typeof mfaFactors.$inferSelect;
+export type SignInChallengeRow = typeof signInChallenges.$inferSelect;

@@ -20,6 +20,7 @@ import {
   sessionSchema,
   sessionTokensSchema,
   sessionsRevocationSchema,
+  signInResultSchema,
   startedSessionSchema,
   tenantSchema,
   updatedUserSchema,
@@ -391,7 +392,7 @@ export const v1Operations: RestOperation[] = [
 
   // Signing in (public) and the signed-in user's own account.
   operation(
-    { method: "post", path: "/v1/auth/login", tag: "Auth", caller: "public", summary: "Sign in with a password", request: { body: jsonBody(loginInput) }, answer: sessionTokensSchema },
+    { method: "post", path: "/v1/auth/login", tag: "Auth", caller: "public", summary: "Sign in with a password (a second-factor challenge instead of tokens when one is due)", request: { body: jsonBody(loginInput) }, answer: signInResultSchema },
     (api) => api.auth.login,
   ),
   operation(

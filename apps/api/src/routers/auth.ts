@@ -2,7 +2,21 @@
  * `auth.*`: sign-in (public) and the signed-in user's own account (user). Credentials travel only
  * in POST bodies (mutations) and the Authorization header, never in URLs.
  */
-import { clientInfoSchema, deviceReportSchema, deviceReportedSchema, meSchema, revocationSchema, sessionRevocationSchema, sessionSchema, sessionTokensSchema } from "@sesame/core";
+import {
+  clientInfoSchema,
+  deviceReportSchema,
+  deviceReportedSchema,
+  meSchema,
+  mfaConfirmedSchema,
+  mfaStatusSchema,
+  recoveryCodesSchema,
+  revocationSchema,
+  sessionRevocationSchema,
+  sessionSchema,
+  sessionTokensSchema,
+  signInResultSchema,
+  totpEnrollmentSchema,
+} from "@sesame/core";
 import { z } from "zod";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../lib/passwords.ts";
 import { changeOwnPassword } from "../services/auth/change-password.ts";
@@ -11,6 +25,9 @@ import { loginWithPassword } from "../services/auth/login.ts";
 import { getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth/own-sessions.ts";
 import { refreshSession } from "../services/auth/refresh.ts";
 import { reportDevice } from "../services/auth/report-device.ts";
+import type { Context } from "../context.ts";
+import { confirmTotp, disableTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, verifyChallenge, verifyFactor, type FactorSubject } from "../services/mfa/factors.ts";
+import type { PublicScope } from "../services/scope.ts";
 import { publicProcedure, router, userProcedure } from "../trpc.ts";
 import { uuid } from "./inputs.ts";
 
@@ -51,8 +68,36 @@ export const changePasswordInput = z
   })
   .strict();
 
+/** A TOTP code (6 digits) or, where accepted, a recovery code (`XXXXX-XXXXX`). */
+const factorCode = z.string().trim().min(6).max(32);
+const challengeToken = z.string().min(1).max(256);
+export const mfaEnrollInput = z.object({ challengeToken: challengeToken.optional() }).strict().optional();
+export const mfaConfirmInput = z.object({ code: factorCode, challengeToken: challengeToken.optional() }).strict();
+export const mfaVerifyInput = z.object({ challengeToken, code: factorCode }).strict();
+export const factorCodeInput = z.object({ code: factorCode }).strict();
+
+/**
+ * Enrol and confirm are for a signed-in user (access token) or, with `challengeToken`, for a
+ * sign-in the tenant's policy holds until a first factor is enrolled.
+ */
+async function factorSubject(ctx: Context & { scope: PublicScope }, token: string | undefined): Promise<FactorSubject> {
+  if (token !== undefined) return { kind: "challenge", token, request: ctx.scope.request };
+  const user = await ctx.callers.user();
+  return { kind: "user", scope: { ...user, request: ctx.scope.request } };
+}
+
+export const mfaRouter = router({
+  enroll: publicProcedure.input(mfaEnrollInput).output(totpEnrollmentSchema).mutation(async ({ ctx, input }) => enrollTotp(ctx.deps, await factorSubject(ctx, input?.challengeToken))),
+  confirm: publicProcedure.input(mfaConfirmInput).output(mfaConfirmedSchema).mutation(async ({ ctx, input }) => confirmTotp(ctx.deps, await factorSubject(ctx, input.challengeToken), input)),
+  /** Finishes a sign-in that answered a challenge: a TOTP code or a recovery code. */
+  verify: publicProcedure.input(mfaVerifyInput).output(sessionTokensSchema).mutation(({ ctx, input }) => verifyChallenge(ctx.deps, ctx.scope, input)),
+  status: userProcedure.output(mfaStatusSchema).query(({ ctx }) => mfaStatus(ctx.deps, ctx.scope)),
+  disable: userProcedure.input(factorCodeInput).output(mfaStatusSchema).mutation(({ ctx, input }) => disableTotp(ctx.deps, ctx.scope, input)),
+  regenerateRecoveryCodes: userProcedure.input(factorCodeInput).output(recoveryCodesSchema).mutation(({ ctx, input }) => regenerateRecoveryCodes(ctx.deps, ctx.scope, input)),
+});
+
 export const authRouter = router({
-  login: publicProcedure.input(loginInput).output(sessionTokensSchema).mutation(({ ctx, input }) => loginWithPassword(ctx.deps, ctx.scope, input)),
+  login: publicProcedure.input(loginInput).output(signInResultSchema).mutation(({ ctx, input }) => loginWithPassword(ctx.deps, ctx.scope, input)),
   enroll: publicProcedure.input(enrollInput).output(sessionTokensSchema).mutation(({ ctx, input }) => enrollWithCode(ctx.deps, ctx.scope, input)),
   refresh: publicProcedure.input(refreshInput).output(sessionTokensSchema).mutation(({ ctx, input }) => refreshSession(ctx.deps, ctx.scope, input)),
   me: userProcedure.output(meSchema).query(({ ctx }) => getMe(ctx.deps, ctx.scope)),
@@ -61,6 +106,9 @@ export const authRouter = router({
   revokeOtherSessions: userProcedure.output(revocationSchema).mutation(({ ctx }) => revokeOtherSessions(ctx.deps, ctx.scope)),
   logout: userProcedure.output(revocationSchema).mutation(({ ctx }) => logout(ctx.deps, ctx.scope)),
   changePassword: userProcedure.input(changePasswordInput).output(revocationSchema).mutation(({ ctx, input }) => changeOwnPassword(ctx.deps, ctx.scope, input)),
+  mfa: mfaRouter,
+  /** Step-up: a code raises the current session's factors (the edge's requireFactors admits the next request). */
+  verifyFactor: userProcedure.input(factorCodeInput).output(z.object({ session: sessionSchema })).mutation(({ ctx, input }) => verifyFactor(ctx.deps, ctx.scope, input)),
   /** The device reports its container, runtime, id, label and last full sync; marks the session connected. */
   reportDevice: userProcedure.input(deviceReportSchema).output(deviceReportedSchema).mutation(({ ctx, input }) => reportDevice(ctx.deps, ctx.scope, input)),
 });

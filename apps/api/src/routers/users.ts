@@ -1,5 +1,6 @@
 import { updatedUserSchema, userRevocationSchema, userSchema, userWithSessionsSchema, usersPageSchema } from "@sesame/core";
 import { z } from "zod";
+import { resetUserFactors } from "../services/mfa/factors.ts";
 import { deleteUser, lockUser, unlockUser } from "../services/users/lifecycle.ts";
 import { getUser, listUsers } from "../services/users/read.ts";
 import { addUserToGroups, createUser, removeUserFromGroups, updateUser } from "../services/users/write.ts";
@@ -51,5 +52,7 @@ export const usersRouter = router({
   lock: adminProcedure.input(lockUserInput).output(userRevocationSchema).mutation(({ ctx, input }) => lockUser(ctx.deps, ctx.scope, input)),
   unlock: adminProcedure.input(userRefInput).output(userSchema).mutation(({ ctx, input }) => unlockUser(ctx.deps, ctx.scope, input)),
   addToGroups: adminProcedure.input(userGroupsInput).output(userSchema).mutation(({ ctx, input }) => addUserToGroups(ctx.deps, ctx.scope, input)),
+  /** Removes the user's second factors and recovery codes and signs every session out (receipt). */
+  resetFactors: adminProcedure.input(userRefInput).output(userRevocationSchema).mutation(({ ctx, input }) => resetUserFactors(ctx.deps, ctx.scope, input)),
   removeFromGroups: adminProcedure.input(userGroupsInput).output(userSchema).mutation(({ ctx, input }) => removeUserFromGroups(ctx.deps, ctx.scope, input)),
 });

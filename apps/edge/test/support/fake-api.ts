@@ -28,6 +28,8 @@ export interface FakeSession {
   tid: string;
   gen: number;
   groups: string[];
+  /** MFA factors verified in the session; none when left out. */
+  factors?: string[];
   expiresAt: number;
   version: number;
   /** `reset`: signed out with a wipe (a RESET session). */
@@ -94,7 +96,7 @@ export async function startFakeApi(options: FakeApiOptions) {
 
   function activeEntry(session: FakeSession, leaseSeconds = DEFAULT_LEASE_SECONDS): ActiveCacheEntry {
     const { sid: id, uid: userId, tid: tenantId, gen: generation, groups: accessGroups, version } = session;
-    return activeCacheEntry({ id, userId, tenantId, generation, accessGroups, version, expiresAt: new Date(session.expiresAt) }, { leaseSeconds, now: new Date() });
+    return activeCacheEntry({ id, userId, tenantId, generation, accessGroups, factors: session.factors ?? [], version, expiresAt: new Date(session.expiresAt) }, { leaseSeconds, now: new Date() });
   }
 
   return {

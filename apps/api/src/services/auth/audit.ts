@@ -30,7 +30,7 @@ export interface AuthAuditTarget {
   identifier?: string;
 }
 
-export type AuthEventType = "auth.sign_in_failed" | "auth.refresh_failed" | "auth.throttled";
+export type AuthEventType = "auth.sign_in_failed" | "auth.refresh_failed" | "auth.throttled" | "auth.mfa_failed";
 
 export async function recordAuthEvent(
   deps: AppDeps,

@@ -3,7 +3,7 @@
  * failure runs the same argon2id work before its one answer, so neither the answer nor its timing
  * says whether the account exists.
  */
-import { usernameKey, type ClientInfo, type SessionTokens } from "@sesame/core";
+import { usernameKey, type ClientInfo, type MfaChallenge, type SessionTokens } from "@sesame/core";
 import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import { sessions, tenants, users, type TenantRow, type UserRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -14,7 +14,7 @@ import { hashPassword, passwordNeedsRehash, verifyPassword } from "../../lib/pas
 import type { PublicScope } from "../scope.ts";
 import { tenantIdByCode } from "../tenants/tenants.ts";
 import { recordAuthEvent, type AuthAuditTarget } from "./audit.ts";
-import { signIn } from "./sign-in.ts";
+import { signInOrChallenge } from "../mfa/challenges.ts";
 import { LOGIN_THROTTLED, countAttempt, loginSourceBucket, passwordGuessBuckets, refundAttempts, throttled } from "./throttle.ts";
 
 export interface LoginInput {
@@ -28,7 +28,7 @@ export const INVALID_CREDENTIALS_MESSAGE = "Invalid tenant, username or password
 /** How far back a sign-in makes a source "known" to the account (exempt from the account-wide limit). */
 const KNOWN_SOURCE_DAYS = 30;
 
-export async function loginWithPassword(deps: AppDeps, scope: PublicScope, input: LoginInput): Promise<SessionTokens> {
+export async function loginWithPassword(deps: AppDeps, scope: PublicScope, input: LoginInput): Promise<SessionTokens | MfaChallenge> {
   const { request } = scope;
   const tenantCode = input.tenant.trim().toUpperCase();
   const identifier = loginIdentifier(input.identifier);
@@ -64,9 +64,10 @@ export async function loginWithPassword(deps: AppDeps, scope: PublicScope, input
   await refundAttempts(deps, counted);
 
   // A lock or delete that lands between the check above and the session answers like a wrong password.
-  const tokens = await signIn(deps, scope, { tenant, user, provider: "password", client: input.client, refusal: INVALID_CREDENTIALS_MESSAGE });
+  // With a second factor due (enrolled, or required by the tenant), the answer is a challenge instead.
+  const result = await signInOrChallenge(deps, scope, { tenant, user, provider: "password", ...(input.client ? { client: input.client } : {}) }, INVALID_CREDENTIALS_MESSAGE);
   if (user.passwordHash && passwordNeedsRehash(user.passwordHash)) await rehashQuietly(deps, user, input.password);
-  return tokens;
+  return result;
 }
 
 type LoginIdentifier = { kind: "email"; value: string } | { kind: "username"; value: string };

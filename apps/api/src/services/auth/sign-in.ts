@@ -1,8 +1,8 @@
 /**
- * What every sign-in does once the credential checked out (`auth.login`, `auth.enroll`): start the
- * session as the user, and make a `pendingJoin` user `active`.
+ * What every sign-in does once the credentials checked out (`auth.login`, `auth.enroll`, a second
+ * factor, an OIDC callback): start the session as the user, and make a `pendingJoin` user `active`.
  */
-import type { ClientInfo, SessionTokens } from "@sesame/core";
+import type { ClientInfo, MfaFactor, ProviderTokens, SessionTokens } from "@sesame/core";
 import { and, eq } from "drizzle-orm";
 import { users, type TenantRow, type UserRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -14,7 +14,11 @@ import { isAccountGone, startSession } from "../sessions/start-session.ts";
 export interface SignInInput {
   tenant: TenantRow;
   user: UserRow;
-  provider: "password" | "enrollment";
+  /** `password`, `enrollment`, or an OAuth provider's name. */
+  provider: string;
+  providerUid?: string | null;
+  providerTokens?: ProviderTokens | null;
+  factors?: MfaFactor[];
   client?: ClientInfo;
   /** The answer when the user was locked or deleted meanwhile: the same as for a wrong credential. */
   refusal: string;
@@ -24,7 +28,16 @@ export async function signIn(deps: AppDeps, scope: PublicScope, input: SignInInp
   const { tenant, user } = input;
   const userScope: TenantScope = { tenantId: tenant.id, actor: { kind: "user", id: user.id }, request: scope.request };
   // The request is the client: what the client reports about itself does not override it.
-  const started = await startSession(deps, userScope, { tenant, user, provider: input.provider, client: input.client, trustReportedClient: false }).catch((error: unknown) => {
+  const started = await startSession(deps, userScope, {
+    tenant,
+    user,
+    provider: input.provider,
+    providerUid: input.providerUid ?? null,
+    providerTokens: input.providerTokens ?? null,
+    factors: input.factors ?? [],
+    client: input.client,
+    trustReportedClient: false,
+  }).catch((error: unknown) => {
     throw isAccountGone(error) ? apiError("UNAUTHORIZED", input.refusal) : error;
   });
   await activateUser(deps, userScope, user, input.provider);

@@ -1,5 +1,5 @@
 /**
- * Throttles for the guessable credentials: passwords and enrollment codes. Keys are hashed or are
+ * Throttles for the guessable credentials: passwords, second-factor codes and enrollment codes. Keys are hashed or are
  * ids: identifiers typed by strangers are not stored in the cache in clear. IP-keyed buckets count
  * per source (IPv4 address or IPv6 /64, `rateLimitSource`).
  *
@@ -105,4 +105,27 @@ export const enrollTenantBucket = (tenantCode: string): ThrottleBucket => ({ nam
 export async function throttlePasswordChange(deps: AppDeps, audit: AuthAuditTarget & { userId: string }) {
   const { refused } = await countAttempt(deps, [{ name: "change_password", key: `password:user:${audit.userId}`, rule: CHANGE_PASSWORD_RULE }]);
   if (refused) throw await throttled(deps, refused, "Too many password change attempts", audit);
+}
+
+export const FACTOR_THROTTLED = "Too many second-factor attempts";
+
+/**
+ * A second-factor code (TOTP or recovery code) is a guess like a password: it counts in the same
+ * account buckets, so one budget of guesses per account and source covers both credentials. The
+ * caller refunds the attempts when the code was right. No known-source exemption here: whoever
+ * types codes already holds the password.
+ */
+export async function countFactorGuess(deps: AppDeps, audit: AuthAuditTarget & { userId: string }, source: string): Promise<CountedAttempt[]> {
+  const buckets = passwordGuessBuckets(`user:${audit.userId}`, source);
+  const perSource = await countAttempt(deps, buckets.perSource);
+  if (perSource.refused) {
+    await refundAttempts(deps, perSource.counted);
+    throw await throttled(deps, perSource.refused, FACTOR_THROTTLED, audit);
+  }
+  const perAccount = await countAttempt(deps, buckets.perAccount);
+  if (perAccount.refused) {
+    await refundAttempts(deps, [...perSource.counted, ...perAccount.counted]);
+    throw await throttled(deps, perAccount.refused, FACTOR_THROTTLED, audit);
+  }
+  return [...perSource.counted, ...perAccount.counted];
 }

@@ -137,6 +137,30 @@ export class SessionChange implements TxContext {
   }
 
   /**
+   * Records second factors verified in an ENROLLED session (a step-up, or a factor confirmed in it)
+   * and `mfaUpdatedAt`; the new entry carries them, so the edge's `requireFactors` admits the
+   * session's next request. Null when the session is no longer ENROLLED.
+   */
+  async raiseFactors(scope: TenantScope, sessionId: string, factors: string[]): Promise<SessionRow | null> {
+    const [row] = await this.select(scope.tenantId, and(eq(sessions.id, sessionId), eq(sessions.state, "ENROLLED"), isNull(sessions.deletedAt)));
+    if (!row) return null;
+    const merged = [...new Set([...row.factors, ...factors])].sort();
+    const [updated] = (await this.tx
+      .update(sessions)
+      .set({ factors: merged, mfaUpdatedAt: this.now, version: sql`${sessions.version} + 1`, updatedAt: this.now })
+      .where(eq(sessions.id, row.id))
+      .returning()) as [SessionRow];
+    await recordEvents(
+      this.tx,
+      [{ tenantId: scope.tenantId, type: "session.factors_verified", actor: scope.actor, userId: row.userId, sessionId: row.id, data: { factors: merged } }],
+      this.now,
+    );
+    await this.queue([this.activeEntry(updated)]);
+    this.sessionIds.add(row.id);
+    return updated;
+  }
+
+  /**
    * Queues the active entry of a session started or re-enrolled in this transaction. (A refresh
    * changes no version: it only extends the lease, with a best-effort write after commit.)
    */

@@ -2,7 +2,7 @@
  * Starting a session: admin `sessions.create`, `auth.login` and `auth.enroll` all come here, so a
  * session is made, re-enrolled and cached the same way whatever signed it in.
  */
-import type { ClientInfo, ProviderTokens, RevocationReceipt, SessionTokens } from "@sesame/core";
+import type { ClientInfo, MfaFactor, ProviderTokens, RevocationReceipt, SessionTokens } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../../db/schema.ts";
@@ -31,6 +31,8 @@ export interface StartSessionInput {
   providerUid?: string | null;
   providerTokens?: ProviderTokens | null;
   accessGroups?: string[];
+  /** Second factors verified before the session starts (an MFA sign-in); sets `mfaUpdatedAt`. */
+  factors?: MfaFactor[];
   ttlSeconds?: number;
   client?: ClientInfo;
   /** Admin callers may report the end client's user agent and IP; public callers are the client. */
@@ -63,6 +65,8 @@ export async function startSession(deps: AppDeps, scope: TenantScope, input: Sta
       provider: input.provider,
       providerUid: input.providerUid ?? null,
       providerTokensEnc,
+      factors: input.factors ?? [],
+      mfaUpdatedAt: input.factors?.length ? now : null,
       expiresAt,
       lastAuthenticatedAt: now,
       updatedAt: now,

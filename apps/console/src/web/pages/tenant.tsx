@@ -32,7 +32,8 @@ export function TenantPage() {
   );
 }
 
-type Settings = Tenant["settings"];
+/** The settings this form edits; the rest (the MFA policy) are kept as they are by `tenants.update`. */
+type Settings = Omit<Tenant["settings"], "mfaPolicy" | "mfaRequiredGroups">;
 
 const FIELDS = ["name", "settings.multipleDevicesPerUser", "settings.sessionTtlSeconds", "settings.accessTokenTtlSeconds", "settings.enrollmentUrl", "settings.sessionIdleTimeoutSeconds"];
 
