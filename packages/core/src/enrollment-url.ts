@@ -8,6 +8,11 @@ import { z } from "zod";
 
 const LOOPBACK_HOST = /^(localhost|[a-z0-9-]+\.localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
+/** A loopback host name: http to it never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOST.test(hostname);
+}
+
 export function isAllowedEnrollmentUrl(value: string): boolean {
   let url: URL;
   try {
@@ -19,7 +24,9 @@ export function isAllowedEnrollmentUrl(value: string): boolean {
   return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOST.test(url.hostname));
 }
 
-export const enrollmentUrlSchema = z
+/** The same rule for any URL Sesame sends people or requests to (enrollment links, OIDC issuers and redirects). */
+export const httpsOrLoopbackUrlSchema = z
   .string()
   .max(2048)
   .refine(isAllowedEnrollmentUrl, "must be an https:// URL (http:// only for localhost, 127.0.0.1 or [::1])");
+export const enrollmentUrlSchema = httpsOrLoopbackUrlSchema;

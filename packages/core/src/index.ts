@@ -13,3 +13,4 @@ export * from "./enrollment-url.ts";
 export * from "./responses.ts";
 export * from "./webhooks.ts";
 export * from "./mfa.ts";
+export * from "./oauth.ts";

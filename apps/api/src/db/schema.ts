@@ -258,6 +258,65 @@ export const signInChallenges = pgTable(
   (t) => [uniqueIndex("sign_in_challenges_token_idx").on(t.tokenHash), index("sign_in_challenges_user_idx").on(t.userId)],
 );
 
+/** A tenant's OpenID Connect providers, found by issuer discovery. */
+export const oauthProviders = pgTable(
+  "oauth_providers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    /** The session's `provider` for sign-ins through it. */
+    name: text("name").notNull(),
+    issuer: text("issuer").notNull(),
+    clientId: text("client_id").notNull(),
+    /** AES-256-GCM under the server key; never returned. */
+    clientSecretEnc: text("client_secret_enc").notNull(),
+    redirectUris: text("redirect_uris").array().notNull(),
+    scopes: text("scopes").array().notNull(),
+    allowSignUp: boolean("allow_sign_up").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: ts("updated_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("oauth_providers_tenant_name_idx").on(t.tenantId, t.name)],
+);
+
+/**
+ * One authorization request in flight: `state` is stored as SHA-256 and is single-use and
+ * short-lived; the PKCE verifier and the nonce are encrypted (they prove the callback is the answer
+ * to this request).
+ */
+export const oauthStates = pgTable(
+  "oauth_states",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    providerId: uuid("provider_id").notNull().references(() => oauthProviders.id, { onDelete: "cascade" }),
+    stateHash: text("state_hash").notNull(),
+    secretsEnc: text("secrets_enc").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    client: jsonb("client").$type<ClientInfo>(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+  },
+  (t) => [uniqueIndex("oauth_states_hash_idx").on(t.stateHash)],
+);
+
+/** Which provider account (`sub`) signs in as which user. */
+export const userIdentities = pgTable(
+  "user_identities",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    providerId: uuid("provider_id").notNull().references(() => oauthProviders.id, { onDelete: "cascade" }),
+    subject: text("subject").notNull(),
+    email: text("email"),
+    createdAt: createdAt(),
+    lastSignInAt: ts("last_sign_in_at"),
+  },
+  (t) => [uniqueIndex("user_identities_provider_subject_idx").on(t.providerId, t.subject), index("user_identities_user_idx").on(t.userId)],
+);
+
 /** Cache writes committed with the change they describe, retried until they land. */
 export const cacheOutbox = pgTable(
   "cache_outbox",
@@ -354,3 +413,4 @@ export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type MfaFactorRow = typeof mfaFactors.$inferSelect;
 export type SignInChallengeRow = typeof signInChallenges.$inferSelect;
+export type OAuthProviderRow = typeof oauthProviders.$inferSelect;

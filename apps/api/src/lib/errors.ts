@@ -33,7 +33,7 @@ export function tooManyRequests(what: string, retryAfterSeconds: number): TRPCEr
 }
 
 /** A backing service the API cannot work without. */
-export type Dependency = "database" | "cache";
+export type Dependency = "database" | "cache" | "identity provider";
 
 /** How long a caller should wait after an outage answer: long enough not to hammer a restarting server. */
 export const OUTAGE_RETRY_AFTER_SECONDS = 5;

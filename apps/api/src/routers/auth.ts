@@ -29,6 +29,7 @@ import type { Context } from "../context.ts";
 import { confirmTotp, disableTotp, enrollTotp, mfaStatus, regenerateRecoveryCodes, verifyChallenge, verifyFactor, type FactorSubject } from "../services/mfa/factors.ts";
 import type { PublicScope } from "../services/scope.ts";
 import { publicProcedure, router, userProcedure } from "../trpc.ts";
+import { oauthRouter } from "./oauth.ts";
 import { uuid } from "./inputs.ts";
 
 /** Whatever was typed is checked against storage, so shape errors never hint at what exists. */
@@ -107,6 +108,7 @@ export const authRouter = router({
   logout: userProcedure.output(revocationSchema).mutation(({ ctx }) => logout(ctx.deps, ctx.scope)),
   changePassword: userProcedure.input(changePasswordInput).output(revocationSchema).mutation(({ ctx, input }) => changeOwnPassword(ctx.deps, ctx.scope, input)),
   mfa: mfaRouter,
+  oauth: oauthRouter,
   /** Step-up: a code raises the current session's factors (the edge's requireFactors admits the next request). */
   verifyFactor: userProcedure.input(factorCodeInput).output(z.object({ session: sessionSchema })).mutation(({ ctx, input }) => verifyFactor(ctx.deps, ctx.scope, input)),
   /** The device reports its container, runtime, id, label and last full sync; marks the session connected. */
