@@ -163,6 +163,22 @@ describe("sign-in", () => {
   });
 });
 
+describe("claims from UserInfo", () => {
+  it("reads the email from UserInfo when the provider keeps it out of the ID token", async () => {
+    const conforming = await startOidcProvider({ claimsInIdToken: false });
+    try {
+      const { tenant, user, admin } = await tenantWithUser(api);
+      await admin.auth.oauth.createProvider.mutate({ name: "idp", issuer: conforming.issuer, clientId: conforming.clientId, clientSecret: conforming.clientSecret, redirectUris: [REDIRECT_URI] });
+      const sub = conforming.addAccount({ email: user.email!, email_verified: true });
+      const { authorizationUrl } = await start(tenant.code);
+      const tokens = tokensOf(await callback(await conforming.browse(authorizationUrl, sub)));
+      expect(tokens.session).toMatchObject({ userId: user.id, providerUid: sub });
+    } finally {
+      await conforming.close();
+    }
+  });
+});
+
 describe("attacks", () => {
   it("refuses a tampered state, and the genuine callback still works after it", async () => {
     const { tenant, user } = await tenantWithProvider();
@@ -210,7 +226,7 @@ describe("attacks", () => {
       .where(eq(oauthStates.id, flow!.id));
     await expect(callback(await idp.browse(authorizationUrl, sub))).rejects.toSatisfy(refusedWith("UNAUTHORIZED"));
     const [failed] = await failedEvents(tenant.id);
-    expect(failed).toMatchObject({ reason: "oauth_rejected", provider: "idp" });
+    expect(failed).toMatchObject({ reason: "oauth_rejected", provider: "idp", detail: "OAUTH_JWT_CLAIM_COMPARISON_FAILED", claim: "nonce" });
     expect(await api.deps.db.select().from(sessions).where(eq(sessions.userId, user.id))).toEqual([]);
   });
 

@@ -18,7 +18,8 @@ export interface TestAccount {
 
 export const REDIRECT_URI = "http://127.0.0.1:1/oauth/callback";
 
-export async function startOidcProvider() {
+/** `claimsInIdToken: false`: the provider keeps email and names for UserInfo (oidc-provider's default). */
+export async function startOidcProvider(options: { claimsInIdToken?: boolean } = {}) {
   const accounts = new Map<string, TestAccount>();
   let nextAccount: string | null = null;
   let provider: Provider | null = null;
@@ -52,7 +53,7 @@ export async function startOidcProvider() {
     cookies: { keys: [randomBytes(32).toString("hex")] },
     claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["given_name", "family_name"] },
     // Email in the ID token itself, as Google, Microsoft and most providers send it.
-    conformIdTokenClaims: false,
+    conformIdTokenClaims: options.claimsInIdToken === false,
     scopes: ["openid", "email", "profile", "offline_access"],
     features: { devInteractions: { enabled: false } },
     ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60, RefreshToken: 3600 },

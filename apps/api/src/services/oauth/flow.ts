@@ -143,13 +143,15 @@ export async function finishOAuth(deps: AppDeps, scope: PublicScope, input: { ca
     // The provider refused the code (replayed, expired, wrong verifier) or the answer failed a check
     // (nonce, issuer, audience, signature): one answer to the caller, the detail in the event.
     const detail = error instanceof Error ? ((error as { code?: string }).code ?? error.name) : "unknown";
-    await recordAuthEvent(deps, audit, "auth.sign_in_failed", { reason: "oauth_rejected", provider: provider.name, detail });
+    const claim = failedClaim(error);
+    await recordAuthEvent(deps, audit, "auth.sign_in_failed", { reason: "oauth_rejected", provider: provider.name, detail, ...(typeof claim === "string" ? { claim } : {}) });
     throw apiError("UNAUTHORIZED", OAUTH_FAILED_MESSAGE);
   }
-  const claims = tokens.claims();
-  if (!claims?.sub) throw apiError("UNAUTHORIZED", OAUTH_FAILED_MESSAGE);
+  const idClaims = tokens.claims();
+  if (!idClaims?.sub) throw apiError("UNAUTHORIZED", OAUTH_FAILED_MESSAGE);
+  const claims: Record<string, unknown> = { ...idClaims, ...(await userInfoWhenNeeded(deps, config, idClaims, tokens.access_token)) };
   const email = typeof claims.email === "string" ? claims.email.trim().toLowerCase() : null;
-  const identity = { subject: claims.sub, email, emailVerified: claims.email_verified === true, givenName: stringClaim(claims.given_name), familyName: stringClaim(claims.family_name) };
+  const identity = { subject: idClaims.sub, email, emailVerified: claims.email_verified === true, givenName: stringClaim(claims.given_name), familyName: stringClaim(claims.family_name) };
 
   const user = await userForIdentity(deps, tenant, provider, identity);
   if (!user || user.locked) {
@@ -164,7 +166,7 @@ export async function finishOAuth(deps: AppDeps, scope: PublicScope, input: { ca
       tenant,
       user,
       provider: provider.name,
-      providerUid: claims.sub,
+      providerUid: idClaims.sub,
       providerTokens: {
         accessToken: tokens.access_token ?? null,
         refreshToken: tokens.refresh_token ?? null,
@@ -174,6 +176,29 @@ export async function finishOAuth(deps: AppDeps, scope: PublicScope, input: { ca
     },
     OAUTH_FAILED_MESSAGE,
   );
+}
+
+/**
+ * Providers that keep profile claims out of the ID token answer them at UserInfo; asked only when
+ * the ID token has no email, for the same subject (openid-client checks `sub` matches).
+ */
+async function userInfoWhenNeeded(deps: AppDeps, config: Awaited<ReturnType<typeof providerConfiguration>>, idClaims: { sub: string; email?: unknown }, accessToken: string | undefined) {
+  if (typeof idClaims.email === "string" || !accessToken || !config.serverMetadata().userinfo_endpoint) return {};
+  try {
+    const info = await oidc.fetchUserInfo(config, accessToken, idClaims.sub);
+    return { email: info.email, email_verified: info.email_verified, given_name: info.given_name, family_name: info.family_name };
+  } catch (error) {
+    deps.logger.warn({ err: error }, "OpenID UserInfo request failed");
+    return {};
+  }
+}
+
+/** The ID-token claim a check failed on (`nonce`, `iss`, `aud`…), wherever openid-client put it in the cause chain. */
+function failedClaim(error: unknown): string | undefined {
+  for (let e = error as { cause?: unknown; claim?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.claim === "string") return e.claim;
+  }
+  return undefined;
 }
 
 const stringClaim = (value: unknown) => (typeof value === "string" && value.trim() ? value.trim().slice(0, 200) : null);
