@@ -38,6 +38,7 @@ describe.each(transports)("the edge service (%s transport)", (_name, transport) 
       publicPaths: ["/public/*", "/status"],
       routeGroups: { "/admin/*": ["admin"] },
       ...(transport ? { transport } : {}),
+      routeFactors: { "/payouts/*": ["totp"] },
     };
     app = createEdgeApp(config);
     session = api.createSession({ groups: ["staff", "ops"] });
@@ -176,6 +177,20 @@ describe.each(transports)("the edge service (%s transport)", (_name, transport) 
     const res = await app.request("/admin/users", { headers: { authorization: `Bearer ${await api.signToken(admin)}` } });
     expect(res.status).toBe(200);
     expect(lastForwarded().headers["x-sesame-groups"]).toBe("admin");
+  });
+
+  it("requires the configured factors per path: 403 factor_required until the session has them", async () => {
+    const before = upstream.requests.length;
+    const denied = await app.request("/payouts/42", auth());
+    expect(denied.status).toBe(403);
+    expect(await denied.json()).toMatchObject({ error: "factor_required", requiredFactors: ["totp"] });
+    expect(upstream.requests.length).toBe(before);
+
+    const stepped = api.createSession({ factors: ["totp"] });
+    await api.cacheActive(stepped);
+    const res = await app.request("/payouts/42", { headers: { authorization: `Bearer ${await api.signToken(stepped)}` } });
+    expect(res.status).toBe(200);
+    expect(lastForwarded().path).toBe("/payouts/42");
   });
 
   it("answers 401 session_revoked, without reaching the upstream, once the session is revoked", async () => {

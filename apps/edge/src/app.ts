@@ -5,7 +5,8 @@
 import { Hono, type Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { nodePeerAddress } from "./forwarding.ts";
-import { sessionAuth, requireGroups, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
+import type { MfaFactor } from "@sesame/core";
+import { sessionAuth, requireFactors, requireGroups, type SessionAuthOptions, type SessionVariables } from "./middleware.ts";
 import { compilePathPattern, compileRouteGroupRule, isPublicPath, normalizeMethod, normalizeRequestPath, requiredGroupsFor } from "./paths.ts";
 import { createUpstreamProxy, IDENTITY_HEADERS, type UpstreamTransport } from "./proxy.ts";
 import { invalidPathResponse, invalidRequestResponse } from "./responses.ts";
@@ -17,6 +18,8 @@ export interface EdgeAppConfig extends SessionAuthOptions {
   publicPaths?: string[];
   /** Groups required per path pattern, optionally for one method: `{ "/admin/*": ["admin"], "DELETE /orders/*": ["sales-lead"] }`. */
   routeGroups?: Record<string, string[]>;
+  /** MFA factors required per path pattern, e.g. `{ "/payouts/*": ["totp"] }` (see `requireFactors`). */
+  routeFactors?: Record<string, MfaFactor[]>;
   /** Budget for each `/readyz` probe; default 2 s. */
   readinessTimeoutMs?: number;
   /**
@@ -41,7 +44,7 @@ type RouteAccess =
   | { kind: "invalid"; problem: string }
   | { kind: "edge"; path: string }
   | { kind: "public"; path: string; encoded: string }
-  | { kind: "protected"; path: string; encoded: string; requiredGroups: string[] };
+  | { kind: "protected"; path: string; encoded: string; requiredGroups: string[]; requiredFactors: MfaFactor[] };
 
 /**
  * The original request of a forward-auth call, as the asking proxy states it: Envoy's ext_authz
@@ -75,6 +78,8 @@ function originalRequest(c: Context): { ok: true; pathname: string; method: stri
 export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionVariables }> {
   const publicPatterns = (config.publicPaths ?? []).map(compilePathPattern);
   const groupRules = Object.entries(config.routeGroups ?? {}).map(([pattern, groups]) => compileRouteGroupRule(pattern, groups));
+  // The same path (and method) matching as groups: a factor rule is a rule whose "groups" are factor names.
+  const factorRules = Object.entries(config.routeFactors ?? {}).map(([pattern, factors]) => compileRouteGroupRule(pattern, factors));
   const auth = sessionAuth(config);
   const proxyToUpstream = createUpstreamProxy({
     upstreamUrl: config.upstreamUrl,
@@ -92,6 +97,13 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     if (!guard) groupGuards.set(key, (guard = requireGroups(...groups)));
     return guard;
   };
+  const factorGuards = new Map<string, ReturnType<typeof requireFactors>>();
+  const factorGuardFor = (factors: MfaFactor[]) => {
+    const key = [...factors].sort().join("\n");
+    let guard = factorGuards.get(key);
+    if (!guard) factorGuards.set(key, (guard = requireFactors(...factors)));
+    return guard;
+  };
 
   /** One normalisation and one set of rules for the proxy and for forward auth: what is matched is what the upstream receives. */
   function routeAccess(pathname: string, method: string): RouteAccess {
@@ -100,12 +112,27 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     const { path, encoded } = normalized;
     if (path === EDGE_NAMESPACE || path.startsWith(`${EDGE_NAMESPACE}/`)) return { kind: "edge", path };
     if (isPublicPath(publicPatterns, path)) return { kind: "public", path, encoded };
-    return { kind: "protected", path, encoded, requiredGroups: requiredGroupsFor(groupRules, path, method) };
+    return {
+      kind: "protected",
+      path,
+      encoded,
+      requiredGroups: requiredGroupsFor(groupRules, path, method),
+      requiredFactors: requiredGroupsFor(factorRules, path, method) as MfaFactor[],
+    };
   }
 
-  /** Runs `then` once the session is checked and holds the groups; a refusal is thrown (HTTPException). */
-  const checkThen = (c: Context<{ Variables: SessionVariables }>, requiredGroups: string[], then: () => Promise<void>) =>
-    auth(c, requiredGroups.length === 0 ? then : async () => void (await guardFor(requiredGroups)(c, then)));
+  /**
+   * Runs `then` once the session is checked and holds the groups, then the factors (a session without
+   * the group is told so before being asked for a code); a refusal is thrown (HTTPException).
+   */
+  const checkThen = (
+    c: Context<{ Variables: SessionVariables }>,
+    required: { requiredGroups: string[]; requiredFactors: MfaFactor[] },
+    then: () => Promise<void>,
+  ) => {
+    const withFactors = required.requiredFactors.length === 0 ? then : async () => void (await factorGuardFor(required.requiredFactors)(c, then));
+    return auth(c, required.requiredGroups.length === 0 ? withFactors : async () => void (await guardFor(required.requiredGroups)(c, withFactors)));
+  };
 
   async function forwardAuth(c: Context<{ Variables: SessionVariables }>): Promise<Response> {
     const original = originalRequest(c);
@@ -118,7 +145,7 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     // Public: allowed with no identity (the asking proxy must drop client-sent x-sesame-* itself).
     if (access.kind === "public") return allowed({});
     let response: Response | undefined;
-    await checkThen(c, access.kind === "protected" ? access.requiredGroups : [], async () => {
+    await checkThen(c, access.kind === "protected" ? access : { requiredGroups: [], requiredFactors: [] }, async () => {
       const session = c.var.session;
       response = allowed({
         [IDENTITY_HEADERS.userId]: session.userId,
@@ -172,7 +199,7 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     if (access.kind === "edge") return c.json({ error: "not_found" }, 404);
     if (access.kind === "public") return proxyToUpstream(c, null, access.encoded);
     let response: Response | undefined;
-    await checkThen(c, access.requiredGroups, async () => {
+    await checkThen(c, access, async () => {
       response = await proxyToUpstream(c, c.var.session, access.encoded);
     });
     return response ?? next();

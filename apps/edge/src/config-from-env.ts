@@ -18,5 +18,6 @@ export function authOptionsFromEnv(env: EdgeEnv) {
     introspection: { url: env.introspectionUrl, secret: env.introspectionSecret },
     publicPaths: env.publicPaths,
     routeGroups: env.routeGroups,
+    routeFactors: env.routeFactors,
   };
 }

@@ -35,6 +35,7 @@ describe("parseEdgeEnv", () => {
       publicPaths: [],
       routeGroups: {},
       metricsToken: null,
+      routeFactors: {},
     });
   });
 
@@ -84,6 +85,12 @@ describe("parseEdgeEnv", () => {
     const env = parseEdgeEnv({ ...minimal, SESAME_PUBLIC_PATHS: " /public/*, /status ,", SESAME_ROUTE_GROUPS: '{"/admin/*":["admin"]}' });
     expect(env.publicPaths).toEqual(["/public/*", "/status"]);
     expect(env.routeGroups).toEqual({ "/admin/*": ["admin"] });
+  });
+
+  it("parses route factors, and refuses a factor Sesame does not know", () => {
+    expect(parseEdgeEnv({ ...minimal, SESAME_ROUTE_FACTORS: '{"/payouts/*":["totp"]}' }).routeFactors).toEqual({ "/payouts/*": ["totp"] });
+    expect(problemsOf({ SESAME_ROUTE_FACTORS: '{"/payouts/*":["sms"]}' }).join("\n")).toMatch(/SESAME_ROUTE_FACTORS/);
+    expect(problemsOf({ SESAME_ROUTE_FACTORS: "totp" }).join("\n")).toMatch(/SESAME_ROUTE_FACTORS: must be JSON/);
   });
 
   it("lists every problem at once", () => {

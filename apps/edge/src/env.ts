@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, tcpCacheKindFromEnv, type CacheConfig } from "@sesame/cache";
 import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
+import { MFA_FACTORS, type MfaFactor } from "@sesame/core";
 import { edgeOptionsForApi } from "./api-options.ts";
 import { compilePathPattern, compileRouteGroupRule } from "./paths.ts";
 
@@ -27,6 +28,7 @@ export interface EdgeEnv {
   routeGroups: Record<string, string[]>;
   /** `SESAME_METRICS_TOKEN`: the bearer token `GET /_sesame/metrics` requires (Node only); null turns it off. */
   metricsToken: string | null;
+  routeFactors: Record<string, MfaFactor[]>;
 }
 
 const DEFAULT_API_URL = "http://127.0.0.1:4000";
@@ -47,9 +49,11 @@ const schema = z.object({
   SESAME_PUBLIC_PATHS: z.string().optional(),
   SESAME_ROUTE_GROUPS: z.string().optional(),
   SESAME_METRICS_TOKEN: secretSchema.optional(),
+  SESAME_ROUTE_FACTORS: z.string().optional(),
 });
 
 const routeGroupsSchema = z.record(z.string(), z.array(z.string().min(1)).min(1));
+const routeFactorsSchema = z.record(z.string(), z.array(z.enum(MFA_FACTORS)).min(1));
 
 /** Reads the Node process environment. The one place outside tests that touches `process.env`. */
 export function readProcessEnv(): Record<string, string | undefined> {
@@ -64,6 +68,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
   let cacheKind: CacheConfig["kind"] = "upstash";
   let publicPaths: string[] = [];
   let routeGroups: Record<string, string[]> = {};
+  let routeFactors: Record<string, MfaFactor[]> = {};
   const env = parseEnv(
     schema,
     raw,
@@ -80,7 +85,8 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
       requireCacheEnv(rules, cacheKind);
       publicPaths = splitList(input.SESAME_PUBLIC_PATHS);
       for (const pattern of publicPaths) checkPattern(rules, "SESAME_PUBLIC_PATHS", pattern);
-      routeGroups = parseRouteGroups(rules, input.SESAME_ROUTE_GROUPS);
+      routeGroups = parseRouteRules(rules, "SESAME_ROUTE_GROUPS", input.SESAME_ROUTE_GROUPS, routeGroupsSchema, `{"/admin/*":["admin"],"DELETE /orders/*":["sales-lead"]}`, "group names");
+      routeFactors = parseRouteRules(rules, "SESAME_ROUTE_FACTORS", input.SESAME_ROUTE_FACTORS, routeFactorsSchema, `{"/payouts/*":["totp"]}`, `factors (${MFA_FACTORS.join(", ")})`);
     },
     "edge configuration",
   );
@@ -108,6 +114,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
     publicPaths,
     routeGroups,
     metricsToken: env.SESAME_METRICS_TOKEN ?? null,
+    routeFactors,
   };
 }
 
@@ -123,20 +130,20 @@ function checkPattern(rules: EnvRules, name: string, pattern: string, compile: (
   }
 }
 
-function parseRouteGroups(rules: EnvRules, value: string | undefined): Record<string, string[]> {
+function parseRouteRules<T>(rules: EnvRules, name: string, value: string | undefined, schema: z.ZodType<Record<string, T[]>>, example: string, what: string): Record<string, T[]> {
   if (value === undefined) return {};
   let json: unknown;
   try {
     json = JSON.parse(value);
   } catch {
-    rules.problem(`SESAME_ROUTE_GROUPS: must be JSON, e.g. {"/admin/*":["admin"]}`);
+    rules.problem(`${name}: must be JSON, e.g. ${example}`);
     return {};
   }
-  const parsed = routeGroupsSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    rules.problem(`SESAME_ROUTE_GROUPS: must map path patterns (optionally after one method) to non-empty arrays of group names, e.g. {"/admin/*":["admin"],"DELETE /orders/*":["sales-lead"]}`);
+    rules.problem(`${name}: must map path patterns (optionally after one method) to non-empty arrays of ${what}, e.g. ${example}`);
     return {};
   }
-  for (const pattern of Object.keys(parsed.data)) checkPattern(rules, "SESAME_ROUTE_GROUPS", pattern, (source) => compileRouteGroupRule(source, []));
+  for (const pattern of Object.keys(parsed.data)) checkPattern(rules, name, pattern, (source) => compileRouteGroupRule(source, []));
   return parsed.data;
 }
