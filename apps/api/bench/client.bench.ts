@@ -18,7 +18,10 @@ import { startUpstashShim, type SesameBackends } from "@sesame/dev-services";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { runMigrations } from "../src/db/migrate.ts";
+import { mfaFactors } from "../src/db/schema.ts";
+import { encryptString } from "../src/lib/crypto.ts";
 import { hashPassword } from "../src/lib/passwords.ts";
+import { newTotpSecret, totpCodeAt } from "../src/services/mfa/totp.ts";
 import { startApi, uniqueTenantCode, type ApiHarness } from "../test/harness.ts";
 
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -67,6 +70,7 @@ async function bulkUsers(env: BenchEnv, prefix: string, count: number, withSessi
 // Enough prepared users that a row never runs dry at the throughput this machine class reaches.
 const LOCK_USERS = 20_000;
 const LOGIN_USERS = 2_000;
+const MFA_USERS = 1_500;
 const BENCH_PASSWORD = "bench password";
 
 /** A public client whose calls come from a random address (the test API trusts X-Forwarded-For). */
@@ -127,6 +131,24 @@ const rows: BenchRow[] = [
         const next = await client.auth.refresh.mutate({ refreshToken: token });
         live.push(next.refreshToken);
       };
+    },
+  },
+  {
+    // A TOTP code is good once per user per 30-second step: one prepared user (confirmed factor,
+    // one session) per operation. Throttle check, decrypt, HMAC, step update and the SessionChange
+    // (version bump, event, outbox, cache write) included.
+    name: "auth.verifyFactor (TOTP step-up)",
+    maxOps: MFA_USERS,
+    prepare: async (env) => {
+      const users = await bulkUsers(env, "mfa", MFA_USERS, false);
+      const secret = newTotpSecret();
+      const secretEnc = encryptString(env.api.config.encryptionKey, secret);
+      await env.api.deps.db.insert(mfaFactors).values(users.map((userId) => ({ tenantId: env.tenantId, userId, type: "totp" as const, secretEnc, confirmedAt: new Date() })));
+      const admin = env.clients[0]!;
+      const tokens: string[] = [];
+      for (const userId of users) tokens.push((await admin.sessions.create.mutate({ userId })).accessToken);
+      const userClients = tokens.map((accessToken) => createSesameClient({ url: env.api.url, accessToken }));
+      return (_client, i) => userClients[i]!.auth.verifyFactor.mutate({ code: totpCodeAt(secret, new Date()) });
     },
   },
 ];
