@@ -55,8 +55,8 @@ export interface BenchRow {
 async function bulkUsers(env: BenchEnv, prefix: string, count: number, withSession: boolean): Promise<string[]> {
   const db = env.api.deps.db;
   const rows = await db.execute<{ id: string }>(sql`
-    insert into users (tenant_id, username, status)
-    select ${env.tenantId}::uuid, ${prefix} || '-' || g, 'active' from generate_series(1, ${count}) g
+    insert into users (tenant_id, username, username_key, status)
+    select ${env.tenantId}::uuid, ${prefix} || '-' || g, ${prefix} || '-' || g, 'active' from generate_series(1, ${count}) g
     returning id`);
   const ids = rows.map((r) => r.id);
   if (withSession) {
@@ -110,8 +110,8 @@ const rows: BenchRow[] = [
     prepare: async (env) => {
       const passwordHash = await hashPassword(BENCH_PASSWORD);
       await env.api.deps.db.execute(sql`
-        insert into users (tenant_id, username, status, password_hash)
-        select ${env.tenantId}::uuid, 'login-' || g, 'active', ${passwordHash} from generate_series(1, ${LOGIN_USERS}) g`);
+        insert into users (tenant_id, username, username_key, status, password_hash)
+        select ${env.tenantId}::uuid, 'login-' || g, 'login-' || g, 'active', ${passwordHash} from generate_series(1, ${LOGIN_USERS}) g`);
       const [{ code }] = (await env.api.deps.db.execute<{ code: string }>(sql`select code from tenants where id = ${env.tenantId}`)) as unknown as [{ code: string }];
       return (_client, i) =>
         fromFreshIp(env).auth.login.mutate({ tenant: code, identifier: `login-${(i % LOGIN_USERS) + 1}`, password: BENCH_PASSWORD });
