@@ -34,6 +34,17 @@ export interface EdgeAppConfig extends SessionAuthOptions {
   transport?: UpstreamTransport;
 }
 
+/** `make` called once per distinct set of names (order does not matter). */
+function memoizedGuards<N extends string, G>(make: (names: N[]) => G): (names: N[]) => G {
+  const guards = new Map<string, G>();
+  return (names) => {
+    const key = [...names].sort().join("\n");
+    let guard = guards.get(key);
+    if (!guard) guards.set(key, (guard = make(names)));
+    return guard;
+  };
+}
+
 /** The edge's own routes; never proxied, whatever spelling reaches them. */
 const EDGE_NAMESPACE = "/_sesame";
 /** Forward-auth mode (CONTRACT §7): another proxy asks, the edge answers 200 with identity headers or refuses. */
@@ -89,21 +100,9 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
   });
   const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const readinessTimeoutMs = config.readinessTimeoutMs ?? 2_000;
-  // One guard per distinct group set, built once rather than per request.
-  const groupGuards = new Map<string, ReturnType<typeof requireGroups>>();
-  const guardFor = (groups: string[]) => {
-    const key = [...groups].sort().join("\n");
-    let guard = groupGuards.get(key);
-    if (!guard) groupGuards.set(key, (guard = requireGroups(...groups)));
-    return guard;
-  };
-  const factorGuards = new Map<string, ReturnType<typeof requireFactors>>();
-  const factorGuardFor = (factors: MfaFactor[]) => {
-    const key = [...factors].sort().join("\n");
-    let guard = factorGuards.get(key);
-    if (!guard) factorGuards.set(key, (guard = requireFactors(...factors)));
-    return guard;
-  };
+  // One guard per distinct group (or factor) set, built once rather than per request.
+  const guardFor = memoizedGuards((groups: string[]) => requireGroups(...groups));
+  const factorGuardFor = memoizedGuards((factors: MfaFactor[]) => requireFactors(...factors));
 
   /** One normalisation and one set of rules for the proxy and for forward auth: what is matched is what the upstream receives. */
   function routeAccess(pathname: string, method: string): RouteAccess {
