@@ -43,6 +43,8 @@ try {
   const password = "correct horse battery staple";
   const user = await admin.users.create.mutate({ username: "ada", password, groups: ["staff"] });
   const login = await createSesameClient({ url: apiUrl }).auth.login.mutate({ tenant: tenant.code, identifier: "ada", password });
+  // auth.login answers tokens, or a challenge when the tenant's MFA policy asks this user for a factor.
+  if ("mfaRequired" in login) throw new Error("this tenant asks for a second factor; finish with auth.mfa.verify");
   const refreshed = await createSesameClient({ url: apiUrl }).auth.refresh.mutate({ refreshToken: login.refreshToken });
   const sessions = await admin.sessions.list.query({ userId: user.id });
   const token = refreshed.accessToken;
