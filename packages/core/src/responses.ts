@@ -59,3 +59,21 @@ export const mfaConfirmedSchema = z
   .object({ recoveryCodes: z.array(z.string()).meta({ description: "Single-use codes, shown only here" }), tokens: sessionTokensSchema.nullable() })
   .meta({ id: "MfaConfirmed" });
 export const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()) }).meta({ id: "RecoveryCodes" });
+/**
+ * One row's outcome in `users.import` (and each line of `POST /v1/users/import`): `created`,
+ * `skipped` (a live user of the tenant already has this `externalId`; left unchanged) or `failed`
+ * with the error and the row's field at fault.
+ */
+export const importRowResultSchema = z
+  .object({
+    index: z.number().int().meta({ description: "The row's position in the request (0-based; the line number − 1 when streamed)" }),
+    externalId: z.string().nullable(),
+    status: z.enum(["created", "skipped", "failed"]),
+    userId: z.uuid().nullable(),
+    error: z.object({ code: z.string(), message: z.string(), field: z.string().nullable() }).optional(),
+  })
+  .meta({ id: "ImportRowResult" });
+export type ImportRowResult = z.infer<typeof importRowResultSchema>;
+export const importSummarySchema = z.object({ created: z.number().int(), skipped: z.number().int(), failed: z.number().int() }).meta({ id: "ImportSummary" });
+export const importResultsSchema = z.object({ results: z.array(importRowResultSchema), summary: importSummarySchema }).meta({ id: "ImportResults" });
+export type ImportResults = z.infer<typeof importResultsSchema>;

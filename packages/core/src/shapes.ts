@@ -92,6 +92,10 @@ export const userSchema = z
     /** Has a session the edge accepts now. */
     enrolled: z.boolean(),
     lastConnectedAt: time.nullable(),
+    /** The user's id in the system it was imported from (`users.import`), else null. */
+    externalId: z.string().nullable(),
+    /** When the user proved they receive mail at `email`; null while unverified. */
+    emailVerifiedAt: time.nullable(),
   })
   .meta({ id: "User" });
 export type User = z.infer<typeof userSchema>;

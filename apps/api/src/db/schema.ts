@@ -70,8 +70,13 @@ export const users = pgTable(
     updatedAt: ts("updated_at").notNull().defaultNow(),
     deletedAt: ts("deleted_at"),
     lastConnectedAt: ts("last_connected_at"),
+    /** The user's id in the system it was imported from (`users.import`); unique per tenant among live users. */
+    externalId: text("external_id"),
+    /** When the user proved they receive mail at `email` (`auth.verifyEmail`, a password reset, or an import saying so). */
+    emailVerifiedAt: ts("email_verified_at"),
   },
   (t) => [
+    uniqueIndex("users_tenant_external_id_idx").on(t.tenantId, t.externalId).where(sql`${t.deletedAt} is null and ${t.externalId} is not null`),
     // Usernames (by their normal form) and emails are unique per tenant among users not deleted.
     uniqueIndex("users_tenant_username_key_idx").on(t.tenantId, t.usernameKey).where(sql`${t.deletedAt} is null`),
     uniqueIndex("users_tenant_email_idx").on(t.tenantId, t.email).where(sql`${t.deletedAt} is null`),
@@ -317,6 +322,29 @@ export const userIdentities = pgTable(
   (t) => [uniqueIndex("user_identities_provider_subject_idx").on(t.providerId, t.subject), index("user_identities_user_idx").on(t.userId)],
 );
 
+/**
+ * One-time links sent by email: password reset and email verification. Only the SHA-256 of the
+ * token is stored (it is 256 random bits, so a plain hash suffices); a token is used once, by an
+ * update that sets `used_at` only while it is unused and unexpired.
+ */
+export const userTokens = pgTable(
+  "user_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id, { onDelete: "cascade" }),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose").$type<"password_reset" | "email_verification">().notNull(),
+    /** SHA-256 of the token, hex. */
+    tokenHash: text("token_hash").notNull(),
+    /** The address the link was sent to: verifying it proves this address, not a later one. */
+    email: text("email").notNull(),
+    createdAt: createdAt(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+  },
+  (t) => [uniqueIndex("user_tokens_hash_idx").on(t.tokenHash), index("user_tokens_user_idx").on(t.userId, t.purpose)],
+);
+
 /** Cache writes committed with the change they describe, retried until they land. */
 export const cacheOutbox = pgTable(
   "cache_outbox",
@@ -408,6 +436,7 @@ export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type EnrollmentTokenRow = typeof enrollmentTokens.$inferSelect;
+export type UserTokenRow = typeof userTokens.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

@@ -1,9 +1,10 @@
 /**
- * Password hashing: argon2id with OWASP's baseline parameters (19 MiB, 2 passes, 1 lane), about
+ * The one place passwords are hashed and verified. Password hashing: argon2id with OWASP's baseline parameters (19 MiB, 2 passes, 1 lane), about
  * 20 ms per hash here. Hashing runs on libuv's thread pool, so call these outside transactions:
  * a transaction held open across a hash blocks the (single, on PGlite) connection for that long.
  */
 import { hash, parseOptions, verify, type Algorithm, type Options } from "@node-rs/argon2";
+import { isForeignHash, verifyForeignHash } from "./password-formats.ts";
 
 const ARGON2ID = 2 as Algorithm;
 
@@ -33,8 +34,18 @@ export function hashPassword(password: string): Promise<string> {
 /**
  * Checks `password` against `storedHash`, or against the dummy hash when there is none (always
  * false then). A malformed stored hash counts as a mismatch rather than an error.
+ *
+ * Every call runs exactly one argon2 verification, whatever is stored, so no attempt costs less
+ * than a wrong password for a native user: an imported hash (bcrypt, scrypt, PBKDF2, Firebase
+ * scrypt; lib/password-formats.ts) is verified *as well as* the dummy argon2id hash. Such a user's
+ * attempt therefore costs more than an unknown user's until their first sign-in re-hashes the
+ * password (README "Decisions" › Imported password hashes).
  */
 export async function verifyPassword(storedHash: string | null, password: string): Promise<boolean> {
+  if (storedHash !== null && isForeignHash(storedHash)) {
+    const [, matches] = await Promise.all([verify(DUMMY_PASSWORD_HASH, password).catch(() => false), verifyForeignHash(storedHash, password).catch(() => false)]);
+    return matches;
+  }
   try {
     const matches = await verify(storedHash ?? DUMMY_PASSWORD_HASH, password);
     return matches && storedHash !== null;
@@ -43,8 +54,12 @@ export async function verifyPassword(storedHash: string | null, password: string
   }
 }
 
-/** True when a stored hash was made with other parameters than today's: rehash it on next sign-in. */
+/**
+ * True when a stored hash was made with other parameters than today's, or by another algorithm (an
+ * imported hash): rehash it to argon2id on the next successful sign-in.
+ */
 export function passwordNeedsRehash(storedHash: string): boolean {
+  if (isForeignHash(storedHash)) return true;
   try {
     const o = parseOptions(storedHash);
     return (

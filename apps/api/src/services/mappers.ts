@@ -41,6 +41,8 @@ export function toPublicUser(row: UserRow, derived: UserDerived): User {
     deletedAt: iso(row.deletedAt),
     enrolled: derived.enrolled,
     lastConnectedAt: iso(derived.lastConnectedAt ?? row.lastConnectedAt),
+    externalId: row.externalId,
+    emailVerifiedAt: iso(row.emailVerifiedAt),
   };
 }
 
