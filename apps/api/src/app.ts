@@ -20,6 +20,7 @@ import { mapKnownFailure } from "./lib/known-failures.ts";
 import { trpcErrorResponse, trpcPathOf } from "./trpc-error-response.ts";
 import { createRestApp, failure } from "./rest/rest-app.ts";
 import { isRestPath, restErrorResponse } from "./rest/rest-errors.ts";
+import { USERS_IMPORT_STREAM_PATH } from "./rest/users-import-stream.ts";
 
 const TRPC_ENDPOINT = "/trpc";
 /**
@@ -52,23 +53,22 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
 
   // Before anything reads a body: refused on Content-Length alone, or counted while streaming
   // (chunked) and cut off at the limit, so an oversized body is never held in memory.
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: (c) => {
-        const message = `Request body larger than ${deps.config.maxBodyBytes} bytes`;
-        // The rest of the body is not wanted: close instead of draining it for keep-alive.
-        const headers = { connection: "close" };
-        const url = new URL(c.req.url);
-        if (url.pathname.startsWith(`${TRPC_ENDPOINT}/`)) {
-          return trpcErrorResponse(appRouter, new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), trpcPathOf(url, TRPC_ENDPOINT), headers);
-        }
-        if (isRestPath(url.pathname)) return restErrorResponse(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), headers);
-        return c.json({ error: "payload_too_large", message }, 413, headers);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: (c) => {
+      const message = `Request body larger than ${deps.config.maxBodyBytes} bytes`;
+      // The rest of the body is not wanted: close instead of draining it for keep-alive.
+      const headers = { connection: "close" };
+      const url = new URL(c.req.url);
+      if (url.pathname.startsWith(`${TRPC_ENDPOINT}/`)) {
+        return trpcErrorResponse(appRouter, new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), trpcPathOf(url, TRPC_ENDPOINT), headers);
+      }
+      if (isRestPath(url.pathname)) return restErrorResponse(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), headers);
+      return c.json({ error: "payload_too_large", message }, 413, headers);
+    },
+  });
+  // The streamed import reads its body line by line under limits of its own (rest/users-import-stream.ts).
+  app.use("*", (c, next) => (c.req.method === "POST" && c.req.path === USERS_IMPORT_STREAM_PATH ? next() : limitBody(c, next)));
 
   // Anything else that escapes a route: an outage is a 503 with Retry-After, never a 500.
   app.onError((error, c) => {

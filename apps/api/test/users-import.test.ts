@@ -1,4 +1,5 @@
 import { pbkdf2Sync, randomBytes, scryptSync } from "node:crypto";
+import { request } from "node:http";
 import type * as Argon2 from "@node-rs/argon2";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { errorCode } from "@sesame/client";
@@ -256,5 +257,78 @@ describe("users.import: rows", () => {
   it("is for tenant API keys only", async () => {
     const answer = await api.anonymous().users.import.mutate({ users: [{ externalId: "a", username: "a" }] }).catch((e: unknown) => e);
     expect(errorCode(answer)).toBe("UNAUTHORIZED");
+  });
+});
+
+/**
+ * POSTs NDJSON over node:http, writing `first` lines, then — once the first answer line has
+ * arrived, which proves results stream back while the body is still being sent — the rest.
+ */
+function streamImport(key: string | null, first: string[], rest: string[] = [], contentType = "application/x-ndjson") {
+  return new Promise<{ status: number; lines: Array<Record<string, unknown>> }>((resolve, reject) => {
+    const url = new URL("/v1/users/import", api.url);
+    const req = request(url, { method: "POST", headers: { "content-type": contentType, ...(key ? { authorization: `Bearer ${key}` } : {}) } }, (res) => {
+      let text = "";
+      let restSent = rest.length === 0;
+      res.setEncoding("utf8");
+      res.on("data", (piece: string) => {
+        text += piece;
+        if (!restSent && text.includes("\n")) {
+          restSent = true;
+          req.end(rest.join("\n") + "\n");
+        }
+      });
+      res.on("end", () => resolve({ status: res.statusCode!, lines: text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.write(first.join("\n") + "\n");
+    if (rest.length === 0) req.end();
+  });
+}
+
+describe("POST /v1/users/import (NDJSON, streamed both ways)", () => {
+  it("imports chunk by chunk, answering each row in order as its chunk commits, then the summary", async () => {
+    const tenant = await createTenantWithAdmin(api);
+    const hash = bcrypt.hashSync(PASSWORD, 4);
+    const row = (i: number) => JSON.stringify({ externalId: `s-${i}`, username: `streamed${i}`, ...(i === 3 ? { passwordHash: hash } : {}) });
+    const first = [JSON.stringify({ firebaseScrypt: FIREBASE_PROJECT }), ...Array.from({ length: 600 }, (_, i) => row(i))];
+    const rest = [
+      "{ not json",
+      JSON.stringify({ externalId: "nul", username: "nul\u0000name" }),
+      JSON.stringify({ externalId: "fb", username: "firebase-user", passwordHash: { algorithm: "firebase-scrypt", salt: FIREBASE_USER.salt, hash: FIREBASE_USER.hash } }),
+      JSON.stringify({ externalId: "bad", username: "x", status: "sleeping" }),
+      ...Array.from({ length: 500 }, (_, i) => row(600 + i)),
+    ];
+    const answer = await streamImport(tenant.key, first, rest);
+    expect(answer.status).toBe(200);
+    const results = answer.lines.slice(0, -1);
+    expect(results.map((r) => r.index)).toEqual(Array.from({ length: 1104 }, (_, i) => i));
+    expect(results[600]).toMatchObject({ status: "failed", externalId: null, error: { code: "BAD_REQUEST", field: "line" } });
+    expect(results[601]).toMatchObject({ status: "failed", externalId: "nul", error: { field: "username" } });
+    expect(results[602]).toMatchObject({ status: "created", externalId: "fb" });
+    expect(results[603]).toMatchObject({ status: "failed", externalId: "bad", error: { field: "status" } });
+    expect(answer.lines.at(-1)).toEqual({ summary: { created: 1101, skipped: 0, failed: 3 } });
+    expect((await tenant.admin.users.list.query({ limit: 1 })).total).toBe(1101);
+    await expect(login(api, tenant.tenant.code, "streamed3", PASSWORD)).resolves.toMatchObject({ session: { userId: results[3]!.userId } });
+    await expect(login(api, tenant.tenant.code, "firebase-user", FIREBASE_USER.password)).resolves.toMatchObject({ session: { userId: results[602]!.userId } });
+
+    // Sent again: every row is skipped, nothing changes.
+    const again = await streamImport(tenant.key, first, rest);
+    expect(again.lines.at(-1)).toEqual({ summary: { created: 0, skipped: 1101, failed: 3 } });
+  });
+
+  it("answers credentials and content type before reading rows, with the REST error body", async () => {
+    const tenant = await createTenantWithAdmin(api);
+    const line = JSON.stringify({ externalId: "a", username: "a" });
+    expect(await streamImport(null, [line])).toMatchObject({ status: 401, lines: [{ code: "UNAUTHORIZED" }] });
+    expect(await streamImport(tenant.key, [line], [], "application/json")).toMatchObject({ status: 415, lines: [{ code: "UNSUPPORTED_MEDIA_TYPE" }] });
+    expect((await tenant.admin.users.list.query({})).total).toBe(0);
+  });
+
+  it("stops at a bad options line with an error line, importing nothing", async () => {
+    const tenant = await createTenantWithAdmin(api);
+    const answer = await streamImport(tenant.key, [JSON.stringify({ firebaseScrypt: { ...FIREBASE_PROJECT, rounds: 0 } }), JSON.stringify({ externalId: "a", username: "a" })]);
+    expect(answer.lines).toEqual([{ error: expect.objectContaining({ code: "BAD_REQUEST", field: "firebaseScrypt.rounds" }), summary: { created: 0, skipped: 0, failed: 0 } }]);
   });
 });

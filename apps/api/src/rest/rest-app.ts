@@ -12,6 +12,7 @@ import { mountDocs } from "./docs.ts";
 import { mountJourneyApps } from "./journeyapps/journeyapps-routes.ts";
 import { SECURITY_SCHEMES } from "./openapi-parts.ts";
 import { asTRPCError, restErrorResponse } from "./rest-errors.ts";
+import { mountUsersImportStream } from "./users-import-stream.ts";
 import { v1Operations } from "./v1-routes.ts";
 
 export const OPENAPI_PATH = "/openapi.json";
@@ -30,6 +31,7 @@ export function createRestApp(deps: AppDeps, options: RestAppOptions): RestApp {
   app.onError((error, c) => failure(deps, error, c.req.path));
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent("securitySchemes", name, scheme);
 
+  mountUsersImportStream(app, deps, options.remoteAddress);
   for (const op of v1Operations) {
     app.openapi(op.route, (async (c: HonoContext) => {
       const valid = c.req as unknown as { valid: (target: string) => Record<string, unknown> | undefined };
