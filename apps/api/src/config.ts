@@ -7,6 +7,7 @@ import { cacheConfigFromEnv, cacheKindFromEnv, type CacheConfig } from "@sesame/
 import { DEV_PORTS, embeddedPostgresUrl, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
 import type { AccessTokenAlgorithm } from "@sesame/core";
 import type { ApiEnv } from "./env.ts";
+import type { MailConfig } from "./lib/mailer.ts";
 
 export interface ApiConfig {
   nodeEnv: ApiEnv["NODE_ENV"];
@@ -28,6 +29,8 @@ export interface ApiConfig {
   refreshGraceSeconds: number;
   trustProxy: boolean;
   countryHeader: string | null;
+  /** Outgoing mail (lib/mailer.ts). */
+  mail: MailConfig;
   /** Larger request bodies are refused with 413 before they are read. */
   maxBodyBytes: number;
   logLevel: ApiEnv["LOG_LEVEL"];
@@ -93,6 +96,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     trustProxy: env.SESAME_TRUST_PROXY,
     countryHeader: env.SESAME_COUNTRY_HEADER?.toLowerCase() ?? null,
     maxBodyBytes: env.SESAME_MAX_BODY_BYTES,
+    mail: mailConfig(env, dev),
     logLevel: env.LOG_LEVEL,
     webhooks: {
       allowPrivate: env.SESAME_WEBHOOKS_ALLOW_PRIVATE,
@@ -102,4 +106,14 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     cpuProfileDir: env.SESAME_CPU_PROF ?? null,
     metricsToken: env.SESAME_METRICS_TOKEN ?? null,
   };
+}
+
+/** SMTP when configured; else, in development, the log catcher; in production, no mail. */
+function mailConfig(env: ApiEnv, dev: boolean): MailConfig {
+  if (env.SMTP_URL) return { kind: "smtp", transport: env.SMTP_URL, from: env.SMTP_FROM! };
+  if (env.SMTP_HOST) {
+    const auth = env.SMTP_USER ? { user: env.SMTP_USER, pass: env.SMTP_PASS ?? "" } : undefined;
+    return { kind: "smtp", transport: { host: env.SMTP_HOST, port: env.SMTP_PORT ?? (env.SMTP_SECURE ? 465 : 587), secure: env.SMTP_SECURE, ...(auth ? { auth } : {}) }, from: env.SMTP_FROM! };
+  }
+  return dev ? { kind: "log" } : { kind: "none" };
 }

@@ -6,6 +6,7 @@ import type { AppDeps } from "./deps.ts";
 import { sql } from "drizzle-orm";
 import { createLogger } from "./lib/logger.ts";
 import { countingLimiter, createApiMetrics } from "./lib/metrics.ts";
+import { createMailer } from "./lib/mailer.ts";
 import { createFileKeyRing, loadKeyRing, parseKeySet, readOrCreateKeyFile, generateStoredKey } from "./lib/signing-keys.ts";
 
 export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> = {}): Promise<AppDeps & { close(): Promise<void> }> {
@@ -47,6 +48,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
     keys,
     logger,
     limiter: countingLimiter(cache.limiter, metrics),
+    mailer: createMailer(config.mail, logger),
     now,
     metrics,
     ...overrides,
@@ -54,6 +56,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
   return {
     ...deps,
     async close() {
+      deps.mailer.close();
       await cache.close();
       await closeDb();
     },

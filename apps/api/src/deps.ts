@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ApiConfig } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import type { ApiMetrics } from "./lib/metrics.ts";
+import type { Mailer } from "./lib/mailer.ts";
 import type { KeyRing } from "./lib/signing-keys.ts";
 
 export interface AppDeps {
@@ -13,6 +14,7 @@ export interface AppDeps {
   keys: KeyRing;
   logger: Logger;
   limiter: RateLimiter;
+  mailer: Mailer;
   now: () => Date;
   /** Prometheus counters and gauges of this instance (`GET /metrics`). */
   metrics: ApiMetrics;

@@ -63,6 +63,17 @@ export const apiEnvSchema = z.object({
   SESAME_METRICS_TOKEN: secretSchema.optional(),
   /** A directory: record a V8 CPU profile and write it there on shutdown (lib/cpu-profile.ts). */
   SESAME_CPU_PROF: z.string().optional(),
+  /** Outgoing mail (password reset, email verification): a URL such as `smtps://user:pass@smtp.example.com:465`… */
+  SMTP_URL: z.url().refine((v) => /^smtps?:\/\//.test(v), "must be an smtp:// or smtps:// URL").optional(),
+  /** …or its parts. Without either, development prints each mail's link to the log instead of sending it. */
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SMTP_USER: z.string().optional(),
+  SMTP_PASS: z.string().optional(),
+  /** `smtps` (TLS from the first byte, usually port 465); otherwise STARTTLS when the server offers it. */
+  SMTP_SECURE: bool,
+  /** The From address of Sesame's mail, e.g. `Acme <no-reply@acme.example>`. */
+  SMTP_FROM: z.string().min(3).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -90,6 +101,9 @@ export function parseApiEnv(raw: Record<string, string | undefined>): ApiEnv {
   return parseEnv(apiEnvSchema, raw, (rules) => {
     const cacheKind = cacheKindFromEnv(rules.input);
     if (cacheKind) requireCacheEnv(rules, cacheKind);
+    const smtp = rules.input.SMTP_URL || rules.input.SMTP_HOST;
+    if (rules.input.SMTP_URL && rules.input.SMTP_HOST) rules.problem("give SMTP_URL or SMTP_HOST (with SMTP_PORT, SMTP_USER, SMTP_PASS), not both");
+    if (smtp && !rules.input.SMTP_FROM) rules.problem("SMTP_FROM is required with SMTP_URL or SMTP_HOST");
     if (rules.input.NODE_ENV !== "production") return;
     for (const name of PRODUCTION_REQUIRED) rules.require(name, "in production");
     if (/^(true|1)$/i.test(String(rules.input.SESAME_WEBHOOKS_ALLOW_PRIVATE ?? ""))) rules.problem("SESAME_WEBHOOKS_ALLOW_PRIVATE must not be set in production: webhooks could reach internal services");

@@ -56,6 +56,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}, backends?: Sesame
     trustProxy: true,
     countryHeader: "x-test-country",
     maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    mail: { kind: "log" },
     logLevel: "silent",
     // Tests deliver to receivers on 127.0.0.1 and retry within a second.
     webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: [200, 400, 800] },

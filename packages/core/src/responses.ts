@@ -77,3 +77,10 @@ export type ImportRowResult = z.infer<typeof importRowResultSchema>;
 export const importSummarySchema = z.object({ created: z.number().int(), skipped: z.number().int(), failed: z.number().int() }).meta({ id: "ImportSummary" });
 export const importResultsSchema = z.object({ results: z.array(importRowResultSchema), summary: importSummarySchema }).meta({ id: "ImportResults" });
 export type ImportResults = z.infer<typeof importResultsSchema>;
+
+/** `auth.requestPasswordReset`: the same answer whether or not an account matched. */
+export const passwordResetRequestedSchema = z.object({ message: z.string() }).meta({ id: "PasswordResetRequested" });
+/** `auth.verifyEmail`: the address now verified. */
+export const emailVerifiedSchema = z.object({ email: z.string(), emailVerifiedAt: z.iso.datetime() }).meta({ id: "EmailVerified" });
+/** `users.sendEmailVerification`, `auth.requestEmailVerification`: where the link went, and until when it works. */
+export const emailVerificationSentSchema = z.object({ sentTo: z.string(), expiresAt: z.iso.datetime() }).meta({ id: "EmailVerificationSent" });

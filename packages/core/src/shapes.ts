@@ -22,6 +22,10 @@ export const tenantSettingsSchema = z.object({
   sessionTtlSeconds: z.number().int().min(60).max(366 * 24 * 3600).default(DEFAULT_SESSION_TTL_SECONDS),
   accessTokenTtlSeconds: z.number().int().min(30).max(900).default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
   enrollmentUrl: enrollmentUrlSchema.nullable().default(null),
+  /** The page that takes a password-reset link: the mail links to it with `#token=…` (same URL rules as enrollmentUrl). */
+  passwordResetUrl: enrollmentUrlSchema.nullable().default(null),
+  /** The page that takes an email-verification link, likewise. */
+  emailVerificationUrl: enrollmentUrlSchema.nullable().default(null),
   /** Sessions not connected (refreshed) for this long are expired; null = no idle timeout. */
   sessionIdleTimeoutSeconds: z.number().int().min(MIN_SESSION_IDLE_TIMEOUT_SECONDS).max(366 * 24 * 3600).nullable().default(null),
   /**
@@ -50,6 +54,9 @@ export const publicTenantSettingsSchema = z
     sessionTtlSeconds: z.number().int(),
     accessTokenTtlSeconds: z.number().int(),
     enrollmentUrl: z.string().nullable(),
+    // Rows stored before these settings existed have no key: null.
+    passwordResetUrl: z.string().nullable().default(null),
+    emailVerificationUrl: z.string().nullable().default(null),
     // Rows stored before the setting existed have no key: off.
     sessionIdleTimeoutSeconds: z.number().int().nullable().default(null),
     mfaPolicy: z.enum(MFA_POLICIES).default("optional"),

@@ -12,9 +12,12 @@ import {
   createdTenantSchema,
   deviceReportSchema,
   deviceReportedSchema,
+  emailVerificationSentSchema,
+  emailVerifiedSchema,
   enrollmentCodeSchema,
   eventsPageSchema,
   meSchema,
+  passwordResetRequestedSchema,
   revocationSchema,
   sessionRevocationSchema,
   sessionSchema,
@@ -36,7 +39,7 @@ import {
 } from "@sesame/core";
 import { z } from "zod";
 import { createApiKeyInput, revokeApiKeyInput } from "../routers/api-keys.ts";
-import { changePasswordInput, enrollInput, loginInput, refreshInput, revokeOwnSessionInput } from "../routers/auth.ts";
+import { changePasswordInput, enrollInput, loginInput, refreshInput, requestPasswordResetInput, resetPasswordInput, revokeOwnSessionInput, verifyEmailInput } from "../routers/auth.ts";
 import { runBatchInput } from "../routers/batch.ts";
 import { listEventsFields } from "../routers/events.ts";
 import { createSessionInput, deleteAllSessionsInput, sessionByIdInput, sessionGroupsInput, sessionToken } from "../routers/sessions.ts";
@@ -211,6 +214,10 @@ export const v1Operations: RestOperation[] = [
       answer: enrollmentCodeSchema,
     },
     (api) => api.enrollment.createToken,
+  ),
+  operation(
+    { method: "post", path: "/v1/users/{userId}/email-verification", tag: "Users", caller: "apiKey", summary: "Mail the user a link that verifies their email address", request: { params: userPath }, answer: emailVerificationSentSchema },
+    (api) => api.users.sendEmailVerification,
   ),
 
   // Sessions of a user.
@@ -444,6 +451,30 @@ export const v1Operations: RestOperation[] = [
       answer: revocationSchema,
     },
     (api) => api.auth.changePassword,
+  ),
+  operation(
+    {
+      method: "post",
+      path: "/v1/auth/password-reset/request",
+      tag: "Auth",
+      caller: "public",
+      summary: "Ask for a password reset link by email (the same answer whether or not the account exists)",
+      request: { body: jsonBody(requestPasswordResetInput) },
+      answer: passwordResetRequestedSchema,
+    },
+    (api) => api.auth.requestPasswordReset,
+  ),
+  operation(
+    { method: "post", path: "/v1/auth/password-reset", tag: "Auth", caller: "public", summary: "Set a new password with the link's token (signs out every session)", request: { body: jsonBody(resetPasswordInput) }, answer: revocationSchema },
+    (api) => api.auth.resetPassword,
+  ),
+  operation(
+    { method: "post", path: "/v1/auth/verify-email", tag: "Auth", caller: "public", summary: "Verify an email address with the link's token", request: { body: jsonBody(verifyEmailInput) }, answer: emailVerifiedSchema },
+    (api) => api.auth.verifyEmail,
+  ),
+  operation(
+    { method: "post", path: "/v1/auth/email-verification", tag: "Auth", caller: "accessToken", summary: "Mail a verification link to the caller's own address", answer: emailVerificationSentSchema },
+    (api) => api.auth.requestEmailVerification,
   ),
   operation(
     {

@@ -6,9 +6,12 @@ import {
   clientInfoSchema,
   deviceReportSchema,
   deviceReportedSchema,
+  emailVerificationSentSchema,
+  emailVerifiedSchema,
   meSchema,
   mfaConfirmedSchema,
   mfaStatusSchema,
+  passwordResetRequestedSchema,
   recoveryCodesSchema,
   revocationSchema,
   sessionRevocationSchema,
@@ -20,6 +23,7 @@ import {
 import { z } from "zod";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../lib/passwords.ts";
 import { changeOwnPassword } from "../services/auth/change-password.ts";
+import { requestOwnEmailVerification, requestPasswordReset, resetPassword, verifyEmail } from "../services/auth/email-links.ts";
 import { enrollWithCode } from "../services/auth/enroll.ts";
 import { loginWithPassword } from "../services/auth/login.ts";
 import { getMe, listOwnSessions, logout, revokeOtherSessions, revokeOwnSession } from "../services/auth/own-sessions.ts";
@@ -96,6 +100,11 @@ export const mfaRouter = router({
   disable: userProcedure.input(factorCodeInput).output(mfaStatusSchema).mutation(({ ctx, input }) => disableTotp(ctx.deps, ctx.scope, input)),
   regenerateRecoveryCodes: userProcedure.input(factorCodeInput).output(recoveryCodesSchema).mutation(({ ctx, input }) => regenerateRecoveryCodes(ctx.deps, ctx.scope, input)),
 });
+export const requestPasswordResetInput = z.object({ tenant: z.string().trim().min(1).max(64), identifier: z.string().trim().min(1).max(320) }).strict();
+/** A link's token: 32 random bytes, base64url. Anything else cannot be one and costs no lookup. */
+const linkToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be the token from the link");
+export const resetPasswordInput = z.object({ token: linkToken, newPassword: z.string().min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`).max(PASSWORD_MAX_LENGTH) }).strict();
+export const verifyEmailInput = z.object({ token: linkToken }).strict();
 
 export const authRouter = router({
   login: publicProcedure.input(loginInput).output(signInResultSchema).mutation(({ ctx, input }) => loginWithPassword(ctx.deps, ctx.scope, input)),
@@ -111,6 +120,13 @@ export const authRouter = router({
   oauth: oauthRouter,
   /** Step-up: a code raises the current session's factors (the edge's requireFactors admits the next request). */
   verifyFactor: userProcedure.input(factorCodeInput).output(z.object({ session: sessionSchema })).mutation(({ ctx, input }) => verifyFactor(ctx.deps, ctx.scope, input)),
+  /** Mails a one-time reset link when the identifier names a user with an email; always the same answer. */
+  requestPasswordReset: publicProcedure.input(requestPasswordResetInput).output(passwordResetRequestedSchema).mutation(({ ctx, input }) => requestPasswordReset(ctx.deps, ctx.scope, input)),
+  /** Redeems a reset link: new password, every session signed out (receipt). */
+  resetPassword: publicProcedure.input(resetPasswordInput).output(revocationSchema).mutation(({ ctx, input }) => resetPassword(ctx.deps, ctx.scope, input)),
+  verifyEmail: publicProcedure.input(verifyEmailInput).output(emailVerifiedSchema).mutation(({ ctx, input }) => verifyEmail(ctx.deps, ctx.scope, input)),
+  /** Mails a verification link to the caller's own address. */
+  requestEmailVerification: userProcedure.output(emailVerificationSentSchema).mutation(({ ctx }) => requestOwnEmailVerification(ctx.deps, ctx.scope)),
   /** The device reports its container, runtime, id, label and last full sync; marks the session connected. */
   reportDevice: userProcedure.input(deviceReportSchema).output(deviceReportedSchema).mutation(({ ctx, input }) => reportDevice(ctx.deps, ctx.scope, input)),
 });

@@ -1,7 +1,8 @@
-import { importResultsSchema, updatedUserSchema, userRevocationSchema, userSchema, userWithSessionsSchema, usersPageSchema } from "@sesame/core";
+import { emailVerificationSentSchema, importResultsSchema, updatedUserSchema, userRevocationSchema, userSchema, userWithSessionsSchema, usersPageSchema } from "@sesame/core";
 import { z } from "zod";
 import { resetUserFactors } from "../services/mfa/factors.ts";
 import { PBKDF2_DIGESTS, firebaseParamsProblem } from "../lib/password-formats.ts";
+import { sendEmailVerification } from "../services/auth/email-links.ts";
 import { MAX_IMPORT_BATCH, importUsers, type CheckedImportRow } from "../services/users/import.ts";
 import { deleteUser, lockUser, unlockUser } from "../services/users/lifecycle.ts";
 import { getUser, listUsers } from "../services/users/read.ts";
@@ -121,5 +122,7 @@ export const usersRouter = router({
   import: adminProcedure.input(importUsersInput).output(importResultsSchema).mutation(({ ctx, input }) =>
     importUsers(ctx.deps, ctx.scope, { rows: input.users.map(checkImportRow), firebaseScrypt: input.firebaseScrypt ?? null }),
   ),
+  /** Mails the user a one-time link that verifies their email address (`auth.verifyEmail`). */
+  sendEmailVerification: adminProcedure.input(userRefInput).output(emailVerificationSentSchema).mutation(({ ctx, input }) => sendEmailVerification(ctx.deps, ctx.scope, input)),
   removeFromGroups: adminProcedure.input(userGroupsInput).output(userSchema).mutation(({ ctx, input }) => removeUserFromGroups(ctx.deps, ctx.scope, input)),
 });

@@ -70,10 +70,10 @@ export async function loginWithPassword(deps: AppDeps, scope: PublicScope, input
   return result;
 }
 
-type LoginIdentifier = { kind: "email"; value: string } | { kind: "username"; value: string };
+export type LoginIdentifier = { kind: "email"; value: string } | { kind: "username"; value: string };
 
 /** An email (stored lower-case) when it has `@`, else a username by its normal form. */
-function loginIdentifier(typed: string): LoginIdentifier {
+export function loginIdentifier(typed: string): LoginIdentifier {
   const trimmed = typed.trim();
   return trimmed.includes("@") ? { kind: "email", value: trimmed.toLowerCase() } : { kind: "username", value: usernameKey(trimmed) };
 }
@@ -88,7 +88,7 @@ function failureReason(tenant: TenantRow | null, user: UserRow | null, passwordO
 }
 
 /** The tenant, and the user by email or username key (not deleted) in it. */
-async function findLoginUser(deps: AppDeps, tenantCode: string, identifier: LoginIdentifier): Promise<{ tenant: TenantRow | null; user: UserRow | null }> {
+export async function findLoginUser(deps: AppDeps, tenantCode: string, identifier: LoginIdentifier): Promise<{ tenant: TenantRow | null; user: UserRow | null }> {
   const match = identifier.kind === "email" ? eq(users.email, identifier.value) : eq(users.usernameKey, identifier.value);
   const [row] = await deps.db
     .select({ tenant: tenants, user: users })

@@ -38,6 +38,15 @@ export const ENROLL_TENANT_RULE: RateLimitRule = { max: 100, windowSeconds: 10 *
 /** Per user for `auth.changePassword`: a stolen access token must not become a password oracle. */
 export const CHANGE_PASSWORD_RULE: RateLimitRule = { max: 10, windowSeconds: 15 * MINUTE };
 
+/** `auth.requestPasswordReset` per source (each may send a mail to someone). */
+export const RESET_SOURCE_RULE: RateLimitRule = { max: 20, windowSeconds: 15 * MINUTE };
+/** `auth.requestPasswordReset` per typed identifier (hashed), existing or not: a mailbox is not flooded. */
+export const RESET_IDENTIFIER_RULE: RateLimitRule = { max: 5, windowSeconds: 60 * MINUTE };
+/** `auth.resetPassword` and `auth.verifyEmail` per source: tokens are 256 bits, this bounds the work (a reset hashes). */
+export const RESET_REDEEM_SOURCE_RULE: RateLimitRule = { max: 30, windowSeconds: 15 * MINUTE };
+/** Verification mails per user (`users.sendEmailVerification`, `auth.requestEmailVerification`). */
+export const VERIFY_SEND_USER_RULE: RateLimitRule = { max: 5, windowSeconds: 60 * MINUTE };
+
 export interface ThrottleBucket {
   /** Named in `auth.throttled` events. */
   name: string;

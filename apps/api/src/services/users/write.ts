@@ -98,6 +98,8 @@ export async function updateUser(deps: AppDeps, scope: AdminScope, input: Update
         ...fields,
         ...(fields.username !== undefined ? { usernameKey: usernameKey(fields.username) } : {}),
         ...(fields.groups ? { groups: dedupe(fields.groups) } : {}),
+        // A new address is not verified, whatever the old one was.
+        ...(fields.email !== undefined && fields.email !== current.email ? { emailVerifiedAt: null } : {}),
         ...(passwordHash ? { passwordHash } : {}),
         // Getting a password makes a pending user able to sign in, unless the caller set a status.
         ...(passwordHash && !fields.status && current.status === "pendingJoin" ? { status: "active" as const } : {}),
