@@ -34,6 +34,8 @@ async function main() {
   const webhookWorker = startWebhookWorker(deps, webhookPool ? { db: webhookPool.db } : {});
   const server = await listen(app.fetch, { host: config.host, port: config.port });
   deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind }, `Sesame API listening on ${server.url}`);
+  if (config.mail.kind === "log") deps.logger.info("no SMTP configured: password reset and verification mails are printed to this log (development catcher)");
+  if (config.mail.kind === "none") deps.logger.warn("no SMTP configured (SMTP_URL or SMTP_HOST with SMTP_FROM): password reset and email verification are unavailable");
   if (config.rootKeySource === "dev") {
     // Contract §2: in development the generated root key is printed so a newcomer can call tenants.create.
     // It goes to stdout directly, never through the logger.
