@@ -59,4 +59,12 @@ describe("parseApiEnv", () => {
   it("requires the Upstash token with the Upstash URL", () => {
     expect(() => parseApiEnv({ UPSTASH_REDIS_REST_URL: "https://example.upstash.io" })).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
   });
+
+  it("reads SMTP as a URL or as parts, and wants a From address with either", () => {
+    expect(parseApiEnv({ SMTP_URL: "smtps://u:p@smtp.example.test:465", SMTP_FROM: "no-reply@example.test" })).toMatchObject({ SMTP_URL: "smtps://u:p@smtp.example.test:465" });
+    expect(parseApiEnv({ SMTP_HOST: "smtp.example.test", SMTP_PORT: "2525", SMTP_FROM: "no-reply@example.test" })).toMatchObject({ SMTP_PORT: 2525, SMTP_SECURE: false });
+    expect(() => parseApiEnv({ SMTP_HOST: "smtp.example.test" })).toThrow(/SMTP_FROM is required/);
+    expect(() => parseApiEnv({ SMTP_URL: "http://smtp.example.test", SMTP_FROM: "a@b.c" })).toThrow(/SMTP_URL/);
+    expect(() => parseApiEnv({ SMTP_URL: "smtp://a.test", SMTP_HOST: "b.test", SMTP_FROM: "a@b.c" })).toThrow(/not both/);
+  });
 });
