@@ -35,7 +35,7 @@ export function TenantPage() {
 /** The settings this form edits; the rest (the MFA policy) are kept as they are by `tenants.update`. */
 type Settings = Omit<Tenant["settings"], "mfaPolicy" | "mfaRequiredGroups">;
 
-const FIELDS = ["name", "settings.multipleDevicesPerUser", "settings.sessionTtlSeconds", "settings.accessTokenTtlSeconds", "settings.enrollmentUrl", "settings.sessionIdleTimeoutSeconds"];
+const FIELDS = ["name", "settings.multipleDevicesPerUser", "settings.sessionTtlSeconds", "settings.accessTokenTtlSeconds", "settings.enrollmentUrl", "settings.passwordResetUrl", "settings.emailVerificationUrl", "settings.sessionIdleTimeoutSeconds"];
 
 interface Draft {
   name: string;
@@ -43,6 +43,8 @@ interface Draft {
   sessionTtlSeconds: string;
   accessTokenTtlSeconds: string;
   enrollmentUrl: string;
+  passwordResetUrl: string;
+  emailVerificationUrl: string;
   sessionIdleTimeoutSeconds: string;
 }
 
@@ -54,6 +56,8 @@ const draftOf = (t: Tenant): Draft => {
     sessionTtlSeconds: String(s.sessionTtlSeconds),
     accessTokenTtlSeconds: String(s.accessTokenTtlSeconds),
     enrollmentUrl: s.enrollmentUrl ?? "",
+    passwordResetUrl: s.passwordResetUrl ?? "",
+    emailVerificationUrl: s.emailVerificationUrl ?? "",
     sessionIdleTimeoutSeconds: s.sessionIdleTimeoutSeconds == null ? "" : String(s.sessionIdleTimeoutSeconds),
   };
 };
@@ -74,6 +78,8 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
           sessionTtlSeconds: asNumber(d.sessionTtlSeconds),
           accessTokenTtlSeconds: asNumber(d.accessTokenTtlSeconds),
           enrollmentUrl: d.enrollmentUrl.trim() ? d.enrollmentUrl.trim() : null,
+          passwordResetUrl: d.passwordResetUrl.trim() ? d.passwordResetUrl.trim() : null,
+          emailVerificationUrl: d.emailVerificationUrl.trim() ? d.emailVerificationUrl.trim() : null,
           sessionIdleTimeoutSeconds: d.sessionIdleTimeoutSeconds.trim() ? asNumber(d.sessionIdleTimeoutSeconds) : null,
         } satisfies Settings,
       }),
@@ -144,6 +150,26 @@ function SettingsForm({ tenant }: { tenant: Tenant }) {
           value={draft.enrollmentUrl}
           onChange={set("enrollmentUrl")}
           hint="Base of enrollment links, e.g. https://app.example.com/enroll"
+          className="wide"
+        />
+        <TextField
+          label="Password reset page"
+          field="settings.passwordResetUrl"
+          problem={problem}
+          type="url"
+          value={draft.passwordResetUrl}
+          onChange={set("passwordResetUrl")}
+          hint="Reset mails link here with #token=…, e.g. https://app.example.com/reset"
+          className="wide"
+        />
+        <TextField
+          label="Email verification page"
+          field="settings.emailVerificationUrl"
+          problem={problem}
+          type="url"
+          value={draft.emailVerificationUrl}
+          onChange={set("emailVerificationUrl")}
+          hint="Verification mails link here with #token=…"
           className="wide"
         />
         <FormEnd problem={problem} fields={FIELDS} pending={mutation.isPending} idleLabel="Save settings" pendingLabel="Saving…" done={saved ? "Saved." : null} />
