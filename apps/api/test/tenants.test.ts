@@ -54,13 +54,23 @@ describe("tenants.create", () => {
     const settings = { multipleDevicesPerUser: false, sessionTtlSeconds: 3600, accessTokenTtlSeconds: 300, enrollmentUrl: "https://example.test/enroll" };
     const { key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Patch", settings });
     const updated = await api.admin(key).tenants.update.mutate({ settings: { accessTokenTtlSeconds: 600 } });
-    expect(updated.settings).toEqual({ ...settings, sessionIdleTimeoutSeconds: null, mfaPolicy: "optional", mfaRequiredGroups: [], accessTokenTtlSeconds: 600 });
+    expect(updated.settings).toEqual({ ...settings, sessionIdleTimeoutSeconds: null, mfaPolicy: "optional", mfaRequiredGroups: [], passwordResetUrl: null, emailVerificationUrl: null, accessTokenTtlSeconds: 600 });
     expect((await api.admin(key).tenants.update.mutate({ name: "Renamed" })).settings).toEqual(updated.settings);
   });
 
   it("fills the defaults for the settings tenants.create leaves out", async () => {
     const { tenant } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Defaults", settings: { multipleDevicesPerUser: false } });
-    expect(tenant.settings).toEqual({ multipleDevicesPerUser: false, sessionTtlSeconds: 2_592_000, accessTokenTtlSeconds: 900, enrollmentUrl: null, sessionIdleTimeoutSeconds: null, mfaPolicy: "optional", mfaRequiredGroups: [] });
+    expect(tenant.settings).toEqual({ multipleDevicesPerUser: false, sessionTtlSeconds: 2_592_000, accessTokenTtlSeconds: 900, enrollmentUrl: null, passwordResetUrl: null, emailVerificationUrl: null, sessionIdleTimeoutSeconds: null, mfaPolicy: "optional", mfaRequiredGroups: [] });
+  });
+
+  it("holds the mail link pages to the enrollment URL rules, naming the field", async () => {
+    const { key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode(), name: "Mail links" });
+    for (const field of ["passwordResetUrl", "emailVerificationUrl"]) {
+      const error = await api.admin(key).tenants.update.mutate({ settings: { [field]: "javascript:alert(1)" } }).catch((e: unknown) => e);
+      expect(errorField(error)).toBe(`settings.${field}`);
+    }
+    const updated = await api.admin(key).tenants.update.mutate({ settings: { passwordResetUrl: "https://app.example.test/reset", emailVerificationUrl: "http://localhost:3000/verify" } });
+    expect(updated.settings).toMatchObject({ passwordResetUrl: "https://app.example.test/reset", emailVerificationUrl: "http://localhost:3000/verify" });
   });
 
   it.each(["javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "http://enroll.example.test/", "ftp://example.test/"])(
