@@ -21,7 +21,7 @@ import type { AppDeps } from "../deps.ts";
 import { apiError } from "../lib/errors.ts";
 import { findNulCharacter } from "../lib/find-nul.ts";
 import { firebaseScryptParams, importUserRow } from "../routers/users.ts";
-import { IMPORT_CHUNK_ROWS, summarize } from "../services/users/import.ts";
+import { IMPORT_CHUNK_ROWS } from "../services/users/import.ts";
 import { callerFor, type ApiCaller } from "./caller.ts";
 import { ERROR_RESPONSES, securityOf } from "./openapi-parts.ts";
 import { asTRPCError, restErrorResponse } from "./rest-errors.ts";
@@ -85,7 +85,8 @@ export function mountUsersImportStream(app: OpenAPIHono, deps: AppDeps, remoteAd
 
 /** The answer's lines: each row's result as its chunk commits, then the summary (or the error that stopped it). */
 async function* importAnswers(deps: AppDeps, api: ApiCaller, body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
-  const results: ImportRowResult[] = [];
+  // Counts only: a million results are not kept in memory for the summary.
+  const summary = { created: 0, skipped: 0, failed: 0 };
   let firebaseScrypt: z.infer<typeof firebaseScryptParams> | undefined;
   let chunk: Line[] = [];
   async function* flush() {
@@ -97,7 +98,7 @@ async function* importAnswers(deps: AppDeps, api: ApiCaller, body: ReadableStrea
     let next = 0;
     for (const line of lines) {
       const result = line.kind === "bad" ? line.result : { ...answered[next++]!, index: line.index };
-      results.push(result);
+      summary[result.status] += 1;
       yield result;
     }
   }
@@ -124,11 +125,11 @@ async function* importAnswers(deps: AppDeps, api: ApiCaller, body: ReadableStrea
       if (chunk.length >= IMPORT_CHUNK_ROWS) yield* flush();
     }
     yield* flush();
-    yield { summary: summarize(results) };
+    yield { summary };
   } catch (error) {
     const failure = asTRPCError(error);
     if (failure.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error, path: USERS_IMPORT_STREAM_PATH }, "import stream failed");
-    yield { error: await restErrorResponse(failure).json(), summary: summarize(results) };
+    yield { error: await restErrorResponse(failure).json(), summary };
   }
 }
 
