@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { events, users } from "../src/db/schema.ts";
 import { INVALID_CREDENTIALS_MESSAGE } from "../src/services/auth/login.ts";
+import { IMPORT_STREAM_MAX_LINE_BYTES } from "../src/rest/users-import-stream.ts";
 import { MAX_IMPORT_BATCH } from "../src/services/users/import.ts";
 import { failure, login, startAuthApi } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, type ApiHarness } from "./harness.ts";
@@ -324,6 +325,16 @@ describe("POST /v1/users/import (NDJSON, streamed both ways)", () => {
     expect(await streamImport(null, [line])).toMatchObject({ status: 401, lines: [{ code: "UNAUTHORIZED" }] });
     expect(await streamImport(tenant.key, [line], [], "application/json")).toMatchObject({ status: 415, lines: [{ code: "UNSUPPORTED_MEDIA_TYPE" }] });
     expect((await tenant.admin.users.list.query({})).total).toBe(0);
+  });
+
+  it("stops at a line longer than the limit with an error line naming it, keeping the chunks committed before", async () => {
+    const tenant = await createTenantWithAdmin(api);
+    const rows = Array.from({ length: 500 }, (_, i) => JSON.stringify({ externalId: `l-${i}`, username: `long${i}` }));
+    const huge = JSON.stringify({ externalId: "huge", username: "huge", profile: { blob: "x".repeat(IMPORT_STREAM_MAX_LINE_BYTES) } });
+    const answer = await streamImport(tenant.key, rows, [huge]);
+    expect(answer.lines).toHaveLength(501);
+    expect(answer.lines.at(-1)).toEqual({ error: expect.objectContaining({ code: "BAD_REQUEST", field: "line" }), summary: { created: 500, skipped: 0, failed: 0 } });
+    expect((await tenant.admin.users.list.query({ limit: 1 })).total).toBe(500);
   });
 
   it("stops at a bad options line with an error line, importing nothing", async () => {

@@ -29,7 +29,7 @@ import { asTRPCError, restErrorResponse } from "./rest-errors.ts";
 export const USERS_IMPORT_STREAM_PATH = "/v1/users/import";
 /** The most bytes one streamed import may send (the global SESAME_MAX_BODY_BYTES does not apply here). */
 export const IMPORT_STREAM_MAX_BYTES = 1024 * 1024 * 1024;
-/** The longest line: a row with 64 KiB profile and config objects fits with room to spare. */
+/** The longest line (in characters): a row with 64 KiB profile and config objects fits with room to spare. */
 export const IMPORT_STREAM_MAX_LINE_BYTES = 256 * 1024;
 /** Rows per request; more go in another request (the import is idempotent by externalId). */
 export const IMPORT_STREAM_MAX_ROWS = 1_000_000;
@@ -155,6 +155,8 @@ function badLine(index: number, externalId: string | null, field: string, messag
   return { index, externalId, status: "failed", userId: null, error: { code: "BAD_REQUEST", message: `${field}: ${message}`, field } };
 }
 
+const lineTooLong = () => apiError("BAD_REQUEST", `a line is longer than ${IMPORT_STREAM_MAX_LINE_BYTES} characters`, "line");
+
 /** The body's lines as they arrive, bounded in total and per line. */
 async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -166,11 +168,13 @@ async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<st
     pending += decoder.decode(bytes, { stream: true });
     let newline: number;
     while ((newline = pending.indexOf("\n")) >= 0) {
+      if (newline > IMPORT_STREAM_MAX_LINE_BYTES) throw lineTooLong();
       yield pending.slice(0, newline);
       pending = pending.slice(newline + 1);
     }
-    if (pending.length > IMPORT_STREAM_MAX_LINE_BYTES) throw apiError("BAD_REQUEST", `a line is longer than ${IMPORT_STREAM_MAX_LINE_BYTES} bytes`, "line");
+    if (pending.length > IMPORT_STREAM_MAX_LINE_BYTES) throw lineTooLong();
   }
   pending += decoder.decode();
+  if (pending.length > IMPORT_STREAM_MAX_LINE_BYTES) throw lineTooLong();
   if (pending.trim() !== "") yield pending;
 }
