@@ -2,7 +2,7 @@
  * Webhook delivery end to end: the API with its webhook worker, Postgres and the cache of the run,
  * and a real receiver (node:http) verifying every request with `standardwebhooks`.
  */
-import type { SesameEvent } from "@sesame/core";
+import type { SesameEvent, WebhookDelivery } from "@sesame/core";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { webhookEndpoints } from "../src/db/schema.ts";
@@ -41,6 +41,19 @@ async function tenantWithEndpoint(events?: string[]) {
 }
 
 /** Every event of the tenant recorded after (and including) `fromEventId`'s, oldest first. */
+/**
+ * The endpoint's deliveries once `done` holds for them: the receiver sees an attempt before the
+ * worker records its outcome, so a test that has just seen the answer polls the log (up to 10 s).
+ */
+async function deliveriesOnceSettled(admin: AdminClient, input: { endpointId: string; status?: "pending" | "delivered" | "failed" }, done: (objects: WebhookDelivery[]) => boolean) {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const { objects } = await admin.webhooks.deliveries.query(input);
+    if (done(objects) || Date.now() > until) return objects;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 async function eventsSince(admin: AdminClient, webhookId: string): Promise<SesameEvent[]> {
   const { objects } = await admin.events.list.query({ limit: 1000 });
   const oldestFirst = [...objects].reverse();
@@ -147,7 +160,7 @@ describe("delivery", () => {
     // Each wait is the schedule's with ±20 % jitter: at least 80 % of it, and the second longer than the first allows.
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(0.8 * SCHEDULE_MS[0]!);
     expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(0.8 * SCHEDULE_MS[1]!);
-    const [delivery] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id, status: "delivered" })).objects;
+    const [delivery] = await deliveriesOnceSettled(admin, { endpointId: webhook.id, status: "delivered" }, (objects) => objects.length > 0);
     expect(delivery).toMatchObject({ attempts: 3, status: "delivered", responseStatus: 200, responseBody: "ok", error: null, eventType: "user.created" });
     expect(delivery!.durationMs).toBeGreaterThanOrEqual(0);
   });
@@ -248,8 +261,7 @@ describe("delivery log", () => {
     // Newest first: the reverse of arrival (one user each, so order across them is the queue's).
     expect(new Set(seen)).toEqual(new Set(r.received.map((g) => g.id)));
     expect(seen).toHaveLength(5);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await admin.webhooks.deliveries.query({ endpointId: webhook.id, status: "pending" })).objects).toEqual([]);
+    expect(await deliveriesOnceSettled(admin, { endpointId: webhook.id, status: "pending" }, (objects) => objects.length === 0)).toEqual([]);
 
     const [latest] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id, limit: 1 })).objects;
     const again = await admin.webhooks.redeliver.mutate({ deliveryId: latest!.id });
