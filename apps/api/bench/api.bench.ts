@@ -21,10 +21,9 @@ import { createSesameClient } from "@sesame/client";
 import autocannon, { type Request as CannonRequest } from "autocannon";
 import postgres from "postgres";
 import { DEFAULT_POOL_MAX } from "../src/config.ts";
-import { runMigrations } from "../src/db/migrate.ts";
 import { generateStoredKey } from "../src/lib/signing-keys.ts";
+import { withBenchDatabase } from "./bench-api.ts";
 
-const DATABASE_URL = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -101,16 +100,8 @@ async function measure(baseUrl: string, path: string, spec: RowRequest): Promise
 }
 
 async function main() {
-  const databaseName = `sesame_bench_${randomBytes(6).toString("hex")}`;
-  const server = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
-  const databaseUrl = new URL(DATABASE_URL);
-  databaseUrl.pathname = `/${databaseName}`;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  try {
-    await server.unsafe(`CREATE DATABASE "${databaseName}"`);
-    cleanups.unshift(() => server.unsafe(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
-    await runMigrations(databaseUrl.toString());
-    const db = postgres(databaseUrl.toString(), { max: 2, onnotice: () => undefined });
+  await withBenchDatabase(async (databaseUrl, cleanups) => {
+    const db = postgres(databaseUrl, { max: 2, onnotice: () => undefined });
     cleanups.unshift(() => db.end({ timeout: 2 }));
 
     const key = await generateStoredKey(new Date());
@@ -119,7 +110,7 @@ async function main() {
       NODE_ENV: "production",
       HOST: "127.0.0.1",
       PORT: "0",
-      DATABASE_URL: databaseUrl.toString(),
+      DATABASE_URL: databaseUrl,
       REDIS_URL,
       SESAME_CACHE_PREFIX: `sesame-bench:${randomBytes(6).toString("hex")}:`,
       SESAME_ROOT_KEY: rootKey,
@@ -136,7 +127,7 @@ async function main() {
     const poolMax = Number(process.env.DATABASE_POOL_MAX) || DEFAULT_POOL_MAX;
     const floor = await startProcess(
       here("./floor-server.ts"),
-      { BENCH_FLOOR: JSON.stringify({ databaseUrl: databaseUrl.toString(), poolMax, issuer: ISSUER, audience: AUDIENCE, publicJwk: key.publicJwk, privateJwk: key.privateJwk, kid: key.kid }) },
+      { BENCH_FLOOR: JSON.stringify({ databaseUrl: databaseUrl, poolMax, issuer: ISSUER, audience: AUDIENCE, publicJwk: key.publicJwk, privateJwk: key.privateJwk, kid: key.kid }) },
       (line) => (line.startsWith("{") ? ((JSON.parse(line) as { url?: string }).url ?? null) : null),
     );
     cleanups.unshift(() => stop(floor.child));
@@ -208,10 +199,7 @@ async function main() {
       console.error("\nsome rows had non-2xx answers or errors (API/floor): their figures are not comparable");
       process.exitCode = 1;
     }
-  } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error("cleanup failed:", error));
-    await server.end({ timeout: 5 });
-  }
+  });
 }
 
 await main();

@@ -11,21 +11,18 @@
  *
  * Rows are a list: add one by appending to `rows` (prepare data, return the operation).
  */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { createSesameClient, type SesameClient } from "@sesame/client";
-import { startUpstashShim, type SesameBackends } from "@sesame/dev-services";
+import type { SesameBackends } from "@sesame/dev-services";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
-import { runMigrations } from "../src/db/migrate.ts";
 import { mfaFactors } from "../src/db/schema.ts";
 import { encryptString } from "../src/lib/crypto.ts";
 import { hashPassword } from "../src/lib/passwords.ts";
 import { newTotpSecret, totpCodeAt } from "../src/services/mfa/totp.ts";
-import { startApi, uniqueTenantCode, type ApiHarness } from "../test/harness.ts";
+import { uniqueTenantCode, type ApiHarness } from "../test/harness.ts";
+import { withBenchApi } from "./bench-api.ts";
 
-const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.REDIS_URL || undefined;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WARMUP_MS = 500;
@@ -213,26 +210,7 @@ function printResults(results: RowResult[], backends: SesameBackends) {
 }
 
 async function main() {
-  const databaseName = `sesame_bench_${randomBytes(6).toString("hex")}`;
-  const server = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
-  const databaseUrl = new URL(DATABASE_URL);
-  databaseUrl.pathname = `/${databaseName}`;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  try {
-    await server.unsafe(`CREATE DATABASE "${databaseName}"`);
-    cleanups.unshift(() => server.unsafe(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
-    await runMigrations(databaseUrl.toString());
-    const shim = await startUpstashShim({ token: randomBytes(24).toString("base64url"), redisUrl: REDIS_URL });
-    cleanups.unshift(() => shim.close());
-    const backends: SesameBackends = {
-      databaseUrl: databaseUrl.toString(),
-      upstash: { url: shim.url, token: shim.token },
-      redisUrl: REDIS_URL ?? null,
-      cachePrefix: `sesame-bench:${randomBytes(6).toString("hex")}:`,
-      description: { postgres: "real", cache: REDIS_URL ? "redis (via shim)" : "memory (via shim)" },
-    };
-    const api = await startApi({ backends, config: { database: { url: backends.databaseUrl, embedded: false, poolMax: 10 } } });
-    cleanups.unshift(() => api.stop());
+  await withBenchApi(async (api, backends) => {
     const { tenant, key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode("B"), name: "Bench" });
     const env: BenchEnv = {
       api,
@@ -246,10 +224,7 @@ async function main() {
       console.log(`  ${row.name}: ${Math.round(results.at(-1)!.opsPerSecond)} ops/s`);
     }
     printResults(results, backends);
-  } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error("cleanup failed:", error));
-    await server.end({ timeout: 5 });
-  }
+  });
 }
 
 await main();

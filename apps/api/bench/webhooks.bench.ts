@@ -16,24 +16,19 @@
  *    alone), once with users.update over HTTP (the API, its client and the receiver share this
  *    one process, so on a busy machine that row measures the machine too).
  */
-import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { createSesameClient } from "@sesame/client";
-import { startUpstashShim, type SesameBackends } from "@sesame/dev-services";
 import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { createDb } from "../src/db/client.ts";
-import { runMigrations } from "../src/db/migrate.ts";
 import { recordEvents } from "../src/services/events/record-events.ts";
 import { createWebhookSender } from "../src/services/webhooks/send.ts";
 import { WORKER_POOL_MAX, signedHeaders, startWebhookWorker } from "../src/services/webhooks/worker.ts";
-import { startApi, uniqueTenantCode } from "../test/harness.ts";
+import { uniqueTenantCode } from "../test/harness.ts";
+import { withBenchApi } from "./bench-api.ts";
 
-const DATABASE_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const REDIS_URL = process.env.REDIS_URL || undefined;
 const RATE = Number(process.env.BENCH_WEBHOOK_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_WEBHOOK_SECONDS ?? 10);
 const BACKLOG = Number(process.env.BENCH_WEBHOOK_BACKLOG ?? 3000);
@@ -81,29 +76,7 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs:
 }
 
 async function main() {
-  const databaseName = `sesame_bench_${randomBytes(6).toString("hex")}`;
-  const server = postgres(DATABASE_URL, { max: 1, onnotice: () => undefined });
-  const databaseUrl = new URL(DATABASE_URL);
-  databaseUrl.pathname = `/${databaseName}`;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  try {
-    await server.unsafe(`CREATE DATABASE "${databaseName}"`);
-    cleanups.unshift(() => server.unsafe(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`));
-    await runMigrations(databaseUrl.toString());
-    const shim = await startUpstashShim({ token: randomBytes(24).toString("base64url"), redisUrl: REDIS_URL });
-    cleanups.unshift(() => shim.close());
-    const backends: SesameBackends = {
-      databaseUrl: databaseUrl.toString(),
-      upstash: { url: shim.url, token: shim.token },
-      redisUrl: REDIS_URL ?? null,
-      cachePrefix: `sesame-bench:${randomBytes(6).toString("hex")}:`,
-      description: { postgres: "real", cache: REDIS_URL ? "redis (via shim)" : "memory (via shim)" },
-    };
-    const api = await startApi({
-      backends,
-      config: { database: { url: backends.databaseUrl, embedded: false, poolMax: 10 }, webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: [1000, 5000] } },
-    });
-    cleanups.unshift(() => api.stop());
+  await withBenchApi(async (api, backends, cleanups) => {
     const receiver = await startBenchReceiver();
     cleanups.unshift(() => receiver.close());
     const { tenant, key } = await api.root().tenants.create.mutate({ code: uniqueTenantCode("W"), name: "Webhook bench" });
@@ -203,10 +176,7 @@ async function main() {
     ]);
     console.table([lagRow(`events writer, ${RATE}/s for ${SECONDS}s`, direct), lagRow(`users.update over HTTP, ${RATE}/s for ${SECONDS}s`, viaApi)]);
     console.log(`repeated deliveries (at-least-once retries): ${duplicates}`);
-  } finally {
-    for (const cleanup of cleanups) await cleanup().catch((error: unknown) => console.error("cleanup failed:", error));
-    await server.end({ timeout: 5 });
-  }
+  }, { webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: [1000, 5000] } });
 }
 
 await main();
