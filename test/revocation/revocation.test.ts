@@ -16,7 +16,9 @@ describe("revocation at the edge", () => {
         faultMs: 1_500,
       });
       console.log(`[revocation ${name}]`, JSON.stringify(result));
-      expect(result.requests).toBeGreaterThan(100);
+      // The run must have exercised the edge (a few hundred requests on a quiet machine); the floor is
+      // low enough that a busy CI machine still clears it, since speed is not what this test asserts.
+      expect(result.requests).toBeGreaterThan(30);
       expect(result.receipts).toBeGreaterThanOrEqual(3);
       expect(result.acceptedAfterEffective).toBe(0);
       expect(result.acceptedAfterLease).toBe(0);
