@@ -3,7 +3,7 @@
  * /openapi.json and /docs (rest/), the JWKS, the edge's introspection endpoint and health checks.
  * main.ts binds it to a Node server.
  */
-import { INTROSPECTION_PATH, JWKS_PATH, bearerToken, introspectionRequestSchema } from "@sesame/core";
+import { API_METADATA_PATH, INTROSPECTION_PATH, JWKS_PATH, bearerToken, introspectionRequestSchema, type ApiMetadata } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { sql } from "drizzle-orm";
@@ -111,6 +111,13 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     // Short enough that a rotation reaches verifiers quickly; they also refetch on an unknown kid.
     c.header("Cache-Control", "public, max-age=300, stale-while-revalidate=60");
     return c.json({ keys: deps.keys.publicJwks(deps.now()) });
+  });
+
+  // What a verifier must expect; the edge compares it with its own settings when it starts.
+  app.get(API_METADATA_PATH, (c) => {
+    c.header("Cache-Control", "public, max-age=300");
+    const metadata: ApiMetadata = { issuer: deps.config.issuer, jwks_uri: `${deps.config.issuer.replace(/\/+$/, "")}${JWKS_PATH}`, sesame_audience: deps.config.audience };
+    return c.json(metadata);
   });
 
   app.post(INTROSPECTION_PATH, async (c) => {

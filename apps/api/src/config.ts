@@ -1,13 +1,57 @@
 /**
  * Turns the parsed environment into concrete settings, filling development defaults: embedded
  * Postgres and the local cache endpoint from @sesame/dev-services, and secrets kept under `.data/`.
+ * dev-services is a development dependency: it is imported (dynamically) only outside production,
+ * so a production install (`npm ci --omit=dev`) and the built bundle never contain it.
  */
 import { join } from "node:path";
 import { cacheConfigFromEnv, cacheKindFromEnv, type CacheConfig } from "@sesame/cache";
-import { DEV_PORTS, embeddedPostgresUrl, findRepoRoot, loadDevSecrets } from "@sesame/dev-services";
+import type { DevSecrets } from "@sesame/dev-services";
+import { formatUrlHost } from "@sesame/service-kit/node";
 import type { AccessTokenAlgorithm } from "@sesame/core";
-import type { ApiEnv } from "./env.ts";
+import { DEFAULT_API_PORT, type ApiEnv } from "./env.ts";
 import type { MailConfig } from "./lib/mailer.ts";
+
+/** What development fills in for what is not configured (see `loadDevDefaults`). */
+export interface DevDefaults {
+  /** The repository root: `.data/` lives there. */
+  root: string;
+  secrets: DevSecrets;
+  /** The embedded Postgres and the local cache endpoint that `npm run dev` starts. */
+  postgresUrl: string;
+  cacheUrl: string;
+  /** Waits until `npm run dev`'s embedded Postgres and cache endpoint accept connections (they start beside the API). */
+  waitForServices(config: ApiConfig): Promise<void>;
+}
+
+/** Development defaults, or null in production (nothing is generated or embedded there). */
+export async function loadDevDefaults(env: ApiEnv): Promise<DevDefaults | null> {
+  if (env.NODE_ENV === "production") return null;
+  const { DEV_PORTS, embeddedPostgresUrl, findRepoRoot, loadDevSecrets, waitForTcp } = await import("@sesame/dev-services");
+  const root = findRepoRoot();
+  const secrets = loadDevSecrets(root);
+  const cacheUrl = `http://127.0.0.1:${DEV_PORTS.cache}`;
+  return {
+    root,
+    secrets,
+    postgresUrl: embeddedPostgresUrl("127.0.0.1", DEV_PORTS.postgres, secrets.postgresPassword),
+    cacheUrl,
+    async waitForServices(config) {
+      // Not reaching them in time is reported by the checks that follow, in their words.
+      const wait = (port: number) => waitForTcp("127.0.0.1", port, 60_000).catch(() => {});
+      if (config.database.embedded) await wait(DEV_PORTS.postgres);
+      if (config.cache.kind === "upstash" && config.cache.url === cacheUrl) await wait(DEV_PORTS.cache);
+    },
+  };
+}
+
+/** Hosts that mean "every interface": fine to listen on, never an address a token can name. */
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", "[::]", "::0", "0:0:0:0:0:0:0:0"]);
+
+/** The default `iss`: the API's own address, with a wildcard listen address replaced by 127.0.0.1. */
+export function defaultIssuer(host: string, port: number): string {
+  return `http://${WILDCARD_HOSTS.has(host) ? "127.0.0.1" : formatUrlHost(host)}:${port}`;
+}
 
 export interface ApiConfig {
   nodeEnv: ApiEnv["NODE_ENV"];
@@ -53,28 +97,28 @@ export interface WebhookConfig {
 /** Postgres connections per API process when DATABASE_POOL_MAX is not set. */
 export const DEFAULT_POOL_MAX = 10;
 
-/** Resolves the configuration; in development, reads or creates `.data/dev-secrets.json`. */
-export function resolveApiConfig(env: ApiEnv): ApiConfig {
-  const dev = env.NODE_ENV !== "production";
-  const root = dev ? findRepoRoot() : process.cwd();
-  const secrets = dev ? loadDevSecrets(root) : null;
+/** Resolves the configuration; `dev` (from `loadDevDefaults`) fills what is not configured. */
+export function resolveApiConfig(env: ApiEnv, dev: DevDefaults | null): ApiConfig {
+  const root = dev?.root ?? process.cwd();
+  const secrets = dev?.secrets;
   const need = <T>(value: T | undefined, fallback: T | undefined, name: string): T => {
     const v = value ?? fallback;
     if (v === undefined) throw new Error(`${name} is required`);
     return v;
   };
+  const port = env.API_PORT ?? env.PORT ?? DEFAULT_API_PORT;
   const embedded = !env.DATABASE_URL;
   const cacheKind = cacheKindFromEnv(env);
   const cache: CacheConfig = cacheKind
     ? cacheConfigFromEnv(env, cacheKind)
-    : { kind: "upstash", url: `http://127.0.0.1:${DEV_PORTS.cache}`, token: need(undefined, secrets?.cacheToken, "UPSTASH_REDIS_REST_TOKEN"), prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS };
+    : { kind: "upstash", url: need(undefined, dev?.cacheUrl, "UPSTASH_REDIS_REST_URL"), token: need(undefined, secrets?.cacheToken, "UPSTASH_REDIS_REST_TOKEN"), prefix: env.SESAME_CACHE_PREFIX, timeoutMs: env.SESAME_CACHE_TIMEOUT_MS };
   return {
     nodeEnv: env.NODE_ENV,
     host: env.HOST,
-    port: env.PORT,
+    port,
     database: {
       // The embedded server admits only the generated dev credentials.
-      url: env.DATABASE_URL ?? embeddedPostgresUrl("127.0.0.1", DEV_PORTS.postgres, need(undefined, secrets?.postgresPassword, "DATABASE_URL")),
+      url: env.DATABASE_URL ?? need(undefined, dev?.postgresUrl, "DATABASE_URL"),
       embedded,
       // PGlite serves one connection and resets extra ones instead of queueing them.
       poolMax: embedded ? 1 : (env.DATABASE_POOL_MAX ?? DEFAULT_POOL_MAX),
@@ -83,7 +127,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     cache,
     rootKey: need(env.SESAME_ROOT_KEY, secrets?.rootKey, "SESAME_ROOT_KEY"),
     rootKeySource: env.SESAME_ROOT_KEY ? "env" : "dev",
-    issuer: env.SESAME_ISSUER ?? `http://${env.HOST}:${env.PORT}`,
+    issuer: env.SESAME_ISSUER ?? defaultIssuer(env.HOST, port),
     audience: env.SESAME_AUDIENCE,
     signingKeys: env.SESAME_SIGNING_KEYS
       ? { kind: "inline", json: env.SESAME_SIGNING_KEYS }
@@ -96,7 +140,7 @@ export function resolveApiConfig(env: ApiEnv): ApiConfig {
     trustProxy: env.SESAME_TRUST_PROXY,
     countryHeader: env.SESAME_COUNTRY_HEADER?.toLowerCase() ?? null,
     maxBodyBytes: env.SESAME_MAX_BODY_BYTES,
-    mail: mailConfig(env, dev),
+    mail: mailConfig(env, dev !== null),
     logLevel: env.LOG_LEVEL,
     webhooks: {
       allowPrivate: env.SESAME_WEBHOOKS_ALLOW_PRIVATE,

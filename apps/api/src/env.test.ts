@@ -1,11 +1,43 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@sesame/service-kit";
+import { defaultIssuer, resolveApiConfig } from "./config.ts";
 import { parseApiEnv } from "./env.ts";
+
+/** Everything production requires, so one variable at a time can be left out. */
+const PRODUCTION = {
+  NODE_ENV: "production",
+  DATABASE_URL: "postgres://postgres@127.0.0.1:5432/sesame",
+  REDIS_URL: "redis://127.0.0.1:6379",
+  SESAME_ROOT_KEY: "A".repeat(40),
+  SESAME_ISSUER: "https://sesame.example.com",
+  SESAME_SIGNING_KEYS: '{"keys":[]}',
+  SESAME_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+  SESAME_INTROSPECTION_SECRET: "B".repeat(40),
+};
 
 describe("parseApiEnv", () => {
   it("accepts an empty development environment with defaults", () => {
     const env = parseApiEnv({});
-    expect(env).toMatchObject({ NODE_ENV: "development", HOST: "127.0.0.1", PORT: 4000, SESAME_LEASE_SECONDS: 30, SESAME_TRUST_PROXY: false });
+    expect(env).toMatchObject({ NODE_ENV: "development", HOST: "127.0.0.1", SESAME_LEASE_SECONDS: 30, SESAME_TRUST_PROXY: false });
+  });
+
+  it("listens on API_PORT, else PORT (the API run alone), else 4000", () => {
+    const portOf = (raw: Record<string, string>) => resolveApiConfig(parseApiEnv({ ...PRODUCTION, ...raw }), null).port;
+    expect(portOf({})).toBe(4000);
+    expect(portOf({ PORT: "4100" })).toBe(4100);
+    expect(portOf({ PORT: "4100", API_PORT: "4200" })).toBe(4200);
+  });
+
+  it("never puts a wildcard listen address in the default issuer", () => {
+    expect(defaultIssuer("0.0.0.0", 4000)).toBe("http://127.0.0.1:4000");
+    expect(defaultIssuer("::", 4000)).toBe("http://127.0.0.1:4000");
+    expect(defaultIssuer("::1", 4000)).toBe("http://[::1]:4000");
+    expect(defaultIssuer("api.internal", 4000)).toBe("http://api.internal:4000");
+  });
+
+  it("says a missing production variable in one line naming it", () => {
+    const { DATABASE_URL: _omitted, ...rest } = PRODUCTION;
+    expect(() => parseApiEnv(rest)).toThrow(/^Invalid configuration: DATABASE_URL is required in production$/);
   });
 
   it("lists every missing secret at once in production", () => {

@@ -6,7 +6,7 @@
  */
 import { cacheEnvShape, cacheKindFromEnv, requireCacheEnv } from "@sesame/cache";
 import { DEFAULT_ACCESS_TOKEN_ALGORITHM, DEFAULT_LEASE_SECONDS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, MAX_LEASE_SECONDS, accessTokenAlgorithmSchema, parseRetrySchedule } from "@sesame/core";
-import { nodeEnvSchema, parseEnv, portSchema, secretSchema } from "@sesame/service-kit";
+import { nodeEnvSchema, optionalPortSchema, parseEnv, secretSchema } from "@sesame/service-kit";
 import { z } from "zod";
 
 const bool = z
@@ -22,7 +22,9 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const apiEnvSchema = z.object({
   NODE_ENV: nodeEnvSchema,
   HOST: z.string().default("127.0.0.1"),
-  PORT: portSchema(4000),
+  /** Contract §7: `API_PORT` wins; `PORT` is accepted when the API runs alone. */
+  API_PORT: optionalPortSchema,
+  PORT: optionalPortSchema,
   DATABASE_URL: z.url().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(100).optional(),
   /** Named prepared statements (default on); off only behind a pooler that cannot keep them. */
@@ -86,6 +88,8 @@ function base64Bytes(v: string): number {
 }
 
 export type ApiEnv = z.infer<typeof apiEnvSchema>;
+
+export const DEFAULT_API_PORT = 4000;
 
 const PRODUCTION_REQUIRED = [
   "DATABASE_URL",

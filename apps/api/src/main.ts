@@ -1,10 +1,8 @@
 /** The API process: config, migrations, HTTP server, cache outbox and webhook workers, graceful shutdown. */
 import { getConnInfo } from "@hono/node-server/conninfo";
-import { DEV_PORTS, waitForTcp } from "@sesame/dev-services";
-import { ConfigError } from "@sesame/service-kit";
-import { listen } from "@sesame/service-kit/node";
+import { listen, runMain } from "@sesame/service-kit/node";
 import { createApiApp } from "./app.ts";
-import { resolveApiConfig } from "./config.ts";
+import { loadDevDefaults, resolveApiConfig } from "./config.ts";
 import { createDeps } from "./create-deps.ts";
 import { runMigrations } from "./db/migrate.ts";
 import { readApiEnv } from "./env.ts";
@@ -13,19 +11,22 @@ import { createLogger } from "./lib/logger.ts";
 import { startCacheOutboxWorker } from "./services/revocation/outbox-worker.ts";
 import { WORKER_POOL_MAX, startWebhookWorker } from "./services/webhooks/worker.ts";
 import { createDb } from "./db/client.ts";
+import { checkCacheReachable, explainDatabaseFailure } from "./startup-checks.ts";
 
 async function main() {
-  const config = resolveApiConfig(readApiEnv());
+  const env = readApiEnv();
+  const dev = await loadDevDefaults(env);
+  const config = resolveApiConfig(env, dev);
+  await dev?.waitForServices(config);
   const profiler = config.cpuProfileDir ? await startCpuProfile(config.cpuProfileDir) : null;
-  if (config.database.embedded) {
-    // `npm run dev` starts embedded Postgres beside us (tooling/dev-services); wait for it.
-    await waitForTcp("127.0.0.1", DEV_PORTS.postgres, 60_000);
-  }
   const migrationLog = createLogger(config.logLevel);
   await runMigrations(config.database.url, {
     onUsernameCollision: (userId) => migrationLog.warn({ userId }, "username collides with an older user's under the new normal form; it signs in by email until renamed"),
+  }).catch((error: unknown) => {
+    throw explainDatabaseFailure(error, config.database) ?? error;
   });
   const deps = await createDeps(config);
+  await checkCacheReachable(deps.cache, config.cache, dev?.cacheUrl);
   const app = createApiApp(deps, { remoteAddress: (c) => getConnInfo(c).remote.address ?? null });
   const worker = startCacheOutboxWorker(deps);
   // Deliveries get a pool of their own, so a burst of requests does not queue them (embedded
@@ -33,7 +34,7 @@ async function main() {
   const webhookPool = config.database.embedded ? null : createDb({ url: config.database.url, max: WORKER_POOL_MAX });
   const webhookWorker = startWebhookWorker(deps, webhookPool ? { db: webhookPool.db } : {});
   const server = await listen(app.fetch, { host: config.host, port: config.port });
-  deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind }, `Sesame API listening on ${server.url}`);
+  deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind, issuer: config.issuer }, `Sesame API listening on ${server.url}`);
   if (config.mail.kind === "log") deps.logger.info("no SMTP configured: password reset and verification mails are printed to this log (development catcher)");
   if (config.mail.kind === "none") deps.logger.warn("no SMTP configured (SMTP_URL or SMTP_HOST with SMTP_FROM): password reset and email verification are unavailable");
   if (config.rootKeySource === "dev") {
@@ -61,11 +62,4 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-main().catch((error) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error("Sesame API failed to start:", error);
-  }
-  process.exit(1);
-});
+runMain(main, { service: "Sesame API", portVariable: "API_PORT" });

@@ -3,18 +3,17 @@
  * (`@sesame/service-kit`); the only place it reads `process.env`. Every variable is optional in
  * development; with NODE_ENV=production the API's URL must be given.
  */
-import { ConfigError, nodeEnvSchema, parseEnv } from "@sesame/service-kit";
+import { ConfigError, nodeEnvSchema, optionalPortSchema, parseEnv } from "@sesame/service-kit";
 import { z } from "zod";
 
 const positiveSeconds = (fallback: number) => z.coerce.number().int().min(60).max(30 * 24 * 3600).default(fallback);
-const port = z.coerce.number().int().min(0).max(65535).optional();
 
 export const consoleEnvSchema = z.object({
   NODE_ENV: nodeEnvSchema,
   HOST: z.string().default("127.0.0.1"),
   /** Contract §7; PORT is accepted when the console runs alone. */
-  CONSOLE_PORT: port,
-  PORT: port,
+  CONSOLE_PORT: optionalPortSchema,
+  PORT: optionalPortSchema,
   SESAME_API_URL: z.url().optional(),
   /** The console's public origin (e.g. https://console.example.com) when it sits behind a proxy that rewrites Host. */
   CONSOLE_ORIGIN: z.url().optional(),

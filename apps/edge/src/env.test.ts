@@ -19,6 +19,17 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 describe("parseEdgeEnv", () => {
+  it("listens on EDGE_PORT, else PORT (the edge run alone), else 8787", () => {
+    expect(parseEdgeEnv(minimal).port).toBe(8787);
+    expect(parseEdgeEnv({ ...minimal, PORT: "8800" }).port).toBe(8800);
+    expect(parseEdgeEnv({ ...minimal, PORT: "8800", EDGE_PORT: "8900" }).port).toBe(8900);
+  });
+
+  it("outside production, finds the API on API_PORT when SESAME_API_URL is unset", () => {
+    expect(parseEdgeEnv({ ...minimal, API_PORT: "4100" })).toMatchObject({ apiUrl: "http://127.0.0.1:4100", issuer: "http://127.0.0.1:4100" });
+    expect(parseEdgeEnv({ ...minimal, API_PORT: "4100", SESAME_API_URL: "http://api.internal" }).apiUrl).toBe("http://api.internal");
+  });
+
   it("fills the documented defaults", () => {
     expect(parseEdgeEnv(minimal)).toEqual({
       production: false,

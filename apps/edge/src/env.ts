@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { cacheConfigFromEnv, cacheEnvShape, cacheKindFromEnv, requireCacheEnv, tcpCacheKindFromEnv, type CacheConfig } from "@sesame/cache";
-import { httpUrlSchema, nodeEnvSchema, parseEnv, portSchema, secretSchema, type EnvRules } from "@sesame/service-kit";
+import { httpUrlSchema, nodeEnvSchema, optionalPortSchema, parseEnv, secretSchema, type EnvRules } from "@sesame/service-kit";
 import { MFA_FACTORS, type MfaFactor } from "@sesame/core";
 import { edgeOptionsForApi } from "./api-options.ts";
 import { compilePathPattern, compileRouteGroupRule } from "./paths.ts";
@@ -32,10 +32,15 @@ export interface EdgeEnv {
 }
 
 const DEFAULT_API_URL = "http://127.0.0.1:4000";
+export const DEFAULT_EDGE_PORT = 8787;
 
 const schema = z.object({
   NODE_ENV: nodeEnvSchema,
-  PORT: portSchema(8787),
+  /** Contract §7: `EDGE_PORT` wins; `PORT` is accepted when the edge runs alone. */
+  EDGE_PORT: optionalPortSchema,
+  PORT: optionalPortSchema,
+  /** Outside production, the default API address follows the API's port (`npm start`/`npm run dev` from one environment). */
+  API_PORT: optionalPortSchema,
   HOST: z.string().default("127.0.0.1"),
   SESAME_API_URL: httpUrlSchema.optional(),
   SESAME_JWKS_URL: httpUrlSchema.optional(),
@@ -91,7 +96,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
     "edge configuration",
   );
 
-  const apiUrl = (env.SESAME_API_URL ?? DEFAULT_API_URL).replace(/\/+$/, "");
+  const apiUrl = (env.SESAME_API_URL ?? (env.API_PORT === undefined ? DEFAULT_API_URL : `http://127.0.0.1:${env.API_PORT}`)).replace(/\/+$/, "");
   const api = edgeOptionsForApi({
     apiUrl,
     secret: env.SESAME_INTROSPECTION_SECRET!,
@@ -101,7 +106,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
   });
   return {
     production: env.NODE_ENV === "production",
-    port: env.PORT,
+    port: env.EDGE_PORT ?? env.PORT ?? DEFAULT_EDGE_PORT,
     host: env.HOST,
     apiUrl,
     jwksUrl: api.jwksUrl,

@@ -4,8 +4,8 @@
  * UPSTREAM_URL is replaced by a built-in echo upstream.
  */
 import { createCache } from "@sesame/cache/node";
-import { ConfigError } from "@sesame/service-kit";
-import { listen, type HttpListener } from "@sesame/service-kit/node";
+import { listen, runMain, StartupError, type HttpListener } from "@sesame/service-kit/node";
+import { checkApiAgreement, type AgreementSettings } from "./api-agreement.ts";
 import { createEdgeApp } from "./app.ts";
 import { authOptionsFromEnv } from "./config-from-env.ts";
 import { createEchoUpstream } from "./dev-echo-upstream.ts";
@@ -48,11 +48,40 @@ function createEventLogger(): (event: SessionAuthEvent) => void {
   };
 }
 
+/** Seconds between tries while the API has not answered yet (under `npm run dev` it starts beside the edge). */
+const AGREEMENT_RETRY_MS = 2_000;
+
+/**
+ * Compares the edge's `iss`/`aud`/JWKS with what the API issues. A mismatch at start is a start
+ * failure; if the API is not up yet, the comparison is repeated until it answers, and a mismatch
+ * then stops the edge with the same line (every token would be refused otherwise).
+ */
+async function enforceApiAgreement(settings: AgreementSettings): Promise<void> {
+  const describe = (problems: string[]) => `token settings disagree with the API: ${problems.join("; ")}`;
+  const first = await checkApiAgreement(settings);
+  if (first.kind === "mismatch") throw new StartupError(describe(first.problems));
+  if (first.kind === "agree") return;
+  log(`the API at ${settings.apiUrl} did not answer (${first.reason}); its iss/aud will be compared when it does`);
+  const retry = async (): Promise<void> => {
+    const result = await checkApiAgreement(settings);
+    if (result.kind === "unreachable") {
+      setTimeout(() => void retry(), AGREEMENT_RETRY_MS).unref();
+      return;
+    }
+    if (result.kind === "mismatch") {
+      console.error(`Sesame edge: ${describe(result.problems)}`);
+      process.exit(1);
+    }
+  };
+  setTimeout(() => void retry(), AGREEMENT_RETRY_MS).unref();
+}
+
 async function main(): Promise<void> {
   const raw = Object.fromEntries(Object.entries(readProcessEnv()).filter(([, value]) => value !== undefined && value !== ""));
   const production = raw.NODE_ENV === "production";
   const env = parseEdgeEnv({ ...(production ? {} : await developmentDefaults(raw)), ...raw });
 
+  await enforceApiAgreement({ apiUrl: env.apiUrl, issuer: env.issuer, audience: env.audience, jwksUrl: env.jwksUrl });
   const cache = createCache(env.cache);
 
   let echo: HttpListener | undefined;
@@ -92,7 +121,4 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `[sesame edge] ${error.message}` : error);
-  process.exit(1);
-});
+runMain(main, { service: "Sesame edge", portVariable: "EDGE_PORT" });

@@ -10,6 +10,18 @@ import { SESSION_REJECTIONS } from "./errors.ts";
 export const INTROSPECTION_PATH = "/internal/introspect";
 /** Where the API publishes the public keys of its access tokens (GET, a JWK set). */
 export const JWKS_PATH = "/.well-known/jwks.json";
+/**
+ * Where the API says which tokens it issues (GET, RFC 8414 metadata): `issuer`, `jwks_uri` and
+ * `sesame_audience` (the `aud` of its access tokens). The edge compares them with its own settings at start.
+ */
+export const API_METADATA_PATH = "/.well-known/oauth-authorization-server";
+
+/** The API's metadata document at `API_METADATA_PATH`. */
+export interface ApiMetadata {
+  issuer: string;
+  jwks_uri: string;
+  sesame_audience: string;
+}
 
 export const introspectionRequestSchema = z.object({ sessionId: z.uuid() });
 

@@ -31,7 +31,8 @@ describe("parseEnv", () => {
   });
 
   it("says which configuration is invalid", () => {
-    expect(() => parseEnv(schema, { PORT: "x" }, undefined, "edge configuration")).toThrow(/^Invalid edge configuration:\n {2}- PORT: /);
+    expect(() => parseEnv(schema, { PORT: "x" }, undefined, "edge configuration")).toThrow(/^Invalid edge configuration: PORT: [^\n]+$/);
+    expect(() => parseEnv(schema, { PORT: "x", SECRET: "short" }, undefined, "edge configuration")).toThrow(/^Invalid edge configuration:\n {2}- PORT: .*\n {2}- SECRET: /);
   });
 });
 

@@ -11,7 +11,8 @@ export class ConfigError extends Error {
 
   /** @param subject what is configured, e.g. "edge configuration" */
   constructor(readonly problems: string[], subject = "configuration") {
-    super(`Invalid ${subject}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    // One problem is one line (what a start script shows); several are listed under the subject.
+    super(problems.length === 1 ? `Invalid ${subject}: ${problems[0]}` : `Invalid ${subject}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
   }
 }
 
@@ -78,3 +79,9 @@ export const httpUrlSchema = z.url({ protocol: /^https?$/, error: "must be an ht
 export const nodeEnvSchema = z.enum(["development", "test", "production"]).default("development");
 
 export const portSchema = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+
+/**
+ * A port without a default: for the pair `<APP>_PORT` / `PORT` (contract §7), where the app's own
+ * name wins and `PORT` serves an app run alone. `npm start` and `npm run dev` give each app its own.
+ */
+export const optionalPortSchema = z.coerce.number().int().min(0).max(65_535).optional();

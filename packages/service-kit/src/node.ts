@@ -1,2 +1,3 @@
-/** `@sesame/service-kit/node`: the Node side (listening on a port). */
+/** `@sesame/service-kit/node`: the Node side (listening on a port, starting a process). */
 export { formatUrlHost, listen, type HttpListener, type ListenOptions } from "./listen.ts";
+export { describeStartupFailure, runMain, StartupError, type StartupContext } from "./startup.ts";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { DEV_PORTS } from "./dev-ports.ts";
 import { findRepoRoot, loadDevSecrets } from "./dev-secrets.ts";
 import { startEmbeddedPostgres } from "./embedded-postgres.ts";
-import { redactUrl } from "./redact-url.ts";
+import { redactUrl } from "@sesame/service-kit";
 import { startUpstashShim } from "./start-upstash-shim.ts";
 
 const HOST = "127.0.0.1";

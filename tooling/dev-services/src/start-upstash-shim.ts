@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import RedisMock from "ioredis-mock";
 import { listen } from "@sesame/service-kit/node";
-import { redactUrl } from "./redact-url.ts";
+import { redactUrl } from "@sesame/service-kit";
 import { createUpstashShim } from "./upstash-shim.ts";
 
 export interface StartUpstashShimOptions {

@@ -1,10 +1,22 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { backfillUsernameKeys } from "./backfill.ts";
 
-const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.meta.url));
+/**
+ * `apps/api/drizzle`, found from this module upwards: the source runs from `src/db/`, the build
+ * (`bundle/main.js`) one level below the package, and both must find the same committed migrations.
+ */
+export function findMigrationsFolder(from: string = fileURLToPath(import.meta.url)): string {
+  for (let dir = dirname(from); ; dir = dirname(dir)) {
+    const candidate = join(dir, "drizzle");
+    if (existsSync(join(candidate, "meta", "_journal.json"))) return candidate;
+    if (dirname(dir) === dir) throw new Error(`no drizzle/meta/_journal.json above ${from}`);
+  }
+}
 
 /**
  * Applies the committed SQL migrations, then the data fixes that need code, on their own single
@@ -16,7 +28,7 @@ export async function runMigrations(url: string, options: { onUsernameCollision?
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql`select pg_advisory_lock(hashtext('sesame:migrations'))`;
-    await migrate(drizzle(sql), { migrationsFolder: MIGRATIONS_FOLDER });
+    await migrate(drizzle(sql), { migrationsFolder: findMigrationsFolder() });
     await backfillUsernameKeys(sql, options.onUsernameCollision);
   } finally {
     // Ending the connection releases the lock too; unlock first so the next process need not wait for that.

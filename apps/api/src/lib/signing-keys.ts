@@ -13,6 +13,7 @@ import {
   accessTokenAlgorithmSchema,
   type AccessTokenAlgorithm,
 } from "@sesame/core";
+import { ConfigError } from "@sesame/service-kit";
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import { z } from "zod";
 import { randomSecret } from "./crypto.ts";
@@ -24,7 +25,10 @@ const storedKeySchema = z.object({
   createdAt: z.string(),
   retiredAt: z.string().nullable(),
 });
-const keySetSchema = z.object({ keys: z.array(storedKeySchema).min(1) });
+/** A key set as the key tools read it: may be empty (the first `keys:generate` or `keys:rotate` fills it). */
+const editableKeySetSchema = z.object({ keys: z.array(storedKeySchema) });
+/** A key set the API can sign with. */
+const keySetSchema = z.object({ keys: z.array(storedKeySchema).min(1, "must hold at least one key; create the first with `npm run keys:generate`") });
 export type StoredKeySet = z.infer<typeof keySetSchema>;
 type StoredKey = z.infer<typeof storedKeySchema>;
 
@@ -157,8 +161,32 @@ function fileSignature(path: string): string | null {
   }
 }
 
-export function parseKeySet(json: string): StoredKeySet {
-  return keySetSchema.parse(JSON.parse(json));
+/**
+ * Parses a key set the API signs with; a malformed one is a ConfigError naming `source` (the
+ * variable or file) and what is wrong, never the key material.
+ */
+export function parseKeySet(json: string, source = "SESAME_SIGNING_KEYS"): StoredKeySet {
+  return parseWith(keySetSchema, json, source);
+}
+
+/** Parses a key set for the key tools: empty input and `{"keys":[]}` are an empty set. */
+export function parseEditableKeySet(text: string, source: string): StoredKeySet {
+  return text.trim() === "" ? { keys: [] } : parseWith(editableKeySetSchema, text, source);
+}
+
+function parseWith(schema: z.ZodType<StoredKeySet>, text: string, source: string): StoredKeySet {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError([`${source}: is not JSON; expected a key set {"keys":[…]} as printed by \`npm run keys:generate\``], "signing keys");
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError([`${source}: ${issue.path.join(".") || "(root)"} ${issue.message}`], "signing keys");
+  }
+  return parsed.data;
 }
 
 /** Reads the dev key file, creating it with one fresh key (of `alg`) when absent. */

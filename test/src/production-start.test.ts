@@ -1,0 +1,206 @@
+/**
+ * The production build as `npm start` runs it: plain `node` over `npm run build`'s bundles, with
+ * NODE_ENV=production and only explicit configuration. Every start failure a deployment meets
+ * first — a missing variable, Postgres or Redis down, a taken port, an edge whose token settings
+ * cannot agree with the API's — is one line on stderr and exit code 1.
+ */
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { startApi, type ApiHarness } from "@sesame/api/testing";
+import { closedPort, waitForHttp } from "@sesame/dev-services";
+import { listen, type HttpListener } from "@sesame/service-kit/node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+
+const root = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+const API_ENTRY = join(root, "apps/api/bundle/main.js");
+const EDGE_ENTRY = join(root, "apps/edge/bundle/node.js");
+const backends = inject("sesameBackends");
+
+beforeAll(async () => {
+  // What `npm run build` runs for the two servers (the console's Vite build is not needed here).
+  for (const app of ["api", "edge"]) await promisify(execFile)("npm", ["run", "bundle"], { cwd: join(root, "apps", app) });
+}, 120_000);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `node <args>` with exactly `env` (plus PATH); resolves when it exits. */
+function startNode(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+  return { child, exited };
+}
+
+/** Runs a process that must fail at start; its stderr must be exactly one line. */
+async function failsWithOneLine(entry: string, env: Record<string, string>): Promise<string> {
+  const { code, stderr } = await startNode([entry], env).exited;
+  expect(code).toBe(1);
+  const lines = stderr.trim().split("\n");
+  expect(lines, stderr).toHaveLength(1);
+  return lines[0]!;
+}
+
+const secret = () => randomBytes(32).toString("base64url");
+const embedded = backends.description.postgres === "embedded";
+
+async function signingKeys(): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(root, "apps/api/bundle/cli/generate-keys.js")]);
+  return stdout.trim();
+}
+
+/** A complete production configuration of the API over the run's Postgres and cache. */
+async function apiEnv(port: number): Promise<Record<string, string>> {
+  return {
+    NODE_ENV: "production",
+    API_PORT: String(port),
+    DATABASE_URL: backends.databaseUrl,
+    // Embedded Postgres serves one connection at a time.
+    ...(embedded ? { DATABASE_POOL_MAX: "1" } : {}),
+    UPSTASH_REDIS_REST_URL: backends.upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: backends.upstash.token,
+    SESAME_CACHE_PREFIX: backends.cachePrefix,
+    SESAME_ROOT_KEY: secret(),
+    SESAME_ISSUER: `http://127.0.0.1:${port}`,
+    SESAME_SIGNING_KEYS: await signingKeys(),
+    SESAME_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    SESAME_INTROSPECTION_SECRET: secret(),
+    LOG_LEVEL: "warn",
+  };
+}
+
+describe("npm start (the build under plain node)", () => {
+  it("serves the API and the edge with NODE_ENV=production, each on its own port, and stops on SIGINT", async () => {
+    const [apiPort, edgePort] = [await closedPort(), await closedPort()];
+    const env = await apiEnv(apiPort);
+    const upstream = await listen(() => new Response("upstream"));
+    const start = startNode([join(root, "tooling/start.mjs")], {
+      ...env,
+      EDGE_PORT: String(edgePort),
+      SESAME_API_URL: `http://127.0.0.1:${apiPort}`,
+      UPSTREAM_URL: upstream.url,
+    });
+    try {
+      await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, 60_000);
+      await waitForHttp(`http://127.0.0.1:${edgePort}/healthz`, 30_000);
+      const metadata = await (await fetch(`http://127.0.0.1:${apiPort}/.well-known/oauth-authorization-server`)).json();
+      expect(metadata).toMatchObject({ issuer: `http://127.0.0.1:${apiPort}`, sesame_audience: "sesame" });
+      const refused = await fetch(`http://127.0.0.1:${edgePort}/anything`);
+      expect(refused.status).toBe(401);
+      start.child.kill("SIGINT");
+      const run = await start.exited;
+      expect(run.code, run.stderr).toBe(0);
+    } finally {
+      start.child.kill("SIGKILL");
+      await upstream.close();
+    }
+  });
+
+  it("refuses to start both with one PORT, naming API_PORT and EDGE_PORT", async () => {
+    const line = await failsWithOneLine(join(root, "tooling/start.mjs"), { PORT: "4999" });
+    expect(line).toBe("npm start: PORT would be read by both the API and the edge; set API_PORT and EDGE_PORT instead");
+  });
+});
+
+describe("the API refuses to start, in one line", () => {
+  it("when a required variable is missing, naming it", async () => {
+    const { SESAME_ISSUER: _unset, ...env } = await apiEnv(await closedPort());
+    expect(await failsWithOneLine(API_ENTRY, env)).toBe("Sesame API: Invalid configuration: SESAME_ISSUER is required in production");
+  });
+
+  it("when Postgres does not answer", async () => {
+    const port = await closedPort();
+    const env = { ...(await apiEnv(await closedPort())), DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/sesame` };
+    expect(await failsWithOneLine(API_ENTRY, env)).toBe(
+      `Sesame API: cannot reach Postgres at postgres://postgres:***@127.0.0.1:${port}/sesame (DATABASE_URL): ECONNREFUSED; start Postgres or fix the host and port in DATABASE_URL`,
+    );
+  });
+
+  it("when Redis does not answer", async () => {
+    const port = await closedPort();
+    const { UPSTASH_REDIS_REST_URL: _u, UPSTASH_REDIS_REST_TOKEN: _t, ...env } = await apiEnv(await closedPort());
+    const line = await failsWithOneLine(API_ENTRY, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
+    expect(line).toMatch(new RegExp(`^Sesame API: cannot reach the cache, Redis at redis://127\\.0\\.0\\.1:${port} \\(REDIS_URL\\): start Redis or fix REDIS_URL \\(.*ECONNREFUSED.*\\)$`));
+  });
+
+  it("when its port is taken, naming API_PORT", async () => {
+    const taken = await listen(() => new Response());
+    try {
+      expect(await failsWithOneLine(API_ENTRY, await apiEnv(taken.port))).toBe(
+        `Sesame API: port 127.0.0.1:${taken.port} is already in use (another "npm run dev" or npm start?): stop that process or set API_PORT`,
+      );
+    } finally {
+      await taken.close();
+    }
+  });
+});
+
+describe("the edge refuses to start when its token settings cannot agree with the API's", () => {
+  let api: ApiHarness;
+  let upstream: HttpListener;
+  let wrongKeys: HttpListener;
+  beforeAll(async () => {
+    api = await startApi({ backends });
+    upstream = await listen(() => new Response("upstream"));
+    // A JWKS with someone else's key: the edge would refuse every token the API signs.
+    wrongKeys = await listen(() => Response.json({ keys: [{ kty: "OKP", crv: "Ed25519", x: "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", kid: "someone-else" }] }));
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await upstream?.close();
+    await wrongKeys?.close();
+  });
+
+  const edgeEnv = (overrides: Record<string, string> = {}): Record<string, string> => ({
+    NODE_ENV: "production",
+    EDGE_PORT: "0",
+    SESAME_API_URL: api.url,
+    SESAME_ISSUER: api.config.issuer,
+    SESAME_INTROSPECTION_SECRET: api.config.introspectionSecret,
+    UPSTASH_REDIS_REST_URL: backends.upstash.url,
+    UPSTASH_REDIS_REST_TOKEN: backends.upstash.token,
+    UPSTREAM_URL: upstream.url,
+    ...overrides,
+  });
+
+  it("starts when iss, aud and keys agree", async () => {
+    const edge = startNode([EDGE_ENTRY], edgeEnv());
+    const listening = await new Promise<boolean>((resolve) => {
+      edge.child.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("listening on") && resolve(true));
+      void edge.exited.then(() => resolve(false));
+    });
+    edge.child.kill("SIGTERM");
+    const run = await edge.exited;
+    expect(listening, run.stderr).toBe(true);
+  });
+
+  it("names both issuers when SESAME_ISSUER differs (here: left to its default, the API's URL)", async () => {
+    const { SESAME_ISSUER: _unset, ...env } = edgeEnv();
+    expect(await failsWithOneLine(EDGE_ENTRY, env)).toBe(
+      `Sesame edge: token settings disagree with the API: the API at ${api.url} issues tokens with iss "${api.config.issuer}" but the edge expects "${api.url}": set SESAME_ISSUER=${api.config.issuer} on the edge, or the API's SESAME_ISSUER to match`,
+    );
+  });
+
+  it("names both audiences when SESAME_AUDIENCE differs", async () => {
+    expect(await failsWithOneLine(EDGE_ENTRY, edgeEnv({ SESAME_AUDIENCE: "billing" }))).toBe(
+      'Sesame edge: token settings disagree with the API: the API issues tokens with aud "sesame" but the edge expects "billing": set SESAME_AUDIENCE alike on both',
+    );
+  });
+
+  it("names the keys SESAME_JWKS_URL does not publish", async () => {
+    const line = await failsWithOneLine(EDGE_ENTRY, edgeEnv({ SESAME_JWKS_URL: `${wrongKeys.url}/jwks.json` }));
+    const kids = ((await (await fetch(`${api.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    expect(line).toBe(
+      `Sesame edge: token settings disagree with the API: SESAME_JWKS_URL ${wrongKeys.url}/jwks.json does not publish the API's signing key(s) ${kids.join(", ")} (from ${api.url}/.well-known/jwks.json): unset SESAME_JWKS_URL or point it at the API's keys`,
+    );
+  });
+});
