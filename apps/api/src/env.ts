@@ -32,7 +32,7 @@ export const apiEnvSchema = z.object({
     .preprocess((v) => (v === undefined ? undefined : String(v).toLowerCase()), z.enum(["true", "false", "1", "0"]).optional())
     .transform((v) => v === undefined || v === "true" || v === "1"),
   ...cacheEnvShape,
-  SESAME_ROOT_KEY: secretSchema.optional(),
+  SESAME_ROOT_KEY: z.optional(secretSchema),
   SESAME_ISSUER: z.url().optional(),
   SESAME_AUDIENCE: z.string().min(1).default("sesame"),
   /** JSON key set (see README, "Signing keys"); dev keeps one under .data/. */
@@ -41,7 +41,7 @@ export const apiEnvSchema = z.object({
   SESAME_SIGNING_ALG: accessTokenAlgorithmSchema.default(DEFAULT_ACCESS_TOKEN_ALGORITHM),
   /** 32 bytes, base64: encrypts provider tokens and keys the enrollment-code HMAC. */
   SESAME_ENCRYPTION_KEY: z.string().refine((v) => base64Bytes(v) === 32, "must be 32 bytes, base64-encoded").optional(),
-  SESAME_INTROSPECTION_SECRET: secretSchema.optional(),
+  SESAME_INTROSPECTION_SECRET: z.optional(secretSchema),
   SESAME_LEASE_SECONDS: z.coerce.number().int().min(1).max(MAX_LEASE_SECONDS).default(DEFAULT_LEASE_SECONDS),
   SESAME_REFRESH_GRACE_SECONDS: z.coerce.number().int().min(0).max(30).default(10),
   SESAME_TRUST_PROXY: bool,

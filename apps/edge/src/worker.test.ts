@@ -117,6 +117,35 @@ describe("the edge on workerd (Miniflare)", () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it("answers 500 misconfigured once it found that its audience differs from the API's", async () => {
+    const wrong = new Miniflare({
+      modules: true,
+      script,
+      compatibilityDate: "2025-06-01",
+      bindings: {
+        SESAME_API_URL: api.url,
+        SESAME_AUDIENCE: "billing",
+        SESAME_INTROSPECTION_SECRET: api.secret,
+        UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9",
+        UPSTASH_REDIS_REST_TOKEN: "unused",
+        UPSTREAM_URL: upstream.url,
+      },
+    });
+    try {
+      // The first request starts the comparison in the background; later ones see its outcome.
+      let res: Response;
+      do {
+        res = await wrong.dispatchFetch("http://edge.test/api/x");
+        await res.arrayBuffer();
+      } while (res.status !== 500);
+      const again = await wrong.dispatchFetch("http://edge.test/api/x");
+      expect(again.status).toBe(500);
+      expect(await again.json()).toEqual({ error: "misconfigured", message: "The edge is not configured" });
+    } finally {
+      await wrong.dispose();
+    }
+  });
+
   it("rejects a forged token", async () => {
     const res = await mf.dispatchFetch("http://edge.test/api/x", { headers: { authorization: "Bearer eyJhbGciOiJub25lIn0.e30." } });
     expect(res.status).toBe(401);

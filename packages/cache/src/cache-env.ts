@@ -5,19 +5,21 @@
  * `SESAME_CACHE_PREFIX`, `SESAME_CACHE_TIMEOUT_MS`.
  */
 import { httpUrlSchema, type EnvRules } from "@sesame/service-kit";
-import { z } from "zod";
+// zod/mini: the Workers entry parses these (see @sesame/service-kit's env.ts).
+import * as z from "zod/mini";
 import { DEFAULT_CACHE_PREFIX, DEFAULT_CACHE_TIMEOUT_MS, type CacheConfig } from "./config.ts";
 
 /**
  * `REDIS_CLUSTER_NODES`: comma-separated seed nodes, each `host:port` or `redis[s]://[user:pass@]host:port`.
  * Normalised to `redis[s]://…` URLs. Credentials and TLS, when given, must be the same on every entry.
  */
-export const clusterNodesSchema = z.string().transform((value, ctx) => {
-  const entries = value.split(",").map((entry) => entry.trim()).filter(Boolean);
-  if (entries.length === 0) {
-    ctx.addIssue({ code: "custom", message: "must list at least one node, e.g. 10.0.0.1:6379,10.0.0.2:6379" });
+export const clusterNodesSchema = z.pipe(z.string(), z.transform((value: string, ctx) => {
+  const problem = (message: string): never => {
+    ctx.issues.push({ code: "custom", message, input: value });
     return z.NEVER;
-  }
+  };
+  const entries = value.split(",").map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0) return problem("must list at least one node, e.g. 10.0.0.1:6379,10.0.0.2:6379");
   const urls: URL[] = [];
   for (const entry of entries) {
     let url: URL | null = null;
@@ -27,16 +29,14 @@ export const clusterNodesSchema = z.string().transform((value, ctx) => {
       url = null;
     }
     if (!url || !/^rediss?:$/.test(url.protocol) || !url.hostname || !url.port || (url.pathname !== "" && url.pathname !== "/")) {
-      ctx.addIssue({ code: "custom", message: `"${entry.replace(/\/\/[^@/]*@/, "//…@")}" is not host:port or redis[s]://host:port` });
-      return z.NEVER;
+      return problem(`"${entry.replace(/\/\/[^@/]*@/, "//…@")}" is not host:port or redis[s]://host:port`);
     }
     urls.push(url);
   }
   const access = (url: URL) => `${url.protocol}${url.username}:${url.password}`;
   const withAccess = urls.find((url) => url.username || url.password || url.protocol === "rediss:");
   if (withAccess && urls.some((url) => access(url) !== access(withAccess) && (url.username || url.password || url.protocol === "rediss:"))) {
-    ctx.addIssue({ code: "custom", message: "every node must use the same scheme and credentials" });
-    return z.NEVER;
+    return problem("every node must use the same scheme and credentials");
   }
   return urls.map((url) => {
     if (withAccess) {
@@ -46,19 +46,19 @@ export const clusterNodesSchema = z.string().transform((value, ctx) => {
     }
     return url.toString().replace(/\/$/, "");
   });
-});
+}));
 
 /** Spread into an app's environment schema. */
 export const cacheEnvShape = {
-  UPSTASH_REDIS_REST_URL: httpUrlSchema.optional(),
-  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
-  REDIS_CLUSTER_NODES: clusterNodesSchema.optional(),
-  SESAME_CACHE_PREFIX: z.string().default(DEFAULT_CACHE_PREFIX),
-  SESAME_CACHE_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(DEFAULT_CACHE_TIMEOUT_MS),
+  UPSTASH_REDIS_REST_URL: z.optional(httpUrlSchema),
+  UPSTASH_REDIS_REST_TOKEN: z.optional(z.string()),
+  REDIS_URL: z.optional(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" })),
+  REDIS_CLUSTER_NODES: z.optional(clusterNodesSchema),
+  SESAME_CACHE_PREFIX: z._default(z.string(), DEFAULT_CACHE_PREFIX),
+  SESAME_CACHE_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.minimum(10), z.maximum(10_000)), DEFAULT_CACHE_TIMEOUT_MS),
 };
 
-export type CacheEnv = z.output<z.ZodObject<typeof cacheEnvShape>>;
+export type CacheEnv = z.output<z.ZodMiniObject<typeof cacheEnvShape>>;
 
 interface CacheKindInput {
   UPSTASH_REDIS_REST_URL?: unknown;

@@ -5,7 +5,8 @@
  * API again. The lease bounds how long a revocation whose cache write failed can go unnoticed.
  * Tombstones outlive every access token that could name the session.
  */
-import { z } from "zod";
+// zod/mini: the edge parses every entry it reads with these, also on Workers (see service-kit's env.ts).
+import * as z from "zod/mini";
 import { SESSION_REJECTIONS, type SessionRejection } from "./errors.ts";
 import { CLOCK_TOLERANCE_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS } from "./tokens.ts";
 
@@ -20,27 +21,27 @@ export const TOMBSTONE_TTL_SECONDS = MAX_ACCESS_TOKEN_TTL_SECONDS + 2 * CLOCK_TO
 export const activeCacheEntrySchema = z.object({
   f: z.literal(CACHE_ENTRY_FORMAT),
   kind: z.literal("active"),
-  version: z.number().int().min(0),
+  version: z.number().check(z.int(), z.minimum(0)),
   sid: z.string(),
   uid: z.string(),
   tid: z.string(),
-  gen: z.number().int().min(1),
+  gen: z.number().check(z.int(), z.minimum(1)),
   groups: z.array(z.string()),
   /** MFA factors verified in the session (`requireFactors` at the edge); entries written before it existed have none. */
   factors: z.array(z.string()).default([]),
   /** Epoch milliseconds. */
-  expiresAt: z.number().int(),
+  expiresAt: z.number().check(z.int()),
   /** Epoch milliseconds. */
-  leaseUntil: z.number().int(),
+  leaseUntil: z.number().check(z.int()),
 });
 export const revokedCacheEntrySchema = z.object({
   f: z.literal(CACHE_ENTRY_FORMAT),
   kind: z.literal("revoked"),
-  version: z.number().int().min(0),
+  version: z.number().check(z.int(), z.minimum(0)),
   sid: z.string(),
   reason: z.enum(SESSION_REJECTIONS),
   /** Epoch milliseconds. */
-  revokedAt: z.number().int(),
+  revokedAt: z.number().check(z.int()),
 });
 export const cacheEntrySchema = z.discriminatedUnion("kind", [activeCacheEntrySchema, revokedCacheEntrySchema]);
 

@@ -2,7 +2,8 @@
  * The API's session introspection answer (RFC 7662 style), as the edge reads it on a cache miss.
  * `active: false` answers carry the reason so the edge can name it in its 401.
  */
-import { z } from "zod";
+// zod/mini: the edge parses every introspection answer with this, also on Workers.
+import * as z from "zod/mini";
 import type { ActiveCacheEntry } from "./cache-entry.ts";
 import { SESSION_REJECTIONS } from "./errors.ts";
 
@@ -31,13 +32,13 @@ export const introspectionResponseSchema = z.discriminatedUnion("active", [
     sid: z.string(),
     sub: z.string(),
     tid: z.string(),
-    gen: z.number().int(),
+    gen: z.number().check(z.int()),
     groups: z.array(z.string()),
     factors: z.array(z.string()).default([]),
     /** Epoch milliseconds. */
-    expiresAt: z.number().int(),
+    expiresAt: z.number().check(z.int()),
     /** Epoch milliseconds: how long the edge may rely on this answer. */
-    leaseUntil: z.number().int(),
+    leaseUntil: z.number().check(z.int()),
   }),
   z.object({
     active: z.literal(false),

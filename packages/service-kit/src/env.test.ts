@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ConfigError, parseEnv, secretSchema } from "./env.ts";
 
-const schema = z.object({ PORT: z.coerce.number().int().default(8080), NAME: z.string().default("sesame"), SECRET: secretSchema.optional() });
+const schema = z.object({ PORT: z.coerce.number().int().default(8080), NAME: z.string().default("sesame"), SECRET: z.optional(secretSchema) });
 
 function problemsOf(run: () => unknown): string[] {
   try {

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from "jose";
 import {
+  API_METADATA_PATH,
   DEFAULT_LEASE_SECONDS,
   INTROSPECTION_PATH,
   JWKS_PATH,
@@ -70,6 +71,11 @@ export async function startFakeApi(options: FakeApiOptions) {
   app.get(JWKS_PATH, (c) => {
     counters.jwksFetches += 1;
     return c.json({ keys: keys.map((key) => key.publicJwk) });
+  });
+  // Like the API's: what the edge compares its iss/aud with (the issuer is the fake's own URL).
+  app.get(API_METADATA_PATH, (c) => {
+    const origin = new URL(c.req.url).origin;
+    return c.json({ issuer: origin, jwks_uri: `${origin}${JWKS_PATH}`, sesame_audience: AUDIENCE });
   });
   app.post(INTROSPECTION_PATH, async (c) => {
     if (c.req.header("authorization") !== `Bearer ${secret}`) return c.json({ error: "unauthorized" }, 401);
