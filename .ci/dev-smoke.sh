@@ -36,6 +36,18 @@ echo "console /healthz: $(curl -fsS http://127.0.0.1:5173/healthz)"
 curl -fsS http://127.0.0.1:5173/users | grep -q '<div id="root">' || { echo "the console did not serve its page at 127.0.0.1:5173" >&2; exit 1; }
 echo "console page: served"
 
+# A clean start says nothing alarming: no turbo WARNING (a workspace cycle was one), no Node
+# process warning, no npm warning, no warn-level log line.
+if grep -naE 'WARNING|\(node:[0-9]+\) [A-Za-z]*Warning|^npm warn|"level":40' "$LOG" >&2; then
+  echo "npm run dev printed the warnings above on a clean start" >&2; exit 1
+fi
+echo "dev log: no warnings"
+# The request log: /healthz was just asked of the API and the edge (JSON here: stdout is a file).
+for service in sesame-api sesame-edge; do
+  grep -q "\"service\":\"$service\".*\"path\":\"/healthz\".*\"msg\":\"request\"" "$LOG" || { echo "no request log line from $service" >&2; tail -40 "$LOG" >&2; exit 1; }
+done
+echo "request log: lines from the API and the edge"
+
 kill -INT -- "-$DEV_PID"
 for _ in $(seq 1 30); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 1; done
 sleep 2

@@ -74,7 +74,6 @@ async function apiEnv(port: number): Promise<Record<string, string>> {
     SESAME_SIGNING_KEYS: await signingKeys(),
     SESAME_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     SESAME_INTROSPECTION_SECRET: secret(),
-    LOG_LEVEL: "warn",
   };
 }
 
@@ -94,11 +93,15 @@ describe("npm start (the build under plain node)", () => {
       await waitForHttp(`http://127.0.0.1:${edgePort}/healthz`, 30_000);
       const metadata = await (await fetch(`http://127.0.0.1:${apiPort}/.well-known/oauth-authorization-server`)).json();
       expect(metadata).toMatchObject({ issuer: `http://127.0.0.1:${apiPort}`, sesame_audience: "sesame" });
-      const refused = await fetch(`http://127.0.0.1:${edgePort}/anything`);
+      const refused = await fetch(`http://127.0.0.1:${edgePort}/anything?q=1`);
       expect(refused.status).toBe(401);
       start.child.kill("SIGINT");
       const run = await start.exited;
       expect(run.code, run.stderr).toBe(0);
+      // stdout is a pipe here, so the request log is JSON: one line per request, no query string.
+      const requests = run.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "request");
+      expect(requests).toContainEqual(expect.objectContaining({ service: "sesame-api", method: "GET", path: "/healthz", status: 200, caller: "anonymous" }));
+      expect(requests).toContainEqual(expect.objectContaining({ service: "sesame-edge", method: "GET", path: "/anything", status: 401, caller: "anonymous" }));
     } finally {
       start.child.kill("SIGKILL");
       await upstream.close();

@@ -13,6 +13,7 @@ import { bodyLimit } from "hono/body-limit";
 import { createContext } from "./context.ts";
 import type { AppDeps } from "./deps.ts";
 import { constantTimeEqual } from "./lib/crypto.ts";
+import { apiRequestLog, noteCaller } from "./lib/request-log.ts";
 import { appRouter } from "./routers/_app.ts";
 import { introspectSession } from "./services/introspection/introspect-session.ts";
 import { OUTAGE_RETRY_AFTER_SECONDS, RetryAfterError } from "./lib/errors.ts";
@@ -50,6 +51,9 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     metrics.duration.observe({ route }, (performance.now() - started) / 1000);
     if (c.res.status === 503) metrics.unavailable.inc({ route });
   });
+
+  // First, so its line covers every request and every answer, refusals included.
+  app.use("*", apiRequestLog(deps.logger));
 
   // Before anything reads a body: refused on Content-Length alone, or counted while streaming
   // (chunked) and cut off at the limit, so an oversized body is never held in memory.
@@ -125,6 +129,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
     if (!token || !constantTimeEqual(token, deps.config.introspectionSecret)) {
       return c.json({ error: "unauthorized" }, 401);
     }
+    noteCaller(c)("edge");
     const body = introspectionRequestSchema.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json({ error: "invalid_request", message: "body must be { sessionId: uuid }" }, 400);
     c.header("Cache-Control", "no-store");
@@ -153,7 +158,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
         const retry = errors.map((e) => (e.cause instanceof RetryAfterError ? e.cause.retryAfterSeconds : 0)).reduce((a, b) => Math.max(a, b), 0);
         return retry > 0 ? { headers: { "Retry-After": String(retry) } } : {};
       },
-      createContext: () => createContext(deps, c.req.raw, remoteAddress(c)),
+      createContext: () => createContext(deps, c.req.raw, remoteAddress(c), noteCaller(c)),
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") deps.logger.error({ err: error, path }, "procedure failed");
         if (error.code === "SERVICE_UNAVAILABLE") deps.logger.warn({ err: error, path }, "dependency unavailable");

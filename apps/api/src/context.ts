@@ -5,13 +5,13 @@
  */
 import type { AppDeps } from "./deps.ts";
 import { clientIp } from "./lib/client-ip.ts";
-import { requestCallers } from "./services/callers.ts";
+import { requestCallers, type CallerKind } from "./services/callers.ts";
 import type { PublicScope, RequestOrigin } from "./services/scope.ts";
 
-export function createContextInner(deps: AppDeps, authorization: string | null, request: RequestOrigin) {
+export function createContextInner(deps: AppDeps, authorization: string | null, request: RequestOrigin, onCaller?: (kind: CallerKind) => void) {
   // One context per HTTP request (a whole tRPC batch shares it), so the caller is looked up once.
   const scope: PublicScope = { request };
-  return { deps, scope, callers: requestCallers(deps, authorization) };
+  return { deps, scope, callers: requestCallers(deps, authorization, onCaller) };
 }
 export type Context = ReturnType<typeof createContextInner>;
 
@@ -25,6 +25,6 @@ export function requestOrigin(deps: AppDeps, req: Request, remoteAddress: string
   };
 }
 
-export function createContext(deps: AppDeps, req: Request, remoteAddress: string | null): Context {
-  return createContextInner(deps, req.headers.get("authorization"), requestOrigin(deps, req, remoteAddress));
+export function createContext(deps: AppDeps, req: Request, remoteAddress: string | null, onCaller?: (kind: CallerKind) => void): Context {
+  return createContextInner(deps, req.headers.get("authorization"), requestOrigin(deps, req, remoteAddress), onCaller);
 }

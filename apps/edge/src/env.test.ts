@@ -47,6 +47,7 @@ describe("parseEdgeEnv", () => {
       routeGroups: {},
       metricsToken: null,
       routeFactors: {},
+      logLevel: "info",
     });
   });
 

@@ -30,6 +30,7 @@ export interface EdgeEnv {
   /** `SESAME_METRICS_TOKEN`: the bearer token `GET /_sesame/metrics` requires (Node only); null turns it off. */
   metricsToken: string | null;
   routeFactors: Record<string, MfaFactor[]>;
+  logLevel: string;
 }
 
 const DEFAULT_API_URL = "http://127.0.0.1:4000";
@@ -56,6 +57,8 @@ const schema = z.object({
   SESAME_ROUTE_GROUPS: z.optional(z.string()),
   SESAME_METRICS_TOKEN: z.optional(secretSchema),
   SESAME_ROUTE_FACTORS: z.optional(z.string()),
+  /** The Node edge's log level (pino); the request log is at `info`. */
+  LOG_LEVEL: z._default(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), "info"),
 });
 
 const routeGroupsSchema = z.record(z.string(), z.array(z.string().check(z.minLength(1))).check(z.minLength(1)));
@@ -121,6 +124,7 @@ export function parseEdgeEnv(raw: Record<string, string | undefined>): EdgeEnv {
     routeGroups,
     metricsToken: env.SESAME_METRICS_TOKEN ?? null,
     routeFactors,
+    logLevel: env.LOG_LEVEL,
   };
 }
 

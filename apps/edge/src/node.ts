@@ -4,17 +4,21 @@
  * UPSTREAM_URL is replaced by a built-in echo upstream.
  */
 import { createCache } from "@sesame/cache/node";
-import { listen, runMain, StartupError, type HttpListener } from "@sesame/service-kit/node";
+import { requestLog } from "@sesame/service-kit";
+import { createLogger, listen, runMain, StartupError, type HttpListener } from "@sesame/service-kit/node";
+import { Hono } from "hono";
 import { checkApiAgreement, type AgreementSettings } from "./api-agreement.ts";
 import { createEdgeApp } from "./app.ts";
 import { authOptionsFromEnv } from "./config-from-env.ts";
 import { createEchoUpstream } from "./dev-echo-upstream.ts";
 import { parseEdgeEnv, readProcessEnv } from "./env.ts";
-import type { SessionAuthEvent } from "./middleware.ts";
+import type { SessionAuthEvent, SessionVariables } from "./middleware.ts";
 import { createEdgeMetrics } from "./node-metrics.ts";
 import { createNodeUpstreamTransport } from "./node-transport.ts";
 
-const log = (message: string) => console.log(`[sesame edge] ${message}`);
+// Until the configuration is read; then the level is LOG_LEVEL's.
+let logger: ReturnType<typeof createLogger> = createLogger({ service: "sesame-edge", level: "info" });
+const log = (message: string) => logger.info(message);
 
 /** Development defaults shared with the API and dev-services through `.data/dev-secrets.json`. */
 async function developmentDefaults(raw: Record<string, string | undefined>): Promise<Record<string, string>> {
@@ -44,7 +48,7 @@ function createEventLogger(): (event: SessionAuthEvent) => void {
     if (now - (lastLogged.get(event.type) ?? 0) < 10_000) return;
     lastLogged.set(event.type, now);
     const detail = "error" in event && event.error instanceof Error ? `: ${event.error.message}` : "";
-    console.warn(`[sesame edge] ${event.type}${detail}`);
+    logger.warn(`${event.type}${detail}`);
   };
 }
 
@@ -80,6 +84,7 @@ async function main(): Promise<void> {
   const raw = Object.fromEntries(Object.entries(readProcessEnv()).filter(([, value]) => value !== undefined && value !== ""));
   const production = raw.NODE_ENV === "production";
   const env = parseEdgeEnv({ ...(production ? {} : await developmentDefaults(raw)), ...raw });
+  logger = createLogger({ service: "sesame-edge", level: env.logLevel });
 
   await enforceApiAgreement({ apiUrl: env.apiUrl, issuer: env.issuer, audience: env.audience, jwksUrl: env.jwksUrl });
   const cache = createCache(env.cache);
@@ -99,7 +104,11 @@ async function main(): Promise<void> {
     logEvent(event);
   };
   const upstream = createNodeUpstreamTransport();
-  const app = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, transport: upstream.forward, onEvent });
+  const edge = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, transport: upstream.forward, onEvent });
+  // The request log, first: method, path, status, ms and whether a session was admitted.
+  const app = new Hono<{ Variables: SessionVariables }>()
+    .use(requestLog((line) => logger.info(line, "request"), (c) => (c.get("session") ? "user" : "anonymous")))
+    .route("/", edge);
   const server = await listen(metrics.wrapFetch(app.fetch, env.metricsToken), { host: env.host, port: env.port });
   log(`listening on ${server.url} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);
 

@@ -133,7 +133,7 @@ describe("the edge on workerd (Miniflare)", () => {
     });
     try {
       // The first request starts the comparison in the background; later ones see its outcome.
-      let res: Response;
+      let res: Awaited<ReturnType<typeof wrong.dispatchFetch>>;
       do {
         res = await wrong.dispatchFetch("http://edge.test/api/x");
         await res.arrayBuffer();

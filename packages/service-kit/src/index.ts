@@ -4,3 +4,4 @@
  */
 export { ConfigError, httpUrlSchema, nodeEnvSchema, optionalPortSchema, parseEnv, secretSchema, type EnvRules } from "./env.ts";
 export { redactUrl } from "./redact-url.ts";
+export { requestLog, type RequestLogLine } from "./request-log.ts";

@@ -1,4 +1,5 @@
-import pino, { type DestinationStream, type Logger } from "pino";
+import type { DestinationStream, Logger } from "pino";
+import { createLogger as createServiceLogger } from "@sesame/service-kit/node";
 import { serializeError } from "./error-serializer.ts";
 
 /** Secrets never reach the logs: these paths are replaced wherever they appear. */
@@ -25,13 +26,13 @@ export const REDACTED_PATHS = [
   "*.rootKey",
 ];
 
-/** `destination` defaults to stdout (tests pass their own to read what was logged). */
+/** `destination` defaults to stdout, pretty in a terminal (tests pass their own to read what was logged). */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
+  return createServiceLogger(
     {
+      service: "sesame-api",
       level,
-      base: { service: "sesame-api" },
-      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      redact: REDACTED_PATHS,
       // Errors of failed queries carry the statement's values; see error-serializer.ts.
       serializers: { err: serializeError, error: serializeError },
     },

@@ -5,6 +5,7 @@
 import type { Context as HonoContext } from "hono";
 import { createContextInner, requestOrigin } from "../context.ts";
 import type { AppDeps } from "../deps.ts";
+import { noteCaller } from "../lib/request-log.ts";
 import { appRouter } from "../routers/_app.ts";
 import { createCallerFactory } from "../trpc.ts";
 
@@ -13,5 +14,5 @@ export type ApiCaller = ReturnType<typeof createCaller>;
 
 /** `authorization` replaces the request's header (JourneyApps' Basic credentials arrive as Bearer). */
 export function callerFor(deps: AppDeps, c: HonoContext, remoteAddress: string | null, authorization = c.req.header("authorization") ?? null): ApiCaller {
-  return createCaller(createContextInner(deps, authorization, requestOrigin(deps, c.req.raw, remoteAddress)));
+  return createCaller(createContextInner(deps, authorization, requestOrigin(deps, c.req.raw, remoteAddress), noteCaller(c)));
 }

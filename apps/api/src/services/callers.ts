@@ -79,11 +79,19 @@ async function authenticateUser(deps: AppDeps, authorization: string | null): Pr
   return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub } };
 }
 
-export function requestCallers(deps: AppDeps, authorization: string | null) {
+/** Who a request turned out to be (the request log's `caller`); "anonymous" when no check passed. */
+export type CallerKind = "root" | "api_key" | "user" | "edge" | "anonymous";
+
+/** `onCaller` hears each kind of caller the request authenticated as (for the request log). */
+export function requestCallers(deps: AppDeps, authorization: string | null, onCaller: (kind: CallerKind) => void = () => {}) {
   return {
-    root: once(() => authenticateRoot(deps, authorization)),
-    admin: once(() => authenticateAdmin(deps, authorization)),
-    user: once(() => authenticateUser(deps, authorization)),
+    root: once(() => {
+      const actor = authenticateRoot(deps, authorization);
+      onCaller("root");
+      return actor;
+    }),
+    admin: once(() => authenticateAdmin(deps, authorization).then((admin) => (onCaller("api_key"), admin))),
+    user: once(() => authenticateUser(deps, authorization).then((user) => (onCaller("user"), user))),
   };
 }
 
