@@ -124,3 +124,11 @@ export function readApiEnv(): ApiEnv {
 export function readSigningAlgorithm(): ApiEnv["SESAME_SIGNING_ALG"] {
   return parseEnv(apiEnvSchema.pick({ SESAME_SIGNING_ALG: true }), process.env).SESAME_SIGNING_ALG;
 }
+
+/**
+ * Where the command was typed: npm runs a workspace's script in the workspace's folder and keeps
+ * the caller's in `INIT_CWD`, so `npm run keys:generate -- --file keys.json` at the root means the root.
+ */
+export function invocationDir(): string {
+  return process.env.INIT_CWD ?? process.cwd();
+}

@@ -9,7 +9,8 @@
  *
  * Built for production as `node apps/api/bundle/generate-keys.js` (no tsx needed).
  */
-import { readSigningAlgorithm } from "../env.ts";
+import { resolve } from "node:path";
+import { invocationDir, readSigningAlgorithm } from "../env.ts";
 import { generateStoredKey, writeKeyFile, type StoredKeySet } from "../lib/signing-keys.ts";
 import { describeKeySet, readKeyFileOrEmpty, runKeyTool, usage } from "./key-file.ts";
 
@@ -25,7 +26,7 @@ runKeyTool("keys:generate", async () => {
     return;
   }
   if (args[0] !== "--file" || !args[1] || args.length !== 2) usage(USAGE);
-  const path = args[1];
+  const path = resolve(invocationDir(), args[1]);
   const existing = readKeyFileOrEmpty(path);
   if (existing.keys.length > 0) {
     throw new Error(`${path} already holds ${existing.keys.length} key(s); rotate them with \`npm run keys:rotate -w @sesame/api -- --file ${path}\``);

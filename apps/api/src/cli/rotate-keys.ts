@@ -15,7 +15,8 @@
  * algorithm keeps the old key published, so tokens it signed stay valid until they expire.
  */
 import { loadDevDefaults, resolveApiConfig } from "../config.ts";
-import { readApiEnv, readSigningAlgorithm } from "../env.ts";
+import { resolve } from "node:path";
+import { invocationDir, readApiEnv, readSigningAlgorithm } from "../env.ts";
 import { RETIRED_KEY_PUBLISH_SECONDS, parseEditableKeySet, rotateKeySet, writeKeyFile, type StoredKeySet } from "../lib/signing-keys.ts";
 import { describeKeySet, readKeyFileOrEmpty, readKeySetFromStdin, runKeyTool, usage } from "./key-file.ts";
 
@@ -31,7 +32,7 @@ async function resolveTarget(args: string[]): Promise<Target> {
   if (args[0] === "--file") {
     const path = args[1];
     if (!path || args.length !== 2) usage(USAGE);
-    return { kind: "file", path };
+    return { kind: "file", path: resolve(invocationDir(), path) };
   }
   if (args.length > 0) usage(USAGE);
   const env = readApiEnv();
