@@ -186,6 +186,17 @@ describe("the edge refuses to start when its token settings cannot agree with th
     expect(listening, run.stderr).toBe(true);
   });
 
+  it("refuses a taken port in one line, naming EDGE_PORT", async () => {
+    const taken = await listen(() => new Response());
+    try {
+      expect(await failsWithOneLine(EDGE_ENTRY, edgeEnv({ EDGE_PORT: String(taken.port) }))).toBe(
+        `Sesame edge: port 127.0.0.1:${taken.port} is already in use (another "npm run dev" or npm start?): stop that process or set EDGE_PORT`,
+      );
+    } finally {
+      await taken.close();
+    }
+  });
+
   it("names both issuers when SESAME_ISSUER differs (here: left to its default, the API's URL)", async () => {
     const { SESAME_ISSUER: _unset, ...env } = edgeEnv();
     expect(await failsWithOneLine(EDGE_ENTRY, env)).toBe(
