@@ -34,7 +34,9 @@ export async function checkCacheReachable(store: SessionCacheStore, cache: Cache
     const fix =
       cache.kind === "tcp"
         ? `Redis at ${redactUrl(cache.url)} (REDIS_URL): start Redis or fix REDIS_URL`
-        : cache.url === devCacheUrl
+        : cache.kind === "cluster"
+          ? `the Redis Cluster at ${cache.nodes.map(redactUrl).join(", ")} (REDIS_CLUSTER_NODES): start its nodes or fix REDIS_CLUSTER_NODES`
+          : cache.url === devCacheUrl
           ? `the local cache endpoint ${cache.url}: is "npm run dev" (its dev-services) running?`
           : `Upstash at ${cache.url}: check UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN`;
     throw new StartupError(`cannot reach the cache, ${fix} (${detail})`);
