@@ -62,7 +62,7 @@ export const apiEnvSchema = z.object({
       return parsed;
     }),
   /** Bearer token for `GET /metrics`; unset, /metrics answers 404 (README.md, "Metrics"). */
-  SESAME_METRICS_TOKEN: secretSchema.optional(),
+  SESAME_METRICS_TOKEN: z.optional(secretSchema),
   /** A directory: record a V8 CPU profile and write it there on shutdown (lib/cpu-profile.ts). */
   SESAME_CPU_PROF: z.string().optional(),
   /** Outgoing mail (password reset, email verification): a URL such as `smtps://user:pass@smtp.example.com:465`… */
