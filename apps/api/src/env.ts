@@ -5,7 +5,7 @@
  * (`NODE_ENV=production`) every secret must be given or the process refuses to start.
  */
 import { cacheEnvShape, cacheKindFromEnv, requireCacheEnv } from "@sesame/cache";
-import { DEFAULT_ACCESS_TOKEN_ALGORITHM, DEFAULT_LEASE_SECONDS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, MAX_LEASE_SECONDS, accessTokenAlgorithmSchema, parseRetrySchedule } from "@sesame/core";
+import { ACCESS_TOKEN_ALGORITHMS, DEFAULT_ACCESS_TOKEN_ALGORITHM, DEFAULT_LEASE_SECONDS, DEFAULT_WEBHOOK_RETRY_SCHEDULE, MAX_LEASE_SECONDS, parseRetrySchedule } from "@sesame/core";
 import { nodeEnvSchema, optionalPortSchema, parseEnv, secretSchema } from "@sesame/service-kit";
 import { z } from "zod";
 
@@ -38,7 +38,7 @@ export const apiEnvSchema = z.object({
   /** JSON key set (see README, "Signing keys"); dev keeps one under .data/. */
   SESAME_SIGNING_KEYS: z.string().optional(),
   /** Algorithm of new signing keys (the first one in dev, and `keys:rotate`): EdDSA or ES256. */
-  SESAME_SIGNING_ALG: accessTokenAlgorithmSchema.default(DEFAULT_ACCESS_TOKEN_ALGORITHM),
+  SESAME_SIGNING_ALG: z.enum(ACCESS_TOKEN_ALGORITHMS).default(DEFAULT_ACCESS_TOKEN_ALGORITHM),
   /** 32 bytes, base64: encrypts provider tokens and keys the enrollment-code HMAC. */
   SESAME_ENCRYPTION_KEY: z.string().refine((v) => base64Bytes(v) === 32, "must be 32 bytes, base64-encoded").optional(),
   SESAME_INTROSPECTION_SECRET: z.optional(secretSchema),

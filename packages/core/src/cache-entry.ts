@@ -28,7 +28,7 @@ export const activeCacheEntrySchema = z.object({
   gen: z.number().check(z.int(), z.minimum(1)),
   groups: z.array(z.string()),
   /** MFA factors verified in the session (`requireFactors` at the edge); entries written before it existed have none. */
-  factors: z.array(z.string()).default([]),
+  factors: z._default(z.array(z.string()), []),
   /** Epoch milliseconds. */
   expiresAt: z.number().check(z.int()),
   /** Epoch milliseconds. */

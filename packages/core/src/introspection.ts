@@ -34,7 +34,7 @@ export const introspectionResponseSchema = z.discriminatedUnion("active", [
     tid: z.string(),
     gen: z.number().check(z.int()),
     groups: z.array(z.string()),
-    factors: z.array(z.string()).default([]),
+    factors: z._default(z.array(z.string()), []),
     /** Epoch milliseconds. */
     expiresAt: z.number().check(z.int()),
     /** Epoch milliseconds: how long the edge may rely on this answer. */
