@@ -13,6 +13,8 @@ import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 
 const BUDGET_BYTES = 500 * 1024;
+/** wrangler's default conditions (workerd, worker, browser) after the workspace source condition. */
+const WORKER_CONDITIONS = "@sesame/source,workerd,worker,browser";
 const edgeDir = fileURLToPath(new URL("..", import.meta.url));
 const outdir = mkdtempSync(join(tmpdir(), "sesame-worker-bundle-"));
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -21,7 +23,8 @@ try {
   // Run through npm, so node_modules/.bin (the root's, where wrangler is hoisted) is on PATH.
   await promisify(execFile)("wrangler", ["deploy", "--dry-run", "--outdir", outdir, "--metafile", join(outdir, "meta.json")], {
     cwd: edgeDir,
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    // The workspace packages from source (as worker.test.ts bundles them), so no dist is needed.
+    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", WRANGLER_BUILD_CONDITIONS: WORKER_CONDITIONS },
   });
   const bundle = readFileSync(join(outdir, "worker.js"));
   const gzip = gzipSync(bundle, { level: 9 }).length;

@@ -13,4 +13,5 @@ export * from "./enrollment-url.ts";
 export * from "./responses.ts";
 export * from "./webhooks.ts";
 export * from "./mfa.ts";
+export * from "./mfa-factors.ts";
 export * from "./oauth.ts";

@@ -3,13 +3,7 @@
  * the sign-in challenge. Pure: the API stores and verifies, the edge reads `factors` from the cache.
  */
 import { z } from "zod";
-
-/**
- * Factors a session can have verified. A recovery code stands in for the authenticator it backs up,
- * so it verifies `totp` (README "Decisions" › MFA).
- */
-export const MFA_FACTORS = ["totp"] as const;
-export type MfaFactor = (typeof MFA_FACTORS)[number];
+import { MFA_FACTORS } from "./mfa-factors.ts";
 
 export const MFA_POLICIES = ["off", "optional", "required"] as const;
 export type MfaPolicy = (typeof MFA_POLICIES)[number];
