@@ -31,6 +31,8 @@ const result = await build({
   platform: "node",
   target: "node20",
   format: "esm",
+  // Workspace packages from their TypeScript sources (their exports' source condition), not dist.
+  conditions: ["@sesame/source"],
   sourcemap: true,
   metafile: true,
   logLevel: "warning",
