@@ -13,9 +13,9 @@ const tsx = join(apiDir, "../../node_modules/.bin/tsx");
 const dir = mkdtempSync(join(tmpdir(), "sesame-keys-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(tool: "generate-keys" | "rotate-keys", args: string[], stdin?: string) {
+async function run(tool: "generate-keys" | "rotate-keys", args: string[], stdin?: string, env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(tsx, [`src/cli/${tool}.ts`, ...args], { cwd: apiDir }, (error, stdout, stderr) => {
+    const child = execFile(tsx, ["--conditions=@sesame/source", `src/cli/${tool}.ts`, ...args], { cwd: apiDir, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
     child.stdin?.end(stdin ?? "");
@@ -36,6 +36,13 @@ describe("keys:generate", () => {
     expect(code).toBe(0);
     await expectUsableSet(stdout, 1);
     expect(stdout.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("makes the key of SESAME_SIGNING_ALG: ES256 gives a P-256 key", async () => {
+    const { code, stdout } = await run("generate-keys", [], undefined, { SESAME_SIGNING_ALG: "ES256" });
+    expect(code).toBe(0);
+    await expectUsableSet(stdout, 1);
+    expect(parseKeySet(stdout).keys[0]!.publicJwk).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
   });
 
   it("--file creates the file when it is absent", async () => {
