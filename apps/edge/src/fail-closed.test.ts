@@ -6,8 +6,7 @@
 import { INTROSPECTION_PATH, JWKS_PATH } from "@sesame/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { closedPort, startSilentServer, type SilentServer } from "@sesame/dev-services";
-import { availableBackends } from "@sesame/cache/testing";
-import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
+import { startFakeApiOnTestCache, type FakeApi } from "../test/support/fake-api.ts";
 import { createEdgeApp } from "./app.ts";
 import { DEFAULT_INTROSPECTION_TIMEOUT_MS, INTROSPECTION_DEADLINE_SLACK_MS } from "./introspect.ts";
 import { DEFAULT_JWKS_TIMEOUT_MS } from "./verify/jwks.ts";
@@ -18,10 +17,7 @@ let silent: SilentServer;
 let baseOptions: Omit<ReturnType<FakeApi["authOptions"]>, "introspection"> & { introspection: { url: string; secret: string } };
 
 beforeAll(async () => {
-  const backend = await availableBackends(process.env)[0]!.start();
-  const cache = backend.open();
-  stopStore = backend.stop;
-  api = await startFakeApi({ store: cache.store });
+  ({ api, stopStore } = await startFakeApiOnTestCache());
   silent = await startSilentServer();
   // The edge's own defaults: no timeout given anywhere.
   const { timeoutMs: _timeoutMs, ...introspection } = api.authOptions().introspection;

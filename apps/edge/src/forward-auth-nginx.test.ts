@@ -5,11 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUpstashCache } from "@sesame/cache";
-import { availableBackends } from "@sesame/cache/testing";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import { closedPort, startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
-import { startFakeApi, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
+import { startFakeApiOnTestCache, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
 import { forwardAuthServer, startNginx, type NginxHandle } from "../test/support/nginx.ts";
 import { createEdgeApp } from "./app.ts";
 
@@ -22,10 +21,7 @@ let staff: FakeSession;
 let staffToken: string;
 
 beforeAll(async () => {
-  const backend = await availableBackends(process.env)[0]!.start();
-  const cache = backend.open();
-  stopStore = backend.stop;
-  api = await startFakeApi({ store: cache.store });
+  ({ api, stopStore } = await startFakeApiOnTestCache());
   upstream = await startRecordingUpstream();
   const app = createEdgeApp({ ...api.authOptions(), upstreamUrl: "http://127.0.0.1:9/unused", publicPaths: ["/public/*"], routeGroups: { "/admin/*": ["admin"] } });
   edge = await listen(app.fetch);

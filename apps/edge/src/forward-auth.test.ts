@@ -5,10 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUpstashCache } from "@sesame/cache";
-import { availableBackends } from "@sesame/cache/testing";
 import { INTROSPECTION_PATH } from "@sesame/core";
 import { closedPort } from "@sesame/dev-services";
-import { startFakeApi, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
+import { startFakeApiOnTestCache, type FakeApi, type FakeSession } from "../test/support/fake-api.ts";
 import { createEdgeApp } from "./app.ts";
 
 let stopStore: () => Promise<void>;
@@ -19,10 +18,7 @@ let staffToken: string;
 let adminToken: string;
 
 beforeAll(async () => {
-  const backend = await availableBackends(process.env)[0]!.start();
-  const cache = backend.open();
-  stopStore = backend.stop;
-  api = await startFakeApi({ store: cache.store });
+  ({ api, stopStore } = await startFakeApiOnTestCache());
   app = createEdgeApp({
     ...api.authOptions(),
     upstreamUrl: "http://127.0.0.1:9/never-used",

@@ -7,8 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
-import { availableBackends } from "@sesame/cache/testing";
-import { startFakeApi, type FakeApi } from "../test/support/fake-api.ts";
+import { startFakeApiOnTestCache, type FakeApi } from "../test/support/fake-api.ts";
 import { rawRequest } from "../test/support/raw-request.ts";
 import { createEdgeApp } from "./app.ts";
 import { createNodeUpstreamTransport } from "./node-transport.ts";
@@ -31,10 +30,7 @@ describe.each(transports)("over the %s transport", (_name, transport) => {
   let adminToken: string;
 
   beforeAll(async () => {
-    const backend = await availableBackends(process.env)[0]!.start();
-    const cache = backend.open();
-    stopStore = backend.stop;
-    api = await startFakeApi({ store: cache.store });
+    ({ api, stopStore } = await startFakeApiOnTestCache());
     upstream = await startRecordingUpstream();
     const app = createEdgeApp({ ...api.authOptions(), upstreamUrl: upstream.url, publicPaths: ["/public/*", "/app/*"], routeGroups: { "/admin/*": ["admin"] }, ...(transport ? { transport } : {}) });
     edge = await listen(app.fetch);

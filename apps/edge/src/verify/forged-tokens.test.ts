@@ -7,10 +7,9 @@ import { createServer, type Server } from "node:net";
 import { CompactSign } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRecordingUpstream, type RecordingUpstream } from "@sesame/dev-services";
-import { availableBackends } from "@sesame/cache/testing";
 import { MAX_TOKEN_LENGTH } from "@sesame/core";
 import { createEdgeApp } from "../app.ts";
-import { createSigningKey, startFakeApi, type FakeApi, type FakeSession, type SigningKey } from "../../test/support/fake-api.ts";
+import { createSigningKey, startFakeApiOnTestCache, type FakeApi, type FakeSession, type SigningKey } from "../../test/support/fake-api.ts";
 
 const b64 = (value: unknown) => Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 
@@ -36,10 +35,7 @@ describe("forged and invalid access tokens", () => {
   let attacker: SigningKey;
 
   beforeAll(async () => {
-    const backend = await availableBackends(process.env)[0]!.start();
-    const cache = backend.open();
-    stopStore = backend.stop;
-    api = await startFakeApi({ store: cache.store });
+    ({ api, stopStore } = await startFakeApiOnTestCache());
     upstream = await startRecordingUpstream();
     listener = await startConnectionCounter();
     app = createEdgeApp({ ...api.authOptions(), upstreamUrl: upstream.url });

@@ -19,6 +19,7 @@ import {
 } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
 import { listen } from "@sesame/service-kit/node";
+import { availableBackends } from "@sesame/cache/testing";
 import { edgeOptionsForApi } from "../../src/api-options.ts";
 
 export const AUDIENCE = "sesame";
@@ -172,3 +173,10 @@ function withoutUndefined(record: Record<string, unknown>): Record<string, unkno
 
 export type FakeApi = Awaited<ReturnType<typeof startFakeApi>>;
 
+
+/** A fake API over the first available test cache backend; `stopStore` ends the backend. */
+export async function startFakeApiOnTestCache(): Promise<{ api: FakeApi; stopStore: () => Promise<void> }> {
+  const backend = await availableBackends(process.env)[0]!.start();
+  const api = await startFakeApi({ store: backend.open().store });
+  return { api, stopStore: backend.stop };
+}
