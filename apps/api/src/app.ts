@@ -35,6 +35,15 @@ export interface CreateApiAppOptions {
   remoteAddress?: (c: HonoContext) => string | null;
 }
 
+/**
+ * The body limit of a request: `SESAME_MAX_BODY_BYTES`, except the streamed import, which reads its
+ * body line by line under limits of its own (rest/users-import-stream.ts). The listener asks it
+ * too, to answer `Expect: 100-continue` (service-kit's listen).
+ */
+export function maxBodyBytesFor(config: Pick<AppDeps["config"], "maxBodyBytes">, request: { method: string; path: string }): number | null {
+  return request.method === "POST" && request.path === USERS_IMPORT_STREAM_PATH ? null : config.maxBodyBytes;
+}
+
 export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
   const app = new Hono();
   const remoteAddress = options.remoteAddress ?? (() => null);
@@ -71,8 +80,7 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
       return c.json({ error: "payload_too_large", message }, 413, headers);
     },
   });
-  // The streamed import reads its body line by line under limits of its own (rest/users-import-stream.ts).
-  app.use("*", (c, next) => (c.req.method === "POST" && c.req.path === USERS_IMPORT_STREAM_PATH ? next() : limitBody(c, next)));
+  app.use("*", (c, next) => (maxBodyBytesFor(deps.config, c.req) === null ? next() : limitBody(c, next)));
 
   // Anything else that escapes a route: an outage is a 503 with Retry-After, never a 500.
   app.onError((error, c) => {

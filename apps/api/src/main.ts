@@ -1,7 +1,7 @@
 /** The API process: config, migrations, HTTP server, cache outbox and webhook workers, graceful shutdown. */
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { listen, runMain } from "@sesame/service-kit/node";
-import { createApiApp } from "./app.ts";
+import { createApiApp, maxBodyBytesFor } from "./app.ts";
 import { loadDevDefaults, resolveApiConfig } from "./config.ts";
 import { createDeps } from "./create-deps.ts";
 import { runMigrations } from "./db/migrate.ts";
@@ -33,7 +33,7 @@ async function main() {
   // Postgres serves one connection: there they share it).
   const webhookPool = config.database.embedded ? null : createDb({ url: config.database.url, max: WORKER_POOL_MAX });
   const webhookWorker = startWebhookWorker(deps, webhookPool ? { db: webhookPool.db } : {});
-  const server = await listen(app.fetch, { host: config.host, port: config.port });
+  const server = await listen(app.fetch, { host: config.host, port: config.port, maxBodyBytes: (request) => maxBodyBytesFor(config, request) });
   deps.logger.info({ database: config.database.embedded ? "embedded" : "external", cache: config.cache.kind, issuer: config.issuer }, `Sesame API listening on ${server.url}`);
   if (config.mail.kind === "log") deps.logger.info("no SMTP configured: password reset and verification mails are printed to this log (development catcher)");
   if (config.mail.kind === "none") deps.logger.warn("no SMTP configured (SMTP_URL or SMTP_HOST with SMTP_FROM): password reset and email verification are unavailable");

@@ -7,7 +7,7 @@ import { createSesameClient } from "@sesame/client";
 import type { SesameBackends } from "@sesame/dev-services";
 import { listen } from "@sesame/service-kit/node";
 import { inject } from "vitest";
-import { createApiApp } from "../src/app.ts";
+import { createApiApp, maxBodyBytesFor } from "../src/app.ts";
 import type { ApiConfig } from "../src/config.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "../src/env.ts";
 import { createDeps } from "../src/create-deps.ts";
@@ -77,7 +77,7 @@ export async function startApi(options: HarnessOptions = {}) {
   const app = createApiApp(deps, { remoteAddress: () => "127.0.0.1" });
   const worker = options.outboxWorker ? startCacheOutboxWorker(deps, 250) : null;
   const webhookWorker = options.webhookWorker ? startWebhookWorker(deps, options.webhookWorker === true ? {} : options.webhookWorker) : null;
-  const server = await listen(app.fetch, { port: options.port ?? 0 });
+  const server = await listen(app.fetch, { port: options.port ?? 0, maxBodyBytes: (request) => maxBodyBytesFor(deps.config, request) });
   const { url } = server;
   return {
     url,

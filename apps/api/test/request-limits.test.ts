@@ -45,6 +45,32 @@ function postStreamed(url: string, totalBytes: number, chunkBytes = 64 * 1024): 
   return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
 }
 
+/**
+ * POSTs with `Expect: 100-continue` (what curl sends for bodies over 1 MiB): sends the body (spaces)
+ * only when the server says `100 Continue`, and reports whether it did and the final answer.
+ */
+function postExpectingContinue(path: string, length: number, headers: Record<string, string> = {}): Promise<{ continued: boolean; status: number; body: string }> {
+  const { port } = new URL(api.url);
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path, headers: { "content-type": "application/json", ...headers, "content-length": String(length), expect: "100-continue" } });
+    req.on("continue", () => {
+      continued = true;
+      req.end(Buffer.alloc(length, 0x20));
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => {
+        req.destroy();
+        resolve({ continued, status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on("error", reject);
+    req.flushHeaders();
+  });
+}
+
 describe("request body limit", () => {
   it("answers 413 on Content-Length alone, before any of the body is sent", async () => {
     const { port } = new URL(api.url);
@@ -72,6 +98,41 @@ describe("request body limit", () => {
     const body = JSON.parse(answer.body) as TrpcErrorBody;
     expect(body.error.data).toMatchObject({ code: "PAYLOAD_TOO_LARGE", httpStatus: 413, path: "auth.login" });
     expect(body.error.message).toBe(`Request body larger than ${DEFAULT_MAX_BODY_BYTES} bytes`);
+  });
+
+  it("answers `Expect: 100-continue` with an oversized Content-Length by its 413, never `100 Continue`", async () => {
+    const answer = await postExpectingContinue("/trpc/auth.login", DEFAULT_MAX_BODY_BYTES + 1);
+    expect(answer).toMatchObject({ continued: false, status: 413 });
+    expect((JSON.parse(answer.body) as TrpcErrorBody).error.data).toMatchObject({ code: "PAYLOAD_TOO_LARGE", httpStatus: 413 });
+  });
+
+  it("tells a client within the limit to go on, and reads its body", async () => {
+    const answer = await postExpectingContinue("/trpc/auth.login", 1024);
+    // Whitespace padding: the call reaches the procedure, which refuses the empty input.
+    expect(answer).toMatchObject({ continued: true, status: 400 });
+  });
+
+  it("tells a client of the streamed import to go on past the general limit (it has limits of its own)", async () => {
+    const answer = await postExpectingContinue("/v1/users/import", DEFAULT_MAX_BODY_BYTES + 1, { "content-type": "application/x-ndjson" });
+    expect(answer.continued).toBe(true);
+    expect(answer.status).toBe(401); // no API key: refused, but only after it was told to send the body
+  });
+
+  it("a client that sends an oversized body whole, without asking first (and reads while it sends, as Node does), gets the 413", async () => {
+    const { port } = new URL(api.url);
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const length = 3 * DEFAULT_MAX_BODY_BYTES;
+      const req = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/v1/users", headers: { "content-type": "application/json", "content-length": String(length) } });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on("error", reject);
+      req.end(Buffer.alloc(length, 0x20));
+    });
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toMatchObject({ code: "PAYLOAD_TOO_LARGE" });
   });
 
   it("counts a streamed body without Content-Length and answers 413 once it passes the limit", async () => {

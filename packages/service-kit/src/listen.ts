@@ -1,5 +1,5 @@
 /** Serves a fetch handler (Hono app, shim, upstream) on Node: the one listener of every process and test. */
-import type { Server } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 
 export interface HttpListener {
@@ -19,6 +19,12 @@ export interface ListenOptions {
   host?: string;
   /** Default 0: a free port. */
   port?: number;
+  /**
+   * The largest request body the handler takes for a request (null: no limit here). A client that sends `Expect: 100-continue` with a
+   * larger Content-Length gets no `100 Continue`: the handler answers at once (its 413), so the
+   * client reads that answer and never sends the body. Without it every such request is told to go on.
+   */
+  maxBodyBytes?: (request: { method: string; path: string }) => number | null;
 }
 
 /**
@@ -32,6 +38,14 @@ export async function listen(fetch: (request: Request) => Response | Promise<Res
   const { host = "127.0.0.1", port = 0 } = options;
   // Without createServer options the adaptor builds a plain node:http server.
   const server = createAdaptorServer({ fetch }) as Server;
+  const { maxBodyBytes } = options;
+  if (maxBodyBytes !== undefined) {
+    server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+      const max = maxBodyBytes({ method: req.method ?? "", path: (req.url ?? "").split("?")[0] ?? "" });
+      if (max === null || !(Number(req.headers["content-length"]) > max)) res.writeContinue();
+      server.emit("request", req, res);
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
