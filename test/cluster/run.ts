@@ -144,15 +144,7 @@ try {
     const calledAt = Date.now();
     if (!attempts.has(s.sessionId)) attempts.set(s.sessionId, calledAt);
     try {
-      const { revocation } = await revokeOne(action, s, admins[api]!, apis[api]!.url);
-      receipts.push({
-        sessionIds: revocation.sessionIds,
-        calledAt,
-        committedAt: Date.parse(revocation.committedAt),
-        effectiveAt: revocation.effectiveAt ? Date.parse(revocation.effectiveAt) : null,
-        action,
-        api,
-      });
+      receipts.push({ ...(await revokeOne(action, s, admins[api]!, apis[api]!.url, calledAt)), api });
     } catch {
       revocationErrors++;
     }

@@ -106,14 +106,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
       const calledAt = Date.now();
       if (!attempts.has(s.sessionId)) attempts.set(s.sessionId, calledAt);
       try {
-        const { revocation } = await revokeOne(action, s, stack.admin, apiUrl);
-        receipts.push({
-          sessionIds: revocation.sessionIds,
-          calledAt,
-          committedAt: Date.parse(revocation.committedAt),
-          effectiveAt: revocation.effectiveAt ? Date.parse(revocation.effectiveAt) : null,
-          action,
-        });
+        receipts.push(await revokeOne(action, s, stack.admin, apiUrl, calledAt));
       } catch {
         revocationErrors++;
       }
@@ -168,8 +161,22 @@ interface Receipt {
   revocation: { sessionIds: string[]; committedAt: string; effectiveAt: string | null };
 }
 
-/** One revoking call of `action` for session `s`, through `admin` (or the session itself for logout); answers the receipt. */
-export async function revokeOne(action: (typeof ACTIONS)[number], s: Tracked, admin: Admin, apiUrl: string): Promise<Receipt> {
+/**
+ * One revoking call of `action` for session `s`, through `admin` (or the session itself for
+ * logout), made at `calledAt`; answers its receipt as the report reads it.
+ */
+export async function revokeOne(action: (typeof ACTIONS)[number], s: Tracked, admin: Admin, apiUrl: string, calledAt: number): Promise<ReceiptRecord> {
+  const { revocation } = await callRevoking(action, s, admin, apiUrl);
+  return {
+    sessionIds: revocation.sessionIds,
+    calledAt,
+    committedAt: Date.parse(revocation.committedAt),
+    effectiveAt: revocation.effectiveAt ? Date.parse(revocation.effectiveAt) : null,
+    action,
+  };
+}
+
+function callRevoking(action: (typeof ACTIONS)[number], s: Tracked, admin: Admin, apiUrl: string): Promise<Receipt> {
   switch (action) {
     case "lock":
       return admin.users.lock.mutate({ userId: s.userId, wipe: false });
