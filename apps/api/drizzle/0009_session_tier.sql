@@ -1,0 +1,1 @@
+ALTER TABLE "sessions" ADD COLUMN "tier" text DEFAULT 'standard' NOT NULL;
