@@ -29,7 +29,6 @@ export const activeCacheEntrySchema = z.object({
   groups: z.array(z.string()),
   /** MFA factors verified in the session (`requireFactors` at the edge); entries written before it existed have none. */
   factors: z._default(z.array(z.string()), []),
-  tier: z._default(z.string(), "standard"),
   /** Epoch milliseconds. */
   expiresAt: z.number().check(z.int()),
   /** Epoch milliseconds. */
@@ -105,7 +104,6 @@ export interface ActiveEntrySource {
   generation: number;
   accessGroups: string[];
   factors: string[];
-  tier: string;
   expiresAt: Date;
 }
 
@@ -126,7 +124,6 @@ export function activeCacheEntry(session: ActiveEntrySource, options: { leaseSec
     gen: session.generation,
     groups: session.accessGroups,
     factors: session.factors,
-    tier: session.tier,
     expiresAt: session.expiresAt.getTime(),
     leaseUntil: options.now.getTime() + options.leaseSeconds * 1000,
   };
@@ -140,7 +137,6 @@ export interface EdgeSession {
   groups: string[];
   /** MFA factors verified in the session (`requireFactors`). */
   factors: string[];
-  tier: string;
 }
 
 /**
@@ -148,7 +144,7 @@ export interface EdgeSession {
  * from the API's introspection answer (`decideEdgeAccess` hands it to the edge in its `allow`).
  */
 export function edgeSessionFromEntry(entry: ActiveCacheEntry): EdgeSession {
-  return { userId: entry.uid, sessionId: entry.sid, tenantId: entry.tid, groups: entry.groups, factors: entry.factors, tier: entry.tier };
+  return { userId: entry.uid, sessionId: entry.sid, tenantId: entry.tid, groups: entry.groups, factors: entry.factors };
 }
 
 /**

@@ -167,7 +167,6 @@ export const sessionSchema = z
     runtime: z.object({ version: nullableString }),
     syncStatus: z.object({ lastFullSync: time.nullable() }),
     factors: z.array(z.string()),
-    tier: z.string(),
     mfaUpdatedAt: time.nullable(),
     createdAt: time,
     updatedAt: time,

@@ -120,7 +120,6 @@ export const sessions = pgTable(
     runtime: jsonb("runtime").$type<{ version: string | null }>(),
     lastFullSync: ts("last_full_sync"),
     factors: text("factors").array().notNull().default(sql`'{}'::text[]`),
-    tier: text("tier").notNull().default("standard"),
     mfaUpdatedAt: ts("mfa_updated_at"),
     createdAt: createdAt(),
     updatedAt: ts("updated_at").notNull().defaultNow(),

@@ -80,7 +80,6 @@ export function toPublicSession(row: SessionRow, options: SessionViewOptions = {
     runtime: row.runtime ?? { version: null },
     syncStatus: { lastFullSync: iso(row.lastFullSync) },
     factors: row.factors,
-    tier: row.tier,
     mfaUpdatedAt: iso(row.mfaUpdatedAt),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -66,7 +66,6 @@ export async function startSession(deps: AppDeps, scope: TenantScope, input: Sta
       providerUid: input.providerUid ?? null,
       providerTokensEnc,
       factors: input.factors ?? [],
-      tier: "standard",
       mfaUpdatedAt: input.factors?.length ? now : null,
       expiresAt,
       lastAuthenticatedAt: now,

@@ -1,1 +1,0 @@
-ALTER TABLE "sessions" ADD COLUMN "tier" text DEFAULT 'standard' NOT NULL;
