@@ -3,19 +3,20 @@
  * `decideEdgeAccess`. The cache entry decides when it can; otherwise the API does. Fails closed:
  * when neither can answer, the request gets a 503.
  */
-import { REJECTION_DESCRIPTIONS, decideEdgeAccess, type AccessTokenClaims, type EdgeAccessDecision, type EdgeRejection, type SessionEvidence } from "@sesame/core";
+import {
+  REJECTION_DESCRIPTIONS,
+  decideEdgeAccess,
+  type AccessTokenClaims,
+  type EdgeAccessDecision,
+  type EdgeRejection,
+  type EdgeSession,
+  type SessionEvidence,
+} from "@sesame/core";
 import { CacheUnavailableError, type SessionCacheStore } from "@sesame/cache";
 import type { Introspect } from "./introspect.ts";
 
-/** What handlers read as `c.var.session`. */
-export interface EdgeSession {
-  userId: string;
-  sessionId: string;
-  tenantId: string;
-  groups: string[];
-  /** MFA factors verified in the session (`requireFactors`); from the cache entry like groups. */
-  factors: string[];
-}
+/** What handlers read as `c.var.session`: core builds it from the session's entry (`edgeSessionFromEntry`). */
+export type { EdgeSession };
 
 export type SessionCheck = { ok: true; session: EdgeSession } | { ok: false; rejection: EdgeRejection };
 
@@ -46,7 +47,7 @@ export async function checkSession(claims: AccessTokenClaims, deps: SessionCheck
   const fromCache = decideEdgeAccess(evidence, claims, now);
   if (fromCache.decision !== "ask_api") {
     deps.onEvent?.({ type: "session_cache_hit", sessionId: claims.sid });
-    return outcome(fromCache, claims);
+    return outcome(fromCache);
   }
 
   deps.onEvent?.({ type: "introspection", sessionId: claims.sid });
@@ -61,13 +62,11 @@ export async function checkSession(claims: AccessTokenClaims, deps: SessionCheck
   const fromApi = decideEdgeAccess({ source: "introspection", answer }, claims, now);
   // An API answer never defers to the API; should it ever, refusing is the safe reading.
   if (fromApi.decision === "ask_api") return unavailable(deps.retryAfterSeconds);
-  return outcome(fromApi, claims);
+  return outcome(fromApi);
 }
 
-function outcome(decision: Exclude<EdgeAccessDecision, { decision: "ask_api" }>, claims: AccessTokenClaims): SessionCheck {
-  if (decision.decision === "allow") {
-    return { ok: true, session: { userId: claims.sub, sessionId: claims.sid, tenantId: claims.tid, groups: decision.groups, factors: decision.factors } };
-  }
+function outcome(decision: Exclude<EdgeAccessDecision, { decision: "ask_api" }>): SessionCheck {
+  if (decision.decision === "allow") return { ok: true, session: decision.session };
   return { ok: false, rejection: { status: 401, error: decision.reason, description: REJECTION_DESCRIPTIONS[decision.reason] } };
 }
 

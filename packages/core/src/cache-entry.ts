@@ -129,6 +129,24 @@ export function activeCacheEntry(session: ActiveEntrySource, options: { leaseSec
   };
 }
 
+/** What the edge exposes of an accepted session: `c.var.session` in its handlers. */
+export interface EdgeSession {
+  userId: string;
+  sessionId: string;
+  tenantId: string;
+  groups: string[];
+  /** MFA factors verified in the session (`requireFactors`). */
+  factors: string[];
+}
+
+/**
+ * The one place an entry becomes what the edge exposes, whether the entry came from the cache or
+ * from the API's introspection answer (`decideEdgeAccess` hands it to the edge in its `allow`).
+ */
+export function edgeSessionFromEntry(entry: ActiveCacheEntry): EdgeSession {
+  return { userId: entry.uid, sessionId: entry.sid, tenantId: entry.tid, groups: entry.groups, factors: entry.factors };
+}
+
 /**
  * The entry that makes the edge refuse the session with `reason` (from `checkSessionAcceptance` or
  * `signedOutReason`), written at the session's new `version` so no older active entry can replace it.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { activeCacheEntry, tombstoneCacheEntry, type CacheEntry } from "./cache-entry.ts";
+import { activeCacheEntry, edgeSessionFromEntry, tombstoneCacheEntry, type ActiveCacheEntry, type CacheEntry } from "./cache-entry.ts";
 import { decideEdgeAccess, type SessionEvidence } from "./edge-access.ts";
-import { activeIntrospectionAnswer, type IntrospectionResponse } from "./introspection.ts";
+import { introspectionResponseSchema, type IntrospectionResponse } from "./introspection.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");
 const t = now.getTime();
@@ -13,7 +13,8 @@ const claims = { sid: session.id, sub: session.userId, tid: session.tenantId, ge
 const entry = activeCacheEntry(session, { leaseSeconds: 30, now });
 const fromCache = (e: CacheEntry = entry): SessionEvidence => ({ source: "cache", entry: e });
 const fromApi = (a: IntrospectionResponse): SessionEvidence => ({ source: "introspection", answer: a });
-const answer = activeIntrospectionAnswer(entry);
+const answer = (e: ActiveCacheEntry = entry): IntrospectionResponse => ({ active: true, entry: e });
+const allowed = { decision: "allow", session: { userId: session.userId, sessionId: session.id, tenantId: session.tenantId, groups: ["staff"], factors: ["totp"] } };
 
 describe("decideEdgeAccess with nothing known", () => {
   it("asks the API", () => {
@@ -23,7 +24,7 @@ describe("decideEdgeAccess with nothing known", () => {
 
 describe("decideEdgeAccess on a cache entry", () => {
   it("allows an active entry within its lease, with the cached groups", () => {
-    expect(decideEdgeAccess(fromCache(), claims, now)).toEqual({ decision: "allow", groups: ["staff"], factors: ["totp"] });
+    expect(decideEdgeAccess(fromCache(), claims, now)).toEqual(allowed);
   });
   it("asks the API once the lease is over", () => {
     expect(decideEdgeAccess(fromCache(), claims, new Date(t + 30_000))).toEqual({ decision: "ask_api" });
@@ -52,7 +53,7 @@ describe("decideEdgeAccess on a cache entry", () => {
 
 describe("decideEdgeAccess on an introspection answer", () => {
   it("allows an active answer with its groups, whatever its lease says", () => {
-    expect(decideEdgeAccess(fromApi(answer), claims, new Date(t + 60_000))).toEqual({ decision: "allow", groups: ["staff"], factors: ["totp"] });
+    expect(decideEdgeAccess(fromApi(answer()), claims, new Date(t + 60_000))).toEqual(allowed);
   });
   it("rejects an inactive answer with its reason", () => {
     for (const reason of ["session_revoked", "session_reset", "session_expired"] as const) {
@@ -63,14 +64,34 @@ describe("decideEdgeAccess on an introspection answer", () => {
     expect(decideEdgeAccess(fromApi({ active: false, reason: "session_not_found" }), claims, now)).toEqual({ decision: "reject", reason: "session_revoked" });
   });
   it("rejects a token that does not match the answer's session", () => {
-    expect(decideEdgeAccess(fromApi({ ...answer, sub: session.tenantId }), claims, now)).toEqual({ decision: "reject", reason: "invalid_token" });
-    expect(decideEdgeAccess(fromApi({ ...answer, sid: session.userId }), claims, now)).toEqual({ decision: "reject", reason: "invalid_token" });
+    expect(decideEdgeAccess(fromApi(answer({ ...entry, uid: session.tenantId })), claims, now)).toEqual({ decision: "reject", reason: "invalid_token" });
+    expect(decideEdgeAccess(fromApi(answer({ ...entry, sid: session.userId })), claims, now)).toEqual({ decision: "reject", reason: "invalid_token" });
+    expect(decideEdgeAccess(fromApi(answer({ ...entry, tid: session.userId })), claims, now)).toEqual({ decision: "reject", reason: "invalid_token" });
   });
   it("rejects an older generation as revoked and a newer one as invalid (the API is authoritative)", () => {
-    expect(decideEdgeAccess(fromApi(answer), { ...claims, gen: 1 }, now)).toEqual({ decision: "reject", reason: "session_revoked" });
-    expect(decideEdgeAccess(fromApi(answer), { ...claims, gen: 3 }, now)).toEqual({ decision: "reject", reason: "invalid_token" });
+    expect(decideEdgeAccess(fromApi(answer()), { ...claims, gen: 1 }, now)).toEqual({ decision: "reject", reason: "session_revoked" });
+    expect(decideEdgeAccess(fromApi(answer()), { ...claims, gen: 3 }, now)).toEqual({ decision: "reject", reason: "invalid_token" });
   });
   it("rejects an answer for a session that has expired since", () => {
-    expect(decideEdgeAccess(fromApi(answer), claims, new Date(t + 3_600_000))).toEqual({ decision: "reject", reason: "session_expired" });
+    expect(decideEdgeAccess(fromApi(answer()), claims, new Date(t + 3_600_000))).toEqual({ decision: "reject", reason: "session_expired" });
+  });
+});
+
+describe("what an allowed session exposes", () => {
+  it("is the entry's, built by edgeSessionFromEntry, whether the entry came from the cache or the API", () => {
+    const decisions = [decideEdgeAccess(fromCache(), claims, now), decideEdgeAccess(fromApi(answer()), claims, now)];
+    for (const decision of decisions) expect(decision).toEqual({ decision: "allow", session: edgeSessionFromEntry(entry) });
+  });
+});
+
+describe("the introspection answer on the wire", () => {
+  it("carries the active entry as is, parsed with the cache entry's schema", () => {
+    expect(introspectionResponseSchema.parse(JSON.parse(JSON.stringify(answer())))).toEqual(answer());
+  });
+  it("refuses an active answer without a well-formed entry", () => {
+    const { uid: _uid, ...withoutUser } = entry;
+    expect(introspectionResponseSchema.safeParse({ active: true, entry: withoutUser }).success).toBe(false);
+    expect(introspectionResponseSchema.safeParse({ active: true, entry: tombstoneCacheEntry(session, "session_revoked", now) }).success).toBe(false);
+    expect(introspectionResponseSchema.safeParse({ active: true, sid: entry.sid, sub: entry.uid }).success).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * cache entry, the API's introspection answer, or nothing. The edge only fetches these; the rule
  * lives here, so a cache hit and an API answer cannot disagree.
  */
-import type { CacheEntry } from "./cache-entry.ts";
+import { edgeSessionFromEntry, type ActiveCacheEntry, type CacheEntry, type EdgeSession } from "./cache-entry.ts";
 import type { SessionRejection } from "./errors.ts";
 import type { IntrospectionResponse } from "./introspection.ts";
 import { compareGeneration } from "./session-acceptance.ts";
@@ -16,7 +16,8 @@ export type SessionEvidence =
   | { source: "none" };
 
 export type EdgeAccessDecision =
-  | { decision: "allow"; groups: string[]; factors: string[] }
+  /** `session`: what the edge exposes as `c.var.session`, from the entry (`edgeSessionFromEntry`). */
+  | { decision: "allow"; session: EdgeSession }
   | { decision: "reject"; reason: SessionRejection | "invalid_token" }
   /** The evidence cannot vouch for the session: ask the API (only ever for cache evidence or none). */
   | { decision: "ask_api" };
@@ -37,39 +38,26 @@ export function decideEdgeAccess(evidence: SessionEvidence, claims: TokenIdentit
     const { entry } = evidence;
     if (entry.kind === "revoked") return reject(entry.reason);
     // A cache entry is a copy: a token newer than it, or a lease run out, sends us to the API.
-    return decideOnActive({ sid: entry.sid, sub: entry.uid, tid: entry.tid, gen: entry.gen, groups: entry.groups, factors: entry.factors, expiresAt: entry.expiresAt }, claims, now, {
-      newerToken: ASK_API,
-      leaseOver: entry.leaseUntil <= now.getTime(),
-    });
+    return decideOnActive(entry, claims, now, { newerToken: ASK_API, leaseOver: entry.leaseUntil <= now.getTime() });
   }
   const { answer } = evidence;
   // The API does not know the session: to the token's holder it is as good as signed out.
   if (!answer.active) return reject(answer.reason === "session_not_found" ? "session_revoked" : answer.reason);
-  // The API's answer is authoritative: a token newer than the session it describes is not ours.
-  return decideOnActive(answer, claims, now, { newerToken: reject("invalid_token"), leaseOver: false });
-}
-
-interface ActiveFacts {
-  sid: string;
-  sub: string;
-  tid: string;
-  gen: number;
-  groups: string[];
-  factors: string[];
-  expiresAt: number;
+  // The API's answer is authoritative (its lease is for the cache): a token newer than the session it describes is not ours.
+  return decideOnActive(answer.entry, claims, now, { newerToken: reject("invalid_token"), leaseOver: false });
 }
 
 function decideOnActive(
-  facts: ActiveFacts,
+  entry: ActiveCacheEntry,
   claims: TokenIdentity,
   now: Date,
   source: { newerToken: EdgeAccessDecision; leaseOver: boolean },
 ): EdgeAccessDecision {
-  if (facts.sid !== claims.sid || facts.sub !== claims.sub || facts.tid !== claims.tid) return reject("invalid_token");
-  const generation = compareGeneration(claims.gen, facts.gen);
+  if (entry.sid !== claims.sid || entry.uid !== claims.sub || entry.tid !== claims.tid) return reject("invalid_token");
+  const generation = compareGeneration(claims.gen, entry.gen);
   if (generation === "older") return reject("session_revoked");
   if (generation === "newer") return source.newerToken;
-  if (facts.expiresAt <= now.getTime()) return reject("session_expired");
+  if (entry.expiresAt <= now.getTime()) return reject("session_expired");
   if (source.leaseOver) return ASK_API;
-  return { decision: "allow", groups: facts.groups, factors: facts.factors };
+  return { decision: "allow", session: edgeSessionFromEntry(entry) };
 }

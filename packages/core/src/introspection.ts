@@ -1,10 +1,14 @@
 /**
  * The API's session introspection answer (RFC 7662 style), as the edge reads it on a cache miss.
- * `active: false` answers carry the reason so the edge can name it in its 401.
+ * `active: true` answers carry the session's active cache entry as is, so a field added to the
+ * entry reaches the edge by both paths; `active: false` answers carry the reason so the edge can
+ * name it in its 401. Internal between the API and the edge, not a public contract: an edge and an
+ * API from releases on either side of a change to it cannot read each other's active answers (the
+ * edge answers 503 on a cache miss until both are upgraded).
  */
 // zod/mini: the edge parses every introspection answer with this, also on Workers.
 import * as z from "zod/mini";
-import type { ActiveCacheEntry } from "./cache-entry.ts";
+import { activeCacheEntrySchema } from "./cache-entry.ts";
 import { SESSION_REJECTIONS } from "./errors.ts";
 
 /** Where the API answers introspection (POST, `Authorization: Bearer <SESAME_INTROSPECTION_SECRET>`). */
@@ -27,38 +31,11 @@ export interface ApiMetadata {
 export const introspectionRequestSchema = z.object({ sessionId: z.uuid() });
 
 export const introspectionResponseSchema = z.discriminatedUnion("active", [
-  z.object({
-    active: z.literal(true),
-    sid: z.string(),
-    sub: z.string(),
-    tid: z.string(),
-    gen: z.number().check(z.int()),
-    groups: z.array(z.string()),
-    factors: z._default(z.array(z.string()), []),
-    /** Epoch milliseconds. */
-    expiresAt: z.number().check(z.int()),
-    /** Epoch milliseconds: how long the edge may rely on this answer. */
-    leaseUntil: z.number().check(z.int()),
-  }),
+  /** The entry the API has just re-filled the cache with: the edge decides on it as on a cache hit (`decideEdgeAccess`). */
+  z.object({ active: z.literal(true), entry: activeCacheEntrySchema }),
   z.object({
     active: z.literal(false),
     reason: z.enum([...SESSION_REJECTIONS, "session_not_found"]),
   }),
 ]);
 export type IntrospectionResponse = z.infer<typeof introspectionResponseSchema>;
-export type ActiveIntrospectionResponse = Extract<IntrospectionResponse, { active: true }>;
-
-/** The "active" answer for a session, from the entry the API re-fills the cache with: both say the same. */
-export function activeIntrospectionAnswer(entry: ActiveCacheEntry): ActiveIntrospectionResponse {
-  return {
-    active: true,
-    sid: entry.sid,
-    sub: entry.uid,
-    tid: entry.tid,
-    gen: entry.gen,
-    groups: entry.groups,
-    factors: entry.factors,
-    expiresAt: entry.expiresAt,
-    leaseUntil: entry.leaseUntil,
-  };
-}

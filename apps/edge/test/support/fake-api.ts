@@ -12,7 +12,6 @@ import {
   INTROSPECTION_PATH,
   JWKS_PATH,
   activeCacheEntry,
-  activeIntrospectionAnswer,
   tombstoneCacheEntry,
   type ActiveCacheEntry,
   type IntrospectionResponse,
@@ -92,7 +91,7 @@ export async function startFakeApi(options: FakeApiOptions) {
       const entry = activeEntry(session);
       // Like the API: re-fill the cache first, then answer.
       await store.put(entry, new Date());
-      answer = activeIntrospectionAnswer(entry);
+      answer = { active: true, entry };
     }
     return c.json(answer);
   });

@@ -4,7 +4,7 @@
  * The re-fill goes through the cache's compare-and-set, so it can never overwrite a tombstone
  * written by a revocation that committed after this read.
  */
-import { activeCacheEntry, activeIntrospectionAnswer, checkSessionAcceptance, tombstoneCacheEntry, type IntrospectionResponse } from "@sesame/core";
+import { activeCacheEntry, checkSessionAcceptance, tombstoneCacheEntry, type IntrospectionResponse } from "@sesame/core";
 import { eq } from "drizzle-orm";
 import { sessions } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -23,5 +23,5 @@ export async function introspectSession(deps: AppDeps, { sessionId }: { sessionI
   }
   const entry = activeCacheEntry(session, { leaseSeconds: deps.config.leaseSeconds, now });
   await refillCacheQuietly(deps, entry, now);
-  return activeIntrospectionAnswer(entry);
+  return { active: true, entry };
 }
