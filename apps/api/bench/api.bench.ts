@@ -3,7 +3,8 @@
  * Redis) against a floor per operation (floor-server.ts: a bare Hono route doing the same SQL with
  * postgres.js, plus the EdDSA verify or sign where the API does one), both measured in the same run
  * with autocannon: BENCH_CONNECTIONS (default 50) connections, a 1 s warm-up, then BENCH_SECONDS
- * (default 3) measured. Each row prints req/s, p50/p99 and the ratio to its floor.
+ * (default 3) measured. Each row prints req/s, p50/p99, the ratio to its floor, and the CPU time
+ * each server process spent per request (from /proc: the figure a busy shared machine moves least).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench
  *
@@ -14,6 +15,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { withDeadline } from "@sesame/cache";
@@ -83,9 +86,23 @@ interface Measured {
   p50: number;
   p99: number;
   failures: number;
+  /** CPU time (user + system) the server process spent per answered request, in microseconds. */
+  cpuUs: number;
 }
 
-async function measure(baseUrl: string, path: string, spec: RowRequest): Promise<Measured> {
+/** utime + stime of a process in clock ticks (Linux /proc; 0 elsewhere, shown as "–"). */
+function cpuTicks(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+/** Clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
+const TICKS_PER_SECOND = 100;
+
+async function measure(baseUrl: string, path: string, spec: RowRequest, pid: number): Promise<Measured> {
   const request = {
     method: spec.method,
     path,
@@ -95,8 +112,10 @@ async function measure(baseUrl: string, path: string, spec: RowRequest): Promise
   };
   const options = { url: baseUrl, connections: CONNECTIONS, requests: [request] };
   await autocannon({ ...options, duration: 1 });
+  const ticksBefore = cpuTicks(pid);
   const result = await autocannon({ ...options, duration: SECONDS });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+  const cpuUs = ((cpuTicks(pid) - ticksBefore) / TICKS_PER_SECOND / Math.max(1, result.requests.total)) * 1e6;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts, cpuUs };
 }
 
 async function main() {
@@ -182,19 +201,23 @@ async function main() {
     for (const row of only ? rows.filter((r) => only.includes(r.id)) : rows) {
       process.stderr.write(`measuring ${row.id}…\n`);
       // API first, then its floor: neither always gets the quieter moment of a shared machine.
-      const apiResult = await measure(api.url, `/trpc/${row.procedure}`, row.request("api"));
-      const floorResult = await measure(floor.url, `/${row.procedure}`, row.request("floor"));
+      const apiResult = await measure(api.url, `/trpc/${row.procedure}`, row.request("api"), api.child.pid!);
+      const floorResult = await measure(floor.url, `/${row.procedure}`, row.request("floor"), floor.child.pid!);
       results.push({ row, api: apiResult, floor: floorResult });
     }
 
     const pad = (text: string | number, width: number) => String(text).padEnd(width);
     console.log(`\napi bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), pool ${poolMax}, Node ${process.version}, real Postgres + TCP Redis\n`);
-    console.log(`${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}failures`);
+    const cpu = (us: number) => (us > 0 ? us.toFixed(0) : "–");
+    console.log(
+      `${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}${pad("CPU µs/req API", 16)}${pad("floor", 7)}failures`,
+    );
     for (const { row, api: a, floor: f } of results) {
       console.log(
-        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${a.failures}/${f.failures}`,
+        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${pad(cpu(a.cpuUs), 16)}${pad(cpu(f.cpuUs), 7)}${a.failures}/${f.failures}`,
       );
     }
+    console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (${cpus().length} cores)`);
     if (results.some((r) => r.api.failures > 0 || r.floor.failures > 0)) {
       console.error("\nsome rows had non-2xx answers or errors (API/floor): their figures are not comparable");
       process.exitCode = 1;

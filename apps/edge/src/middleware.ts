@@ -4,14 +4,13 @@
  * `requireFactors` by the MFA factors verified in the session.
  */
 import type { MiddlewareHandler } from "hono";
-import { CLOCK_TOLERANCE_SECONDS, MFA_FACTORS, createAccessTokenVerifier, parseBearerAuthorization, type AccessTokenClaims, type MfaFactor } from "@sesame/core";
+import { CLOCK_TOLERANCE_SECONDS, MFA_FACTORS, createAccessTokenVerifier, createTokenCache, parseBearerAuthorization, type AccessTokenClaims, type MfaFactor } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
 import { checkSession, type EdgeSession, type SessionCheckEvent } from "./check-session.ts";
 import { createIntrospector } from "./introspect.ts";
 import { createSeenRecorder } from "./seen.ts";
 import { missingTokenException, rejectionException } from "./responses.ts";
 import { KeySetUnavailableError, createJwksKeySet } from "./verify/jwks.ts";
-import { createTokenCache } from "./verify/token-cache.ts";
 
 export type { EdgeSession } from "./check-session.ts";
 

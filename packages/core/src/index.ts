@@ -2,6 +2,7 @@ export * from "./session.ts";
 export * from "./session-acceptance.ts";
 export * from "./tokens.ts";
 export * from "./access-token-verifier.ts";
+export * from "./token-cache.ts";
 export * from "./bearer.ts";
 export * from "./cache-entry.ts";
 export * from "./edge-access.ts";

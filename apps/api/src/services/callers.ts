@@ -76,7 +76,7 @@ async function authenticateUser(deps: AppDeps, authorization: string | null): Pr
   if (!row) throw unauthorizedBecause("session_revoked");
   const verdict = checkCredentialAcceptance(acceptanceInputOf(row), claims.gen, now);
   if (!verdict.ok) throw unauthorizedBecause(verdict.reason);
-  return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub } };
+  return { tenantId: claims.tid, userId: claims.sub, sessionId: claims.sid, actor: { kind: "user", id: claims.sub }, rows: { session: row.session, user: row.user } };
 }
 
 /** Who a request turned out to be (the request log's `caller`); "anonymous" when no check passed. */

@@ -5,6 +5,7 @@
  * themselves.
  */
 import type { ActorKind } from "@sesame/core";
+import type { SessionRow, UserRow } from "../db/schema.ts";
 
 /** Who did something, as the event log records it. */
 export interface Actor {
@@ -42,4 +43,9 @@ export type AdminScope = TenantScope;
 export interface UserScope extends TenantScope {
   userId: string;
   sessionId: string;
+  /**
+   * The session and user rows the caller check read in this request (callers.ts), so a procedure
+   * reading the caller's own session or user (`auth.me`) sends no second query for them.
+   */
+  rows?: { session: SessionRow; user: UserRow };
 }

@@ -12,7 +12,7 @@ import { toPublicSession } from "../mappers.ts";
 import { hotReads } from "../hot-reads.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
 import type { UserScope } from "../scope.ts";
-import { loadPublicUserById, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
+import { loadPublicUserById, loadPublicUserOfRow, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
 
 const LOGOUT = { type: "lock", cause: "logout" } as const;
 
@@ -24,6 +24,11 @@ export async function callerUserRow(deps: AppDeps, scope: UserScope): Promise<Us
 }
 
 export async function getMe(deps: AppDeps, scope: UserScope): Promise<{ user: User; session: Session }> {
+  // The caller check read both rows a moment ago: only the user's derived fields are left to read.
+  if (scope.rows && scope.rows.user.tenantId === scope.tenantId && scope.rows.user.deletedAt === null) {
+    const user = await loadPublicUserOfRow(deps.db, scope.rows.user, deps.now());
+    return { user, session: toPublicSession(scope.rows.session, { currentSessionId: scope.sessionId }) };
+  }
   // Independent reads sent together: one wait for Postgres instead of three in a row.
   const [user, [session]] = await Promise.all([
     loadPublicUserById(deps.db, scope.tenantId, scope.userId, deps.now()),

@@ -29,8 +29,8 @@ export async function signIn(deps: AppDeps, scope: PublicScope, input: SignInInp
   const userScope: TenantScope = { tenantId: tenant.id, actor: { kind: "user", id: user.id }, request: scope.request };
   // The request is the client: what the client reports about itself does not override it.
   const started = await startSession(deps, userScope, {
-    tenant,
-    user,
+    tenantId: tenant.id,
+    userId: user.id,
     provider: input.provider,
     providerUid: input.providerUid ?? null,
     providerTokens: input.providerTokens ?? null,

@@ -1,9 +1,6 @@
 /** `sessions.create`: a tenant admin starts a session for a user, on a trusted backend's behalf. */
 import type { ClientInfo } from "@sesame/core";
-import { and, eq, isNull } from "drizzle-orm";
-import { tenants, users } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
-import { apiError, notFound } from "../../lib/errors.ts";
 import type { AdminScope } from "../scope.ts";
 import { startSession, type StartedSession } from "./start-session.ts";
 
@@ -15,20 +12,15 @@ export interface CreateSessionInput {
   client?: ClientInfo;
 }
 
-/** The client info the admin reports (user agent, IP) is believed: the admin's backend is not the client. */
+/**
+ * The client info the admin reports (user agent, IP) is believed: the admin's backend is not the
+ * client. The user is found (in the admin's tenant, not deleted, not locked) under its row lock by
+ * startSession: NOT_FOUND for another tenant's or a missing user, FORBIDDEN for a locked one.
+ */
 export async function createSession(deps: AppDeps, scope: AdminScope, input: CreateSessionInput): Promise<StartedSession> {
-  const [row] = await deps.db
-    .select({ user: users, tenant: tenants })
-    .from(users)
-    .innerJoin(tenants, eq(tenants.id, users.tenantId))
-    .where(and(eq(users.id, input.userId), eq(users.tenantId, scope.tenantId), isNull(users.deletedAt)))
-    .limit(1);
-  if (!row) throw notFound("User");
-  // A locked user's sessions are refused everywhere; starting one would only hand out dead tokens.
-  if (row.user.locked) throw apiError("FORBIDDEN", "User is locked");
   return startSession(deps, scope, {
-    tenant: row.tenant,
-    user: row.user,
+    tenantId: scope.tenantId,
+    userId: input.userId,
     provider: input.provider ?? "admin",
     accessGroups: input.accessGroups,
     ttlSeconds: input.ttlSeconds,

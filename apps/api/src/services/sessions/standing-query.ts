@@ -16,6 +16,13 @@ export const sessionStandingQuery = (db: DbOrTx) =>
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(tenants, eq(tenants.id, sessions.tenantId));
 
+/**
+ * The same facts with the whole user row, for a user caller's check (callers.ts): the caller's
+ * own reads (`auth.me`) then need no second trip for the session or the user.
+ */
+export const sessionStandingWithUserQuery = (db: DbOrTx) =>
+  db.select({ session: sessions, user: users, settings: tenants.settings }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).innerJoin(tenants, eq(tenants.id, sessions.tenantId));
+
 export function acceptanceInputOf(row: Pick<SessionAcceptanceInput, "session" | "user"> & { settings: TenantRow["settings"] }): SessionAcceptanceInput {
   return { session: row.session, user: row.user, idleTimeoutSeconds: row.settings.sessionIdleTimeoutSeconds };
 }

@@ -5,7 +5,7 @@
 import type { ClientInfo, MfaFactor, ProviderTokens, RevocationReceipt, SessionTokens } from "@sesame/core";
 import { TRPCError } from "@trpc/server";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
-import { refreshTokens, sessions, users, type SessionRow, type TenantRow, type UserRow } from "../../db/schema.ts";
+import { refreshTokens, sessions, tenants, users, type SessionRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
 import { encryptString } from "../../lib/crypto.ts";
 import { recordEvent } from "../events/record-events.ts";
@@ -25,8 +25,9 @@ class AccountGoneError extends TRPCError {
 export const isAccountGone = (error: unknown) => error instanceof AccountGoneError;
 
 export interface StartSessionInput {
-  tenant: TenantRow;
-  user: UserRow;
+  tenantId: string;
+  /** Read (whole, with its tenant) under its row lock here: callers need not read it first. */
+  userId: string;
   provider: string;
   providerUid?: string | null;
   providerTokens?: ProviderTokens | null;
@@ -46,18 +47,25 @@ export interface StartedSession extends SessionTokens {
 
 /** `scope.actor` is who starts it (the admin, or the user signing in); `scope.request` where from. */
 export async function startSession(deps: AppDeps, scope: TenantScope, input: StartSessionInput): Promise<StartedSession> {
-  const { tenant, user } = input;
   const fields = resolveClientFields(input.client, scope.request, input.trustReportedClient);
-  const ttl = Math.min(input.ttlSeconds ?? tenant.settings.sessionTtlSeconds, tenant.settings.sessionTtlSeconds);
   const providerTokensEnc = input.providerTokens ? encryptString(deps.config.encryptionKey, JSON.stringify(input.providerTokens)) : null;
 
   const { value, receipt } = await commitSessionChange(deps, async (change) => {
     const { tx, now } = change;
-    // Re-check the user under its row lock: users.lock takes the same lock first, so a session can
-    // never be started for a user whose lock committed a moment ago.
-    const [current] = await tx.select({ locked: users.locked, deletedAt: users.deletedAt }).from(users).where(eq(users.id, user.id)).for("update").limit(1);
-    if (!current || current.deletedAt) throw new AccountGoneError("NOT_FOUND", "User not found");
-    if (current.locked) throw new AccountGoneError("FORBIDDEN", "The user is locked");
+    // Read the user (with its tenant) under its row lock: users.lock takes the same lock first, so a
+    // session can never be started for a user whose lock committed a moment ago. One statement
+    // both finds and locks the user, so sessions.create sends no read before its transaction.
+    const [current] = await tx
+      .select({ user: users, tenant: tenants })
+      .from(users)
+      .innerJoin(tenants, eq(tenants.id, users.tenantId))
+      .where(and(eq(users.id, input.userId), eq(users.tenantId, input.tenantId)))
+      .for("update", { of: users })
+      .limit(1);
+    if (!current || current.user.deletedAt) throw new AccountGoneError("NOT_FOUND", "User not found");
+    if (current.user.locked) throw new AccountGoneError("FORBIDDEN", "User is locked");
+    const { user, tenant } = current;
+    const ttl = Math.min(input.ttlSeconds ?? tenant.settings.sessionTtlSeconds, tenant.settings.sessionTtlSeconds);
     const expiresAt = new Date(now.getTime() + ttl * 1000);
     const values = {
       ...fields,
@@ -117,13 +125,13 @@ export async function startSession(deps: AppDeps, scope: TenantScope, input: Sta
       change.queueActive(session),
       created && tenant.settings.multipleDevicesPerUser ? recordEvent(tx, created, now) : null,
     ]);
-    return { session, refreshToken: refresh.token };
+    return { session, refreshToken: refresh.token, tenant };
   });
 
-  const { session } = value;
+  const { session, tenant } = value;
   const access = await issueAccessToken(
     deps,
-    { userId: user.id, sessionId: session.id, tenantId: tenant.id, generation: session.generation, ttlSeconds: tenant.settings.accessTokenTtlSeconds, notAfter: session.expiresAt },
+    { userId: session.userId, sessionId: session.id, tenantId: tenant.id, generation: session.generation, ttlSeconds: tenant.settings.accessTokenTtlSeconds, notAfter: session.expiresAt },
     deps.now(),
   );
   return {

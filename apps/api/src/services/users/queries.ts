@@ -152,7 +152,17 @@ export async function loadPublicUser(db: DbOrTx, row: UserRow, now: Date): Promi
 export async function loadPublicUserById(db: Db, tenantId: string, userId: string, now: Date): Promise<User | null> {
   const reads = hotReads(db);
   const [[row], [derived]] = await Promise.all([reads.userById.execute({ tenantId, userId }), reads.userDerived.execute({ tenantId, userId, now: now.toISOString() })]);
-  return row ? toPublicUser(row, derived ? { enrolled: derived.enrolled === true, lastConnectedAt: derived.lastConnectedAt } : NO_SESSIONS) : null;
+  return row ? toPublicUser(row, derivedOf(derived)) : null;
+}
+
+/** The public user for a row already read (a user caller's own, callers.ts): one prepared read for its derived fields. */
+export async function loadPublicUserOfRow(db: Db, row: UserRow, now: Date): Promise<User> {
+  const [derived] = await hotReads(db).userDerived.execute({ tenantId: row.tenantId, userId: row.id, now: now.toISOString() });
+  return toPublicUser(row, derivedOf(derived));
+}
+
+function derivedOf(row: { enrolled: boolean; lastConnectedAt: Date | null } | undefined): UserDerived {
+  return row ? { enrolled: row.enrolled === true, lastConnectedAt: row.lastConnectedAt } : NO_SESSIONS;
 }
 
 /** The user (not deleted) in this tenant, or NOT_FOUND — the same answer for another tenant's id. */

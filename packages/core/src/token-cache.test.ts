@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AccessTokenClaims } from "@sesame/core";
+import type { AccessTokenClaims } from "./tokens.ts";
 import { createTokenCache } from "./token-cache.ts";
 
 const now = new Date("2026-01-01T00:00:00Z");

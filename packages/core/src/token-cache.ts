@@ -3,7 +3,7 @@
  * token. Bounded (LRU), and an entry is only served while its token is unexpired.
  */
 import { LRUCache } from "lru-cache";
-import { CLOCK_TOLERANCE_SECONDS, type AccessTokenClaims } from "@sesame/core";
+import { CLOCK_TOLERANCE_SECONDS, type AccessTokenClaims } from "./tokens.ts";
 
 export interface TokenCacheOptions {
   /** Default 10 000 (a few MB). */
