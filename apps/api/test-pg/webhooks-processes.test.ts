@@ -41,7 +41,7 @@ async function spawnWorker(leaseMs: number) {
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
     const check = setInterval(() => {
-      if (out.includes("ready")) {
+      if (/^ready$/m.test(out)) {
         clearInterval(check);
         resolve();
       }
@@ -53,6 +53,8 @@ async function spawnWorker(leaseMs: number) {
   });
   return {
     child,
+    /** Whether it is still running, and what it printed: for a failure's message. */
+    describe: () => `worker ${child.exitCode === null && child.signalCode === null ? "running" : `exited (${child.exitCode ?? child.signalCode})`}; it printed: ${out.slice(-2000) || "(nothing)"}`,
     /** Stops it with SIGTERM and returns how many deliveries it made. */
     async stop(): Promise<number> {
       const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -86,7 +88,9 @@ describe("webhook workers in several processes", () => {
       for (let i = 0; i < 9; i++) await admin.users.update.mutate({ userId: u.id, firstName: `v${i}` });
     }));
     const expected = 1 + users.length * 10; // webhook.created, then user.created and 9 updates each
-    await r.waitFor((got) => got.length >= expected, 60_000);
+    await r.waitFor((got) => got.length >= expected, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}; a: ${a.describe()}; b: ${b.describe()}`);
+    });
     await new Promise((resolve) => setTimeout(resolve, 500)); // a duplicate would arrive by now
     const [byA, byB] = [await a.stop(), await b.stop()];
     expect(r.received).toHaveLength(expected);
@@ -115,7 +119,9 @@ describe("webhook workers in several processes", () => {
     const { admin, webhook, receiver: r } = await tenantWithReceiver(() => (doomedPhase ? "hang" : 200));
     const doomed = await spawnWorker(1500);
     const users = await Promise.all(Array.from({ length: 5 }, () => newUser(admin)));
-    await r.waitFor((got) => got.some((g) => g.payload.type === "user.created"), 20_000);
+    await r.waitFor((got) => got.some((g) => g.payload.type === "user.created"), 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}; ${doomed.describe()}`);
+    });
     doomed.child.kill("SIGKILL");
     await new Promise((resolve) => doomed.child.once("exit", resolve));
     doomedPhase = false;

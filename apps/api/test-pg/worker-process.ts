@@ -29,7 +29,12 @@ const worker = startWebhookWorker(deps, {
     close: () => real.close(),
   },
 });
+// main.ts's HTTP server keeps its process up; this one has none, and the worker's own timers are
+// unref'd (they must not hold a stopping API open), so without this the process could end quietly
+// whenever no query is in flight.
+const keepAlive = setInterval(() => undefined, 60_000);
 process.on("SIGTERM", async () => {
+  clearInterval(keepAlive);
   await worker.stop();
   await real.close();
   await deps.close();
