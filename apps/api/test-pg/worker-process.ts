@@ -11,7 +11,8 @@ import { testConfig } from "../test/harness.ts";
 
 const spec = JSON.parse(process.env.SESAME_TEST_WORKER ?? "{}") as { backends: SesameBackends; encryptionKey: string; leaseMs: number; scheduleMs: number[] };
 const config = testConfig(
-  { encryptionKey: new Uint8Array(Buffer.from(spec.encryptionKey, "base64")), webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: spec.scheduleMs } },
+  // Warnings (a failed claim, an outcome not recorded) go to stdout, which the test shows on a failure.
+  { logLevel: "warn", encryptionKey: new Uint8Array(Buffer.from(spec.encryptionKey, "base64")), webhooks: { allowPrivate: true, httpsOnly: false, retryScheduleMs: spec.scheduleMs } },
   spec.backends,
 );
 const deps = await createDeps(config);
