@@ -7,7 +7,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.ts";
 import { apiKeys, sessions, tenants } from "../db/schema.ts";
-import { sessionStandingWithUserQuery } from "./sessions/standing-query.ts";
+import { sessionStandingQuery } from "./sessions/standing-query.ts";
 import { userByIdQuery, userDerivedQuery, userSessionsQuery } from "./users/queries.ts";
 
 const p = <N extends string>(name: N) => sql.placeholder(name);
@@ -22,11 +22,10 @@ function build(db: Db) {
       .prepare("sesame_api_key_by_hash"),
     tenantById: db.select().from(tenants).where(eq(tenants.id, p("tenantId"))).limit(1).prepare("sesame_tenant_by_id"),
     /** A user caller's session with its standing and its whole user row (callers.ts). */
-    sessionStanding: sessionStandingWithUserQuery(db)
+    sessionStanding: sessionStandingQuery(db)
       .where(and(eq(sessions.id, p("sessionId")), eq(sessions.userId, p("userId")), eq(sessions.tenantId, p("tenantId"))))
       .limit(1)
       .prepare("sesame_session_standing"),
-    sessionById: db.select().from(sessions).where(eq(sessions.id, p("sessionId"))).limit(1).prepare("sesame_session_by_id"),
     userById: userByIdQuery(db, p("tenantId"), p("userId")).prepare("sesame_user_by_id"),
     userDerived: userDerivedQuery(db, p("tenantId"), { one: p("userId") }, p("now")).prepare("sesame_user_derived"),
     userSessions: userSessionsQuery(db, p("tenantId"), p("userId")).prepare("sesame_user_sessions"),

@@ -47,5 +47,5 @@ export interface UserScope extends TenantScope {
    * The session and user rows the caller check read in this request (callers.ts), so a procedure
    * reading the caller's own session or user (`auth.me`) sends no second query for them.
    */
-  rows?: { session: SessionRow; user: UserRow };
+  rows: { session: SessionRow; user: UserRow };
 }

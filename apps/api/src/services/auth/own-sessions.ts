@@ -9,10 +9,9 @@ import { sessions, type UserRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
 import { apiError, notFound } from "../../lib/errors.ts";
 import { toPublicSession } from "../mappers.ts";
-import { hotReads } from "../hot-reads.ts";
 import { commitSessionChange } from "../revocation/session-change.ts";
 import type { UserScope } from "../scope.ts";
-import { loadPublicUserById, loadPublicUserOfRow, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
+import { loadPublicUserOfRow, userByIdQuery, userSessionsQuery } from "../users/queries.ts";
 
 const LOGOUT = { type: "lock", cause: "logout" } as const;
 
@@ -25,18 +24,8 @@ export async function callerUserRow(deps: AppDeps, scope: UserScope): Promise<Us
 
 export async function getMe(deps: AppDeps, scope: UserScope): Promise<{ user: User; session: Session }> {
   // The caller check read both rows a moment ago: only the user's derived fields are left to read.
-  if (scope.rows && scope.rows.user.tenantId === scope.tenantId && scope.rows.user.deletedAt === null) {
-    const user = await loadPublicUserOfRow(deps.db, scope.rows.user, deps.now());
-    return { user, session: toPublicSession(scope.rows.session, { currentSessionId: scope.sessionId }) };
-  }
-  // Independent reads sent together: one wait for Postgres instead of three in a row.
-  const [user, [session]] = await Promise.all([
-    loadPublicUserById(deps.db, scope.tenantId, scope.userId, deps.now()),
-    hotReads(deps.db).sessionById.execute({ sessionId: scope.sessionId }),
-  ]);
-  // Authentication has just checked both; a delete racing this request lands here.
-  if (!user || !session) throw apiError("UNAUTHORIZED", "Session is no longer valid");
-  return { user, session: toPublicSession(session, { currentSessionId: scope.sessionId }) };
+  const user = await loadPublicUserOfRow(deps.db, scope.rows.user, deps.now());
+  return { user, session: toPublicSession(scope.rows.session, { currentSessionId: scope.sessionId }) };
 }
 
 /** The caller's sessions, newest first: active ones, or every one not deleted with `includeInactive`. */

@@ -8,20 +8,16 @@ import { eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { sessions, tenants, users, type TenantRow } from "../../db/schema.ts";
 
-/** Add `.where(…)` (and `.for(…)`, `.limit(…)`) to pick the session. */
+/**
+ * Add `.where(…)` (and `.for(…)`, `.limit(…)`) to pick the session. The whole user row comes
+ * along, so a user caller's own reads (`auth.me`) need no second trip for it.
+ */
 export const sessionStandingQuery = (db: DbOrTx) =>
   db
-    .select({ session: sessions, user: { locked: users.locked, deletedAt: users.deletedAt }, settings: tenants.settings })
+    .select({ session: sessions, user: users, settings: tenants.settings })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
     .innerJoin(tenants, eq(tenants.id, sessions.tenantId));
-
-/**
- * The same facts with the whole user row, for a user caller's check (callers.ts): the caller's
- * own reads (`auth.me`) then need no second trip for the session or the user.
- */
-export const sessionStandingWithUserQuery = (db: DbOrTx) =>
-  db.select({ session: sessions, user: users, settings: tenants.settings }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).innerJoin(tenants, eq(tenants.id, sessions.tenantId));
 
 export function acceptanceInputOf(row: Pick<SessionAcceptanceInput, "session" | "user"> & { settings: TenantRow["settings"] }): SessionAcceptanceInput {
   return { session: row.session, user: row.user, idleTimeoutSeconds: row.settings.sessionIdleTimeoutSeconds };
