@@ -66,21 +66,28 @@ export function createApiApp(deps: AppDeps, options: CreateApiAppOptions = {}) {
 
   // Before anything reads a body: refused on Content-Length alone, or counted while streaming
   // (chunked) and cut off at the limit, so an oversized body is never held in memory.
-  const limitBody = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: (c) => {
-      const message = `Request body larger than ${deps.config.maxBodyBytes} bytes`;
-      // The rest of the body is not wanted: close instead of draining it for keep-alive.
-      const headers = { connection: "close" };
-      const url = new URL(c.req.url);
-      if (url.pathname.startsWith(`${TRPC_ENDPOINT}/`)) {
-        return trpcErrorResponse(appRouter, new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), trpcPathOf(url, TRPC_ENDPOINT), headers);
-      }
-      if (isRestPath(url.pathname)) return restErrorResponse(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), headers);
-      return c.json({ error: "payload_too_large", message }, 413, headers);
-    },
+  const tooLarge = (c: HonoContext) => {
+    const message = `Request body larger than ${deps.config.maxBodyBytes} bytes`;
+    // The rest of the body is not wanted: close instead of draining it for keep-alive.
+    const headers = { connection: "close" };
+    const url = new URL(c.req.url);
+    if (url.pathname.startsWith(`${TRPC_ENDPOINT}/`)) {
+      return trpcErrorResponse(appRouter, new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), trpcPathOf(url, TRPC_ENDPOINT), headers);
+    }
+    if (isRestPath(url.pathname)) return restErrorResponse(new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }), headers);
+    return c.json({ error: "payload_too_large", message }, 413, headers);
+  };
+  const countStreamedBody = bodyLimit({ maxSize: deps.config.maxBodyBytes, onError: tooLarge });
+  app.use("*", async (c, next) => {
+    if (maxBodyBytesFor(deps.config, c.req) === null) return next();
+    // A declared length is judged from the header, as Hono's bodyLimit does too; but that one asks
+    // for `raw.body` first, which makes @hono/node-server build a whole Fetch Request with a web
+    // stream over the socket, and tRPC then reads the body through it: on every call. Only a
+    // chunked body needs counting while it streams.
+    const headers = c.req.raw.headers;
+    if (!headers.has("transfer-encoding")) return parseInt(headers.get("content-length") ?? "0", 10) > deps.config.maxBodyBytes ? tooLarge(c) : next();
+    return countStreamedBody(c, next);
   });
-  app.use("*", (c, next) => (maxBodyBytesFor(deps.config, c.req) === null ? next() : limitBody(c, next)));
 
   // Anything else that escapes a route: an outage is a 503 with Retry-After, never a 500.
   app.onError((error, c) => {
