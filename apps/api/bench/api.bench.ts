@@ -4,7 +4,8 @@
  * postgres.js, plus the EdDSA verify or sign where the API does one), both measured in the same run
  * with autocannon: BENCH_CONNECTIONS (default 50) connections, a 1 s warm-up, then BENCH_SECONDS
  * (default 3) measured. Each row prints req/s, p50/p99, the ratio to its floor, and the CPU time
- * each server process spent per request (from /proc: the figure a busy shared machine moves least).
+ * each server process spent per request, and Postgres (server and backends) for each (from /proc:
+ * the figures a busy shared machine moves least).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench
  *
@@ -15,7 +16,6 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -23,6 +23,7 @@ import { withDeadline } from "@sesame/cache";
 import { createSesameClient } from "@sesame/client";
 import autocannon, { type Request as CannonRequest } from "autocannon";
 import postgres from "postgres";
+import { processTreeCpuMs, processesNamedCpuMs } from "@sesame/dev-services";
 import { DEFAULT_POOL_MAX } from "../src/config.ts";
 import { generateStoredKey } from "../src/lib/signing-keys.ts";
 import { withBenchDatabase } from "./bench-api.ts";
@@ -88,19 +89,9 @@ interface Measured {
   failures: number;
   /** CPU time (user + system) the server process spent per answered request, in microseconds. */
   cpuUs: number;
+  /** The same for Postgres (the server and all its backends): the database's share of the work. */
+  postgresCpuUs: number;
 }
-
-/** utime + stime of a process in clock ticks (Linux /proc; 0 elsewhere, shown as "–"). */
-function cpuTicks(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-/** Clock ticks per second (USER_HZ): 100 on every Linux this runs on. */
-const TICKS_PER_SECOND = 100;
 
 async function measure(baseUrl: string, path: string, spec: RowRequest, pid: number): Promise<Measured> {
   const request = {
@@ -112,10 +103,17 @@ async function measure(baseUrl: string, path: string, spec: RowRequest, pid: num
   };
   const options = { url: baseUrl, connections: CONNECTIONS, requests: [request] };
   await autocannon({ ...options, duration: 1 });
-  const ticksBefore = cpuTicks(pid);
+  const before = { server: processTreeCpuMs(pid), postgres: processesNamedCpuMs("postgres") };
   const result = await autocannon({ ...options, duration: SECONDS });
-  const cpuUs = ((cpuTicks(pid) - ticksBefore) / TICKS_PER_SECOND / Math.max(1, result.requests.total)) * 1e6;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts, cpuUs };
+  const perRequest = (ms: number) => (ms * 1000) / Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts,
+    cpuUs: perRequest(processTreeCpuMs(pid) - before.server),
+    postgresCpuUs: perRequest(processesNamedCpuMs("postgres") - before.postgres),
+  };
 }
 
 async function main() {
@@ -210,11 +208,11 @@ async function main() {
     console.log(`\napi bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), pool ${poolMax}, Node ${process.version}, real Postgres + TCP Redis\n`);
     const cpu = (us: number) => (us > 0 ? us.toFixed(0) : "–");
     console.log(
-      `${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}${pad("CPU µs/req API", 16)}${pad("floor", 7)}failures`,
+      `${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}${pad("CPU µs/req API", 16)}${pad("floor", 7)}${pad("Postgres API/floor", 20)}failures`,
     );
     for (const { row, api: a, floor: f } of results) {
       console.log(
-        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${pad(cpu(a.cpuUs), 16)}${pad(cpu(f.cpuUs), 7)}${a.failures}/${f.failures}`,
+        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${pad(cpu(a.cpuUs), 16)}${pad(cpu(f.cpuUs), 7)}${pad(`${cpu(a.postgresCpuUs)}/${cpu(f.postgresCpuUs)}`, 20)}${a.failures}/${f.failures}`,
       );
     }
     console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (${cpus().length} cores)`);
