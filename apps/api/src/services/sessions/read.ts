@@ -4,14 +4,14 @@ import type { AppDeps } from "../../deps.ts";
 import { toPublicSession } from "../mappers.ts";
 import type { AdminScope } from "../scope.ts";
 import { hotReads } from "../hot-reads.ts";
-import { findUser } from "../users/queries.ts";
+import { requireUser } from "../users/queries.ts";
 import { findSession, type SessionRef } from "./find-session.ts";
 
 /** By default the sessions the edge accepts now; `includeInactive` adds signed-out and expired ones. */
 export async function listSessions(deps: AppDeps, scope: AdminScope, input: { userId: string; includeInactive?: boolean }): Promise<Session[]> {
   // Sent together: the sessions query is tenant-scoped, and NOT_FOUND still wins when the user is not here.
   const [, rows] = await Promise.all([
-    findUser(deps.db, scope.tenantId, input.userId),
+    requireUser(deps.db, scope.tenantId, input.userId),
     input.includeInactive
       ? hotReads(deps.db).userSessions.execute({ tenantId: scope.tenantId, userId: input.userId })
       : hotReads(deps.db).userActiveSessions.execute({ tenantId: scope.tenantId, userId: input.userId, activeAt: deps.now().toISOString() }),

@@ -83,12 +83,14 @@ export const userDerivedQuery = (db: DbOrTx, tenantId: Value<string>, userIds: s
     .where(and(eq(sessions.tenantId, tenantId), Array.isArray(userIds) ? inArray(sessions.userId, userIds) : eq(sessions.userId, userIds.one)))
     .groupBy(sessions.userId);
 
-export const userByIdQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>) =>
-  db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt)))
-    .limit(1);
+/** A user of this tenant that is not deleted. */
+const liveUser = (tenantId: Value<string>, userId: Value<string>) => and(eq(users.id, userId), eq(users.tenantId, tenantId), isNull(users.deletedAt));
+
+export const userByIdQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>) => db.select().from(users).where(liveUser(tenantId, userId)).limit(1);
+
+/** Whether the user is there, without reading its row (`requireUser`). */
+export const userExistsQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>) =>
+  db.select({ id: users.id }).from(users).where(liveUser(tenantId, userId)).limit(1);
 
 export interface UserSessionsOptions {
   /** Only sessions the edge accepts now (ENROLLED, unexpired); otherwise every state. */
@@ -171,6 +173,12 @@ export async function findUser(db: DbOrTx, tenantId: string, userId: string): Pr
   const [row] = isPool(db) ? await hotReads(db).userById.execute({ tenantId, userId }) : await userByIdQuery(db, tenantId, userId);
   if (!row) throw notFound("User");
   return row;
+}
+
+/** NOT_FOUND unless the user is there: for reads about a user that need nothing of its row. */
+export async function requireUser(db: Db, tenantId: string, userId: string): Promise<void> {
+  const [row] = await hotReads(db).userExists.execute({ tenantId, userId });
+  if (!row) throw notFound("User");
 }
 
 /**
