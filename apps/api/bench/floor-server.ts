@@ -47,6 +47,18 @@ function signAccessToken(claims: { sub: string; sid: string; tid: string; gen: n
 
 const app = new Hono();
 
+// Handlers still running when the measurement ends (autocannon has closed its sockets, so the
+// server no longer sees them) must finish before the pool goes, or their next query fails.
+let running = 0;
+app.use("*", async (_c, next) => {
+  running++;
+  try {
+    await next();
+  } finally {
+    running--;
+  }
+});
+
 app.get("/auth.me", async (c) => {
   const { payload } = await jwtVerify(bearer(c), publicKey, { issuer: options.issuer, audience: options.audience, algorithms: ["EdDSA"], typ: "at+jwt" }).catch(() => ({ payload: null }));
   if (!payload) return c.json({ error: "unauthorized" }, 401);
@@ -134,7 +146,8 @@ app.post("/auth.refresh", async (c) => {
 const server = await listen(app.fetch, { port: 0 });
 console.log(JSON.stringify({ ready: true, url: server.url }));
 process.on("SIGTERM", async () => {
-  await server.close();
+  await server.drain();
+  for (let waited = 0; running > 0 && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
   await sql.end({ timeout: 2 });
   process.exit(0);
 });
