@@ -160,7 +160,8 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     // Public: allowed with no identity (the asking proxy must drop client-sent x-sesame-* itself).
     if (access.kind === "public") return new Response(null, { status: 200, headers: { ...FORWARD_AUTH_ALLOWED } });
     await check(c, access.kind === "protected" ? access : NOTHING_REQUIRED);
-    const session = c.var.session;
+    // `c.get`, not `c.var`: Hono builds a fresh object of every variable on each `c.var` read.
+    const session = c.get("session");
     // A Response with a plain header object: @hono/node-server writes it as it is, where `c.body`
     // would build a Fetch `Headers` only for it to be read back out.
     return new Response(null, {
@@ -218,7 +219,7 @@ export function createEdgeApp(config: EdgeAppConfig): Hono<{ Variables: SessionV
     if (access.kind === "edge") return c.json({ error: "not_found" }, 404);
     if (access.kind === "public") return proxyToUpstream(c, null, access.encoded, url);
     await check(c, access);
-    return proxyToUpstream(c, c.var.session, access.encoded, url);
+    return proxyToUpstream(c, c.get("session"), access.encoded, url);
   });
 
   app.onError((error, c) => {
