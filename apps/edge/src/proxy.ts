@@ -67,7 +67,7 @@ export function forwardableHeaders(incoming: Headers | readonly string[]): Recor
   const raw = incoming as readonly string[];
   let named: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === "connection") named = named.concat(connectionHeaderNames(raw[i + 1]));
+    if (raw[i]!.length === 10 && raw[i]!.toLowerCase() === "connection") named = named.concat(connectionHeaderNames(raw[i + 1]));
   }
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
