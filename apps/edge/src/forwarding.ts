@@ -43,3 +43,9 @@ export function nodePeerAddress(bindings: unknown): string | null {
   // An IPv4 client on a dual-stack socket shows up as ::ffff:a.b.c.d.
   return address?.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
+
+/** The request's headers as Node received them (`rawHeaders`) under @hono/node-server; null on other runtimes. */
+export function nodeRawHeaders(bindings: unknown): readonly string[] | null {
+  const rawHeaders = (bindings as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming?.rawHeaders;
+  return Array.isArray(rawHeaders) ? (rawHeaders as string[]) : null;
+}

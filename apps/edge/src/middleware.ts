@@ -3,7 +3,7 @@
  * active session, `requireGroups` to guard routes by the session's access groups, and
  * `requireFactors` by the MFA factors verified in the session.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { CLOCK_TOLERANCE_SECONDS, MFA_FACTORS, createAccessTokenVerifier, createTokenCache, parseBearerAuthorization, type AccessTokenClaims, type MfaFactor } from "@sesame/core";
 import type { SessionCacheStore } from "@sesame/cache";
 import { checkSession, type EdgeSession, type SessionCheckEvent } from "./check-session.ts";
@@ -63,6 +63,16 @@ export interface SessionAuthOptions {
    * `lastConnectedAt`; default true.
    */
   recordSeen?: boolean;
+}
+
+/** Background work of a request (a key refresh, a seen mark) outlives its response. */
+function keepAlive(c: Context, promise: Promise<void>): void {
+  // On Workers, background work must be handed to waitUntil or it is cut off with the response.
+  try {
+    c.executionCtx.waitUntil(promise);
+  } catch {
+    // No execution context (Node): the promise runs on by itself.
+  }
 }
 
 function requireUrl(name: string, value: string): void {
@@ -143,15 +153,18 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
   const unavailable = (description: string) =>
     rejectionException({ status: 503, error: "temporarily_unavailable", description, retryAfterSeconds: sessionDeps.retryAfterSeconds });
 
-  async function claimsFor(token: string, now: Date, keepAlive: (promise: Promise<void>) => void): Promise<AccessTokenClaims> {
+  /** The claims of a token verified before, or undefined. Synchronous: a warm request awaits nothing for its token. */
+  function cachedClaims(token: string, now: Date, c: Context): AccessTokenClaims | undefined {
     const cached = tokenCache?.get(token, now);
-    if (cached) {
-      onEvent?.({ type: "token_cache_hit" });
-      // Keys are otherwise only refetched by verifications; a warm token cache must still notice a withdrawn key.
-      const refresh = keySet.refreshIfStale();
-      if (refresh) keepAlive(refresh);
-      return cached;
-    }
+    if (!cached) return undefined;
+    onEvent?.({ type: "token_cache_hit" });
+    // Keys are otherwise only refetched by verifications; a warm token cache must still notice a withdrawn key.
+    const refresh = keySet.refreshIfStale();
+    if (refresh) keepAlive(c, refresh);
+    return cached;
+  }
+
+  async function verifiedClaims(token: string, now: Date): Promise<AccessTokenClaims> {
     const generation = keysGeneration;
     const result = await verify(token, now);
     if (!result.ok) {
@@ -169,20 +182,12 @@ export function sessionAuth(options: SessionAuthOptions): MiddlewareHandler<{ Va
     if (bearer.kind === "absent") throw refused("missing_token", missingTokenException());
     if (bearer.kind === "malformed") throw refused("invalid_token", rejectionException({ status: 401, error: "invalid_token", description: "The access token is not a signed JWT" }));
     const now = clock();
-    const keepAlive = (promise: Promise<void>) => {
-      // On Workers, background work must be handed to waitUntil or it is cut off with the response.
-      try {
-        c.executionCtx.waitUntil(promise);
-      } catch {
-        // No execution context (Node): the promise runs on by itself.
-      }
-    };
-    const claims = await claimsFor(bearer.token, now, keepAlive);
+    const claims = cachedClaims(bearer.token, now, c) ?? (await verifiedClaims(bearer.token, now));
     const check = await checkSession(claims, sessionDeps, now);
     if (!check.ok) throw refused(check.rejection.error, rejectionException(check.rejection));
     decided("allowed");
     const seen = recordSeen?.(check.session.sessionId, now);
-    if (seen) keepAlive(seen);
+    if (seen) keepAlive(c, seen);
     c.set("session", check.session);
     await next();
   };

@@ -30,7 +30,10 @@ async function startUpstream(handler: (req: IncomingMessage, res: ServerResponse
 
 async function startEdge(upstreamUrl: string): Promise<HttpListener> {
   const proxy = createUpstreamProxy({ upstreamUrl, transport: transport.forward });
-  const edge = await listen(new Hono().all("*", (c) => proxy(c, null, new URL(c.req.url).pathname)).fetch);
+  const edge = await listen(new Hono().all("*", (c) => {
+    const url = new URL(c.req.url);
+    return proxy(c, null, url.pathname, url);
+  }).fetch);
   closers.push(() => edge.close());
   return edge;
 }

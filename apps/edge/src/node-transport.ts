@@ -9,7 +9,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 import { Readable } from "node:stream";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { Agent } from "undici";
-import { isHopByHopResponseHeader, type UpstreamTransport } from "./proxy.ts";
+import { connectionHeaderNames, isHopByHopResponseHeader, type UpstreamTransport } from "./proxy.ts";
 
 export interface NodeUpstreamTransportOptions {
   /** Most connections open to each upstream origin at once; requests beyond them queue. Default 128. */
@@ -83,9 +83,11 @@ export function createNodeUpstreamTransport(options: NodeUpstreamTransportOption
       body,
     });
     const connection = answer.headers.connection;
+    const named = connectionHeaderNames(typeof connection === "string" ? connection : undefined);
     const responseHeaders: OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(answer.headers)) {
-      if (value !== undefined && !isHopByHopResponseHeader(name, typeof connection === "string" ? connection : undefined)) responseHeaders[name] = value;
+    for (const name in answer.headers) {
+      const value = answer.headers[name];
+      if (value !== undefined && !isHopByHopResponseHeader(name, named)) responseHeaders[name] = value;
     }
 
     if (outgoing && !outgoing.headersSent) {

@@ -12,6 +12,14 @@ describe("normalizeRequestPath", () => {
     expect(normalizeRequestPath("/a/b/..")).toEqual({ ok: true, path: "/a/", encoded: "/a/" });
     expect(normalizeRequestPath("/../../etc")).toEqual({ ok: true, path: "/etc", encoded: "/etc" });
     expect(normalizeRequestPath("/")).toEqual({ ok: true, path: "/", encoded: "/" });
+    // Already canonical: returned as they are.
+    for (const path of ["/items", "/a/b/", "/a.b/c.", "/v1/users/42/a-b_c~d", "/a:b@c!$&'()*+,=~"]) {
+      expect(normalizeRequestPath(path)).toEqual({ ok: true, path, encoded: path });
+    }
+    expect(normalizeRequestPath("/.well-known/x/")).toEqual({ ok: true, path: "/.well-known/x/", encoded: "/.well-known/x/" });
+    expect(normalizeRequestPath("/a/.")).toEqual({ ok: true, path: "/a/", encoded: "/a/" });
+    expect(normalizeRequestPath("/a/..")).toEqual({ ok: true, path: "/", encoded: "/" });
+    expect(normalizeRequestPath("")).toMatchObject({ ok: false });
   });
 
   it("re-encodes what it decoded in one canonical spelling", () => {

@@ -67,6 +67,13 @@ const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
+ * A path that normalisation leaves as it is: segments that are not empty, do not start with a dot
+ * (so none is `.` or `..`), and hold only characters `encodePathSegment` keeps (so no `%`, `;`,
+ * `\`, or control character), then at most a trailing `/`.
+ */
+const CANONICAL_PATH = /^(?:\/[\w\-!~*'():@$&+,=][\w\-.!~*'():@$&+,=]*)*\/?$/;
+
+/**
  * Decodes percent-escapes, resolves `.` and `..` (never above the root) and collapses repeated
  * slashes. Takes the path as the URL parser left it (`new URL(request.url).pathname`).
  *
@@ -75,6 +82,8 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
  * normalizeRequestPath("/public/..;/admin")  // { ok: false, problem: "…" }
  */
 export function normalizeRequestPath(pathname: string): NormalizedPath {
+  // Most paths are already canonical: the result would be the path itself.
+  if (pathname !== "" && CANONICAL_PATH.test(pathname)) return { ok: true, path: pathname, encoded: pathname };
   if (!pathname.startsWith("/")) return { ok: false, problem: "The path must start with /" };
   if (pathname.includes(";")) return { ok: false, problem: "Path parameters (;) are not accepted" };
   if (ENCODED_HAZARD.test(pathname)) return { ok: false, problem: "Encoded /, \\, NUL or % are not accepted in the path" };

@@ -106,7 +106,8 @@ function failFast(redis: Redis | Cluster, timeoutMs: number): IoredisConnection 
     redis,
     async run(operation, command) {
       try {
-        await ready();
+        // Connected (every request but the first few): no wait to build and await.
+        if (redis.status !== "ready") await ready();
         return await command();
       } catch (error) {
         throw toCacheUnavailable(operation, error);

@@ -1,15 +1,17 @@
 /** Session cache store over the `Cache`'s TCP connection (see ioredis-connection.ts). Node only. */
-import { decodeCacheEntry, seenMarksKey, sessionCacheKey, type CacheEntry } from "@sesame/core";
+import { createCacheEntryDecoder, seenMarksKey, sessionCacheKey, type CacheEntry } from "@sesame/core";
 import type { IoredisConnection } from "./ioredis-connection.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
 import { seenMarkArgs, seenMarksFromReply, type SessionCacheStore } from "./store.ts";
 
 export function createIoredisSessionStore({ redis, run }: IoredisConnection, prefix: string): SessionCacheStore {
   const keyOf = (sessionId: string) => sessionCacheKey(prefix, sessionId);
+  // Every request reads an entry, mostly the same few: each distinct value is validated once.
+  const decodeEntry = createCacheEntryDecoder();
   return {
     async get(sessionId) {
       const raw = await run("get", () => redis.get(keyOf(sessionId)));
-      return decodeCacheEntry(raw);
+      return decodeEntry(raw);
     },
 
     async put(entry, now) {

@@ -3,7 +3,7 @@
  * on edge runtimes (Workers, Vercel Edge).
  */
 import type { Redis } from "@upstash/redis/cloudflare";
-import { decodeCacheEntry, seenMarksKey, sessionCacheKey, type CacheEntry } from "@sesame/core";
+import { createCacheEntryDecoder, seenMarksKey, sessionCacheKey, type CacheEntry } from "@sesame/core";
 import { withDeadline } from "./deadline.ts";
 import { toCacheUnavailable } from "./errors.ts";
 import { PUT_ENTRY_SCRIPT, buildPutEntryArgs } from "./put-script.ts";
@@ -12,6 +12,8 @@ import { seenMarksFromReply, type SessionCacheStore } from "./store.ts";
 /** The store over the `Cache`'s client (see upstash-cache.ts), which bounds each call by `timeoutMs`. */
 export function createUpstashSessionStore(redis: Redis, { prefix, timeoutMs }: { prefix: string; timeoutMs: number }): SessionCacheStore {
   const keyOf = (sessionId: string) => sessionCacheKey(prefix, sessionId);
+  // Every request reads an entry, mostly the same few: each distinct value is validated once.
+  const decodeEntry = createCacheEntryDecoder();
   const readRaw = createBatchedReader(
     (keys) => (keys.length === 1 ? redis.get<unknown>(keys[0]!).then((value) => [value]) : redis.mget<unknown[]>(...keys)),
     timeoutMs,
@@ -25,7 +27,7 @@ export function createUpstashSessionStore(redis: Redis, { prefix, timeoutMs }: {
       } catch (error) {
         throw toCacheUnavailable("get", error);
       }
-      return decodeCacheEntry(raw);
+      return decodeEntry(raw);
     },
 
     async put(entry, now) {

@@ -3,6 +3,7 @@ import {
   TOMBSTONE_TTL_SECONDS,
   activeCacheEntry,
   cacheEntryTtlMs,
+  createCacheEntryDecoder,
   decodeCacheEntry,
   encodeCacheEntry,
   sessionCacheKey,
@@ -76,5 +77,44 @@ describe("factors in the entry", () => {
   it("carries the session's factors through encode and decode", () => {
     const entry = activeCacheEntry({ ...session, factors: ["totp"] }, { leaseSeconds: 30, now });
     expect(decodeCacheEntry(encodeCacheEntry(entry))).toMatchObject({ factors: ["totp"] });
+  });
+});
+
+describe("createCacheEntryDecoder", () => {
+  it("decodes each distinct raw value once and hands every reader the same frozen entry", () => {
+    const decode = createCacheEntryDecoder();
+    const raw = encodeCacheEntry(active);
+    const first = decode(raw);
+    expect(first).toEqual(active);
+    expect(decode(raw)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen((first as typeof active).groups)).toBe(true);
+    expect(() => (first as typeof active).groups.push("admin")).toThrow(TypeError);
+  });
+  it("a new write (a revocation) is a new raw value, so it is decoded afresh", () => {
+    const decode = createCacheEntryDecoder();
+    expect(decode(encodeCacheEntry(active))).toMatchObject({ kind: "active" });
+    expect(decode(encodeCacheEntry(revoked))).toEqual(revoked);
+    expect(decode(encodeCacheEntry({ ...active, version: 9, groups: ["a", "b"] }))).toMatchObject({ version: 9, groups: ["a", "b"] });
+  });
+  it("rejects what decodeCacheEntry rejects, parsed objects included", () => {
+    const decode = createCacheEntryDecoder();
+    expect(decode("{not json")).toBeNull();
+    expect(decode("{not json")).toBeNull();
+    expect(decode(JSON.stringify({ ...revoked, reason: "something_else" }))).toBeNull();
+    expect(decode(JSON.parse(encodeCacheEntry(revoked)))).toEqual(revoked);
+    expect(decode(null)).toBeNull();
+  });
+  it("remembers at most max values, dropping the oldest", () => {
+    const decode = createCacheEntryDecoder({ max: 2 });
+    const raws = [1, 2, 3].map((version) => encodeCacheEntry({ ...active, version }));
+    const first = decode(raws[0]);
+    decode(raws[1]);
+    expect(decode(raws[0])).toBe(first);
+    decode(raws[2]);
+    const again = decode(raws[0]);
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first);
+    expect(() => createCacheEntryDecoder({ max: 0 })).toThrow(TypeError);
   });
 });

@@ -89,6 +89,46 @@ export function decodeCacheEntry(raw: unknown): CacheEntry | null {
   return parsed.success ? parsed.data : null;
 }
 
+export interface CacheEntryDecoderOptions {
+  /** Distinct raw values remembered; default 10 000 (a few MB). The oldest goes first. */
+  max?: number;
+}
+
+/**
+ * `decodeCacheEntry` for a reader that sees the same raw values over and over (the edge reads one
+ * entry per request): each distinct raw string is parsed and validated once. Keyed by the exact
+ * string, so any write (a revocation, a new lease, new groups) is a new key and is decoded afresh;
+ * the entry never outlives the string it came from. Entries are frozen, since every request that
+ * read the same string shares them.
+ *
+ * @example
+ * const decode = createCacheEntryDecoder();
+ * const entry = decode(await redis.get(key));
+ */
+export function createCacheEntryDecoder(options: CacheEntryDecoderOptions = {}): (raw: unknown) => CacheEntry | null {
+  const max = options.max ?? 10_000;
+  if (!Number.isInteger(max) || max < 1) throw new TypeError("createCacheEntryDecoder: max must be a positive integer");
+  // A Map in insertion order, oldest dropped first: a hit costs one lookup, where an LRU's
+  // bookkeeping would cost as much as the lookup again. Malformed values are remembered as null too.
+  const decoded = new Map<string, CacheEntry | null>();
+  return (raw) => {
+    if (typeof raw !== "string") return decodeCacheEntry(raw);
+    const known = decoded.get(raw);
+    if (known !== undefined) return known;
+    const entry = decodeCacheEntry(raw);
+    if (entry) {
+      if (entry.kind === "active") {
+        Object.freeze(entry.groups);
+        Object.freeze(entry.factors);
+      }
+      Object.freeze(entry);
+    }
+    if (decoded.size >= max) decoded.delete(decoded.keys().next().value!);
+    decoded.set(raw, entry);
+    return entry;
+  };
+}
+
 /** Redis TTL for an entry written at `now`, in milliseconds (always ≥ 1). */
 export function cacheEntryTtlMs(entry: CacheEntry, now: Date): number {
   if (entry.kind === "revoked") return TOMBSTONE_TTL_SECONDS * 1000;
