@@ -12,12 +12,12 @@
  * with the neighbours, while CPU per request barely moves, so its ratio to the floor is the steadier
  * figure of what a row costs.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { withDeadline } from "@sesame/cache";
+import { processTreeCpuMs } from "@sesame/dev-services";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -73,32 +73,6 @@ function stop(child: ChildProcess): Promise<void> {
     });
     child.kill("SIGTERM");
   });
-}
-
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-
-/** CPU milliseconds (user + system) used so far by a process and all its descendants. */
-function processTreeCpuMs(root: number): number {
-  const processes = new Map<number, { parent: number; ticks: number }>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      // Fields after "(comm)": state, ppid, …, utime (14th field overall), stime (15th).
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      processes.set(Number(entry), { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  let ticks = 0;
-  const pending = [root];
-  while (pending.length > 0) {
-    const pid = pending.pop()!;
-    ticks += processes.get(pid)?.ticks ?? 0;
-    for (const [child, { parent }] of processes) if (parent === pid) pending.push(child);
-  }
-  return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 interface Measured {
