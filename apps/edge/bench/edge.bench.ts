@@ -83,6 +83,8 @@ interface Measured {
   p50: number;
   p99: number;
   failures: number;
+  /** What the failures were, e.g. "2 non-2xx (502×2), 1 error". */
+  failureKinds: string;
 }
 
 async function measure(row: Row, services: Record<string, unknown>): Promise<Measured> {
@@ -98,7 +100,17 @@ async function measure(row: Row, services: Record<string, unknown>): Promise<Mea
     const cpuBefore = processTreeCpuMs(child.pid!);
     const result = await autocannon({ ...options, duration: SECONDS });
     const cpuUs = ((processTreeCpuMs(child.pid!) - cpuBefore) * 1000) / Math.max(1, result.requests.total);
-    return { row, rps: result.requests.average, cpuUs, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts };
+    const statuses = Object.entries(result.statusCodeStats ?? {})
+      .filter(([status]) => !status.startsWith("2"))
+      .map(([status, { count }]) => `${status}×${count}`);
+    const failureKinds = [
+      result.non2xx ? `${result.non2xx} non-2xx${statuses.length ? ` (${statuses.join(", ")})` : ""}` : "",
+      result.errors ? `${result.errors} errors` : "",
+      result.timeouts ? `${result.timeouts} timeouts` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    return { row, rps: result.requests.average, cpuUs, p50: result.latency.p50, p99: result.latency.p99, failures: result.non2xx + result.errors + result.timeouts, failureKinds };
   } finally {
     await stop(child);
   }
@@ -122,12 +134,12 @@ const byId = new Map(results.map((result) => [result.row.id, result]));
 const pad = (text: string, width: number) => text.padEnd(width);
 console.log(`\nedge bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after ${WARMUP_REQUESTS} warm-up requests), Node ${process.version}\n`);
 console.log(`${pad("row", 72)}${pad("req/s", 9)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs baseline", 22)}${pad("CPU µs/req", 12)}${pad("vs baseline (CPU)", 19)}failures`);
-for (const { row, rps, cpuUs, p50, p99, failures } of results) {
+for (const { row, rps, cpuUs, p50, p99, failures, failureKinds } of results) {
   const base = row.baseline ? byId.get(row.baseline) : undefined;
   const ratio = base ? `${(rps / base.rps).toFixed(2)}× ${row.baseline}` : "—";
   // The baseline's CPU per request over this row's: how much of the floor's capacity this row keeps.
   const cpuRatio = base ? `${(base.cpuUs / cpuUs).toFixed(2)}×` : "—";
-  console.log(`${pad(row.label, 72)}${pad(rps.toFixed(0), 9)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 22)}${pad(cpuUs.toFixed(0), 12)}${pad(cpuRatio, 19)}${failures}`);
+  console.log(`${pad(row.label, 72)}${pad(rps.toFixed(0), 9)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 22)}${pad(cpuUs.toFixed(0), 12)}${pad(cpuRatio, 19)}${failures ? failureKinds : "0"}`);
 }
 const tcp = byId.get("edge-tcp");
 const unseen = byId.get("edge-tcp-unseen");
