@@ -27,11 +27,12 @@ describe("sessionAuth types", () => {
     const app = new Hono<{ Variables: SessionVariables }>();
     app.get("/", (c) => {
       expectTypeOf(c.var.session).toEqualTypeOf<EdgeSession>();
-      expectTypeOf(c.var.session.groups).toEqualTypeOf<string[]>();
+      // Shared by every request that read the same cache entry, and frozen: read-only in the type too.
+      expectTypeOf(c.var.session.groups).toEqualTypeOf<readonly string[]>();
       return c.text("ok");
     });
     expectTypeOf<SessionVariables>().toEqualTypeOf<{ session: EdgeSession }>();
-    expectTypeOf<EdgeSession>().toEqualTypeOf<{ userId: string; sessionId: string; tenantId: string; groups: string[]; factors: string[] }>();
+    expectTypeOf<EdgeSession>().toEqualTypeOf<{ userId: string; sessionId: string; tenantId: string; groups: readonly string[]; factors: readonly string[] }>();
   });
 });
 
