@@ -169,11 +169,11 @@ export function activeCacheEntry(session: ActiveEntrySource, options: { leaseSec
   };
 }
 
-/** What the edge exposes of an accepted session: `c.var.session` in its handlers. */
 /**
- * Read-only: the groups and factors arrays are shared by every request that read the same cache
- * entry (core's `createCacheEntryDecoder`) and are frozen, so a handler cannot change what the
- * next request sees. Copy them (`[...session.groups]`) to build on them.
+ * What the edge exposes of an accepted session: `c.var.session` in its handlers. Read-only: the
+ * groups and factors arrays are shared by every request that read the same cache entry
+ * (`createCacheEntryDecoder`) and are frozen, so a handler cannot change what the next request
+ * sees. Copy them (`[...session.groups]`) to build on them.
  */
 export interface EdgeSession {
   userId: string;
