@@ -159,6 +159,10 @@ async function main() {
     await db`
       insert into sessions (tenant_id, user_id, provider, expires_at)
       select ${tenant.id}::uuid, id, 'admin', now() + interval '1 day' from users, generate_series(1, 2) where tenant_id = ${tenant.id}`;
+    // Planner statistics, as autovacuum would have them on a database in use. Without them the
+    // planner, which takes the freshly filled tables for empty, reads a user by its tenant's index
+    // (all 2,000 entries) instead of its primary key, and a user's sessions likewise.
+    await db`analyze`;
     const signedIn = await admin.sessions.create.mutate({ userId: users[0]! });
     // Refresh chains: each request takes a live token and puts back its child, so no two
     // connections ever present one token (that would be reuse, or a grace replay).
