@@ -5,7 +5,7 @@
  */
 import { createCache } from "@sesame/cache/node";
 import { requestLog } from "@sesame/service-kit";
-import { createLogger, listen, runMain, StartupError, type HttpListener } from "@sesame/service-kit/node";
+import { createLogger, listen, requestLineWriter, runMain, StartupError, type HttpListener } from "@sesame/service-kit/node";
 import { Hono } from "hono";
 import { checkApiAgreement, type AgreementSettings } from "./api-agreement.ts";
 import { createEdgeApp } from "./app.ts";
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const edge = createEdgeApp({ ...authOptionsFromEnv(env), store: cache.store, upstreamUrl, transport: upstream.forward, onEvent });
   // The request log, first: method, path, status, ms and whether a session was admitted.
   const app = new Hono<{ Variables: SessionVariables }>()
-    .use(requestLog((line) => logger.info(line, "request"), (c) => (c.get("session") ? "user" : "anonymous")))
+    .use(requestLog(requestLineWriter(logger), (c) => (c.get("session") ? "user" : "anonymous")))
     .route("/", edge);
   const server = await listen(metrics.wrapFetch(app.fetch, env.metricsToken), { host: env.host, port: env.port });
   log(`listening on ${server.url} (cache: ${env.cache.kind}, API: ${env.apiUrl}, upstream: ${upstreamUrl})`);

@@ -21,7 +21,7 @@ export interface RequestLogLine {
  * made the response by the time `next()` returns).
  *
  * @example
- * app.use("*", requestLog((line) => logger.info(line, "request"), (c) => c.var.session ? "user" : "anonymous"));
+ * app.use("*", requestLog(requestLineWriter(logger), (c) => c.var.session ? "user" : "anonymous")); // requestLineWriter: service-kit/node
  */
 export function requestLog(write: (line: RequestLogLine) => void, callerKind: (c: Context) => string): MiddlewareHandler {
   return async function logRequest(c, next) {

@@ -4,6 +4,7 @@
  * context's caller checks, so it costs no extra lookup.
  */
 import { requestLog } from "@sesame/service-kit";
+import { requestLineWriter } from "@sesame/service-kit/node";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { CallerKind } from "../services/callers.ts";
@@ -16,8 +17,5 @@ export function noteCaller(c: Context): (kind: CallerKind) => void {
 }
 
 export function apiRequestLog(logger: Logger): MiddlewareHandler {
-  return requestLog(
-    (line) => logger.info(line, "request"),
-    (c) => callerKinds.get(c.req.raw) ?? "anonymous",
-  );
+  return requestLog(requestLineWriter(logger), (c) => callerKinds.get(c.req.raw) ?? "anonymous");
 }
