@@ -114,10 +114,22 @@ describe("sessions.list", () => {
     expect((await admin.sessions.list.query({ userId: user.id })).map((s) => s.id)).toEqual([second.session.id, first.session.id]);
   });
 
-  it("answers NOT_FOUND for a random id and another tenant's user", async () => {
-    const { user: foreign } = await userWithSession(other);
-    expect(await failureOf(admin.sessions.list.query({ userId: randomId() }))).toEqual({ code: "NOT_FOUND", field: null });
-    expect(await failureOf(admin.sessions.list.query({ userId: foreign.id }))).toEqual({ code: "NOT_FOUND", field: null });
+  it("answers NOT_FOUND for a random id, another tenant's user and a deleted user, with or without includeInactive", async () => {
+    const ids = await userIdsNotInTenant(admin, other);
+    for (const userId of Object.values(ids)) {
+      expect(await failureOf(admin.sessions.list.query({ userId }))).toEqual({ code: "NOT_FOUND", field: null });
+      expect(await failureOf(admin.sessions.list.query({ userId, includeInactive: true }))).toEqual({ code: "NOT_FOUND", field: null });
+    }
+  });
+
+  it("answers an empty list for a user without sessions, and for one whose sessions are all inactive", async () => {
+    const fresh = await newUser(admin);
+    expect(await admin.sessions.list.query({ userId: fresh.id })).toEqual([]);
+    expect(await admin.sessions.list.query({ userId: fresh.id, includeInactive: true })).toEqual([]);
+    const { user, session } = await userWithSession();
+    await expire(session.id);
+    expect(await admin.sessions.list.query({ userId: user.id })).toEqual([]);
+    expect((await admin.sessions.list.query({ userId: user.id, includeInactive: true })).map((s) => s.id)).toEqual([session.id]);
   });
 
   it("answers BAD_REQUEST naming userId for a malformed id", async () => {

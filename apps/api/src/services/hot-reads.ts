@@ -8,7 +8,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../db/client.ts";
 import { apiKeys, sessions, tenants } from "../db/schema.ts";
 import { sessionStandingQuery } from "./sessions/standing-query.ts";
-import { userByIdQuery, userDerivedQuery, userExistsQuery, userSessionsQuery } from "./users/queries.ts";
+import { liveUserSessionsQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "./users/queries.ts";
 
 const p = <N extends string>(name: N) => sql.placeholder(name);
 
@@ -27,11 +27,11 @@ function build(db: Db) {
       .limit(1)
       .prepare("sesame_session_standing"),
     userById: userByIdQuery(db, p("tenantId"), p("userId")).prepare("sesame_user_by_id"),
-    userExists: userExistsQuery(db, p("tenantId"), p("userId")).prepare("sesame_user_exists"),
     userDerived: userDerivedQuery(db, p("tenantId"), { one: p("userId") }, p("now")).prepare("sesame_user_derived"),
     userSessions: userSessionsQuery(db, p("tenantId"), p("userId")).prepare("sesame_user_sessions"),
     // Timestamps are given as ISO strings: drizzle's postgres.js driver passes dates through unserialised.
-    userActiveSessions: userSessionsQuery(db, p("tenantId"), p("userId"), { activeAt: p("activeAt") }).prepare("sesame_user_active_sessions"),
+    liveUserSessions: liveUserSessionsQuery(db, p("tenantId"), p("userId")).prepare("sesame_live_user_sessions"),
+    liveUserActiveSessions: liveUserSessionsQuery(db, p("tenantId"), p("userId"), { activeAt: p("activeAt") }).prepare("sesame_live_user_active_sessions"),
   };
 }
 

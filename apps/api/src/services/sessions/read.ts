@@ -4,19 +4,18 @@ import type { AppDeps } from "../../deps.ts";
 import { toPublicSession } from "../mappers.ts";
 import type { AdminScope } from "../scope.ts";
 import { hotReads } from "../hot-reads.ts";
-import { requireUser } from "../users/queries.ts";
+import { notFound } from "../../lib/errors.ts";
 import { findSession, type SessionRef } from "./find-session.ts";
 
 /** By default the sessions the edge accepts now; `includeInactive` adds signed-out and expired ones. */
 export async function listSessions(deps: AppDeps, scope: AdminScope, input: { userId: string; includeInactive?: boolean }): Promise<Session[]> {
-  // Sent together: the sessions query is tenant-scoped, and NOT_FOUND still wins when the user is not here.
-  const [, rows] = await Promise.all([
-    requireUser(deps.db, scope.tenantId, input.userId),
-    input.includeInactive
-      ? hotReads(deps.db).userSessions.execute({ tenantId: scope.tenantId, userId: input.userId })
-      : hotReads(deps.db).userActiveSessions.execute({ tenantId: scope.tenantId, userId: input.userId, activeAt: deps.now().toISOString() }),
-  ]);
-  return rows.map((r) => toPublicSession(r));
+  const reads = hotReads(deps.db);
+  // One statement: the user left-joined to its sessions, so a user that is not here is NOT_FOUND.
+  const rows = input.includeInactive
+    ? await reads.liveUserSessions.execute({ tenantId: scope.tenantId, userId: input.userId })
+    : await reads.liveUserActiveSessions.execute({ tenantId: scope.tenantId, userId: input.userId, activeAt: deps.now().toISOString() });
+  if (rows.length === 0) throw notFound("User");
+  return rows.flatMap((row) => (row.session ? [toPublicSession(row.session)] : []));
 }
 
 /** Admins see the provider tokens (decrypted); no other view does. */

@@ -5,6 +5,7 @@
 import type { User } from "@sesame/core";
 import { and, asc, count, desc, eq, exists, gt, inArray, isNull, not, sql, type Placeholder, type SQL } from "drizzle-orm";
 import type { Db, DbOrTx, Tx } from "../../db/client.ts";
+import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { hotReads, isPool } from "../hot-reads.ts";
 import { sessions, users, type UserRow } from "../../db/schema.ts";
 import { notFound } from "../../lib/errors.ts";
@@ -88,28 +89,42 @@ const liveUser = (tenantId: Value<string>, userId: Value<string>) => and(eq(user
 
 export const userByIdQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>) => db.select().from(users).where(liveUser(tenantId, userId)).limit(1);
 
-/** Whether the user is there, without reading its row (`requireUser`). */
-export const userExistsQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>) =>
-  db.select({ id: users.id }).from(users).where(liveUser(tenantId, userId)).limit(1);
-
 export interface UserSessionsOptions {
   /** Only sessions the edge accepts now (ENROLLED, unexpired); otherwise every state. */
   activeAt?: Value<Date>;
 }
 
-/** A user's sessions, newest first, never the deleted ones (README.md, "Decisions" › Sessions in admin views). */
+/**
+ * Which of a user's sessions the lists show: never the deleted ones (README.md, "Decisions" ›
+ * Sessions in admin views) and, with `activeAt`, only those the edge accepts then.
+ */
+const listedSessionsOf = (userId: Value<string> | AnyPgColumn, tenantId: Value<string> | AnyPgColumn, options: UserSessionsOptions) =>
+  and(
+    eq(sessions.userId, userId),
+    eq(sessions.tenantId, tenantId),
+    isNull(sessions.deletedAt),
+    options.activeAt ? and(eq(sessions.state, "ENROLLED"), gt(sessions.expiresAt, options.activeAt)) : undefined,
+  );
+
+/** A user's sessions, newest first (`listedSessionsOf`). */
 export const userSessionsQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>, options: UserSessionsOptions = {}) =>
   db
     .select()
     .from(sessions)
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        eq(sessions.tenantId, tenantId),
-        isNull(sessions.deletedAt),
-        options.activeAt ? and(eq(sessions.state, "ENROLLED"), gt(sessions.expiresAt, options.activeAt)) : undefined,
-      ),
-    )
+    .where(listedSessionsOf(userId, tenantId, options))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id));
+
+/**
+ * `userSessionsQuery` for a user that must be there (sessions.list), in one statement: the live user
+ * left-joined to its listed sessions. No row: no such user in this tenant. One row whose session is
+ * null: a user without sessions.
+ */
+export const liveUserSessionsQuery = (db: DbOrTx, tenantId: Value<string>, userId: Value<string>, options: UserSessionsOptions = {}) =>
+  db
+    .select({ userId: users.id, session: sessions })
+    .from(users)
+    .leftJoin(sessions, listedSessionsOf(users.id, users.tenantId, options))
+    .where(liveUser(tenantId, userId))
     .orderBy(desc(sessions.createdAt), desc(sessions.id));
 
 /** The live sessions of several users of one tenant, each user's newest first (users.list with sessions). */
@@ -173,12 +188,6 @@ export async function findUser(db: DbOrTx, tenantId: string, userId: string): Pr
   const [row] = isPool(db) ? await hotReads(db).userById.execute({ tenantId, userId }) : await userByIdQuery(db, tenantId, userId);
   if (!row) throw notFound("User");
   return row;
-}
-
-/** NOT_FOUND unless the user is there: for reads about a user that need nothing of its row. */
-export async function requireUser(db: Db, tenantId: string, userId: string): Promise<void> {
-  const [row] = await hotReads(db).userExists.execute({ tenantId, userId });
-  if (!row) throw notFound("User");
 }
 
 /**
