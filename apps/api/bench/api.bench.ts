@@ -3,9 +3,11 @@
  * Redis) against a floor per operation (floor-server.ts: a bare Hono route doing the same SQL with
  * postgres.js, plus the EdDSA verify or sign where the API does one), both measured in the same run
  * with autocannon: BENCH_CONNECTIONS (default 50) connections, a 1 s warm-up, then BENCH_SECONDS
- * (default 3) measured. Each row prints req/s, p50/p99, the ratio to its floor, and the CPU time
- * each server process spent per request, and Postgres (server and backends) for each (from /proc:
- * the figures a busy shared machine moves least).
+ * (default 3) measured, BENCH_ROUNDS (default 3) times, the API first in odd rounds and the floor
+ * first in even ones. On a shared 2-core machine one round's ratio moves by a quarter either way, so
+ * each row prints the round with the median ratio (req/s, p50/p99, the ratio to its floor, the CPU
+ * time each server process spent per request, and Postgres' (server and backends) for each, from
+ * /proc) and every round's ratio beside it.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379 npm run bench
  *
@@ -31,6 +33,7 @@ import { withBenchDatabase } from "./bench-api.ts";
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const ISSUER = "http://sesame.bench";
 const AUDIENCE = "sesame";
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -165,10 +168,12 @@ async function main() {
     await db`analyze`;
     const signedIn = await admin.sessions.create.mutate({ userId: users[0]! });
     // Refresh chains: each request takes a live token and puts back its child, so no two
-    // connections ever present one token (that would be reuse, or a grace replay).
+    // connections ever present one token (that would be reuse, or a grace replay). A run that
+    // stops with requests in flight loses their children: up to CONNECTIONS per warm-up and per
+    // measured run, so each chain starts with enough for every round and one spare set.
     const chains = { api: [] as string[], floor: [] as string[] };
     for (const target of ["api", "floor"] as const) {
-      for (let i = 0; i < CONNECTIONS * 3; i++) chains[target].push((await admin.sessions.create.mutate({ userId: users[100 + i]! })).refreshToken);
+      for (let i = 0; i < CONNECTIONS * (2 * ROUNDS + 1); i++) chains[target].push((await admin.sessions.create.mutate({ userId: users[100 + i]! })).refreshToken);
     }
 
     let next = 0;
@@ -199,28 +204,47 @@ async function main() {
       },
     ];
     const only = process.env.BENCH_ROWS?.split(",").filter(Boolean);
-    const results: { row: Row; api: Measured; floor: Measured }[] = [];
+    /** The median round's figures, every round's ratio, and the failures of all rounds. */
+    const results: { row: Row; api: Measured; floor: Measured; ratios: number[]; failures: { api: number; floor: number } }[] = [];
     for (const row of only ? rows.filter((r) => only.includes(r.id)) : rows) {
-      process.stderr.write(`measuring ${row.id}…\n`);
-      // API first, then its floor: neither always gets the quieter moment of a shared machine.
-      const apiResult = await measure(api.url, `/trpc/${row.procedure}`, row.request("api"), api.child.pid!);
-      const floorResult = await measure(floor.url, `/${row.procedure}`, row.request("floor"), floor.child.pid!);
-      results.push({ row, api: apiResult, floor: floorResult });
+      const rounds: { api: Measured; floor: Measured; ratio: number }[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        process.stderr.write(`measuring ${row.id} (round ${round} of ${ROUNDS})…\n`);
+        const measureApi = () => measure(api.url, `/trpc/${row.procedure}`, row.request("api"), api.child.pid!);
+        const measureFloor = () => measure(floor.url, `/${row.procedure}`, row.request("floor"), floor.child.pid!);
+        // Alternating which goes first: neither always gets the quieter moment of a shared machine.
+        let apiResult: Measured;
+        let floorResult: Measured;
+        if (round % 2 === 1) {
+          apiResult = await measureApi();
+          floorResult = await measureFloor();
+        } else {
+          floorResult = await measureFloor();
+          apiResult = await measureApi();
+        }
+        rounds.push({ api: apiResult, floor: floorResult, ratio: apiResult.rps / floorResult.rps });
+      }
+      const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
+      const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+      const failures = (side: "api" | "floor") => rounds.reduce((sum, r) => sum + r[side].failures, 0);
+      results.push({ row, api: median.api, floor: median.floor, ratios: rounds.map((r) => r.ratio), failures: { api: failures("api"), floor: failures("floor") } });
     }
 
     const pad = (text: string | number, width: number) => String(text).padEnd(width);
-    console.log(`\napi bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), pool ${poolMax}, Node ${process.version}, real Postgres + TCP Redis\n`);
+    console.log(
+      `\napi bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after 1 s warm-up), ${ROUNDS} round(s) per row (the median round printed), pool ${poolMax}, Node ${process.version}, real Postgres + TCP Redis\n`,
+    );
     const cpu = (us: number) => (us > 0 ? us.toFixed(0) : "–");
     console.log(
-      `${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}${pad("CPU µs/req API", 16)}${pad("floor", 7)}${pad("Postgres API/floor", 20)}failures`,
+      `${pad("row", 18)}${pad("API req/s", 11)}${pad("p50", 6)}${pad("p99", 6)}${pad("floor req/s", 13)}${pad("p50", 6)}${pad("p99", 6)}${pad("× floor", 9)}${pad("CPU µs/req API", 16)}${pad("floor", 7)}${pad("Postgres API/floor", 20)}${pad("failures", 10)}× floor, every round`,
     );
-    for (const { row, api: a, floor: f } of results) {
+    for (const { row, api: a, floor: f, ratios, failures } of results) {
       console.log(
-        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${pad(cpu(a.cpuUs), 16)}${pad(cpu(f.cpuUs), 7)}${pad(`${cpu(a.postgresCpuUs)}/${cpu(f.postgresCpuUs)}`, 20)}${a.failures}/${f.failures}`,
+        `${pad(row.id, 18)}${pad(a.rps.toFixed(0), 11)}${pad(a.p50, 6)}${pad(a.p99, 6)}${pad(f.rps.toFixed(0), 13)}${pad(f.p50, 6)}${pad(f.p99, 6)}${pad((a.rps / f.rps).toFixed(2), 9)}${pad(cpu(a.cpuUs), 16)}${pad(cpu(f.cpuUs), 7)}${pad(`${cpu(a.postgresCpuUs)}/${cpu(f.postgresCpuUs)}`, 20)}${pad(`${failures.api}/${failures.floor}`, 10)}${ratios.map((r) => r.toFixed(2)).join(" ")}`,
       );
     }
     console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(", ")} (${cpus().length} cores)`);
-    if (results.some((r) => r.api.failures > 0 || r.floor.failures > 0)) {
+    if (results.some((r) => r.failures.api > 0 || r.failures.floor > 0)) {
       console.error("\nsome rows had non-2xx answers or errors (API/floor): their figures are not comparable");
       process.exitCode = 1;
     }

@@ -5,6 +5,8 @@
  *
  * Env: REDIS_URL (default redis://127.0.0.1:6379), DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (default 4), BENCH_CONNECTIONS (default 50), BENCH_ROWS (comma-separated row ids; default all),
+ * BENCH_ROUNDS (default 3: every row, baselines included, measured that many times in turn; each row
+ * prints the round where its ratio to its baseline was the median, and every round's ratio),
  * BENCH_PROFILE (a directory for V8 CPU profiles of the measured servers).
  *
  * Besides req/s, each row reports the CPU its server spent per request (the server process and its
@@ -20,6 +22,7 @@ import { withDeadline } from "@sesame/cache";
 import { processTreeCpuMs } from "@sesame/dev-services";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_REQUESTS = 2_000;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -120,37 +123,59 @@ const only = process.env.BENCH_ROWS?.split(",").filter(Boolean);
 const selected = only ? ROWS.filter((row) => only.includes(row.id) || (row.baseline === null && ROWS.some((r) => only.includes(r.id) && r.baseline === row.id))) : ROWS;
 
 const { child: servicesProcess, info: services } = await startProcess(here("./bench-services.ts"), {});
-const results: Measured[] = [];
+/** Every round's measurement of every row, by row id. */
+const rounds: Map<string, Measured>[] = [];
 try {
-  for (const row of selected) {
-    process.stderr.write(`measuring ${row.id}…\n`);
-    results.push(await measure(row, services));
+  for (let round = 1; round <= ROUNDS; round++) {
+    const measured = new Map<string, Measured>();
+    for (const row of selected) {
+      process.stderr.write(`measuring ${row.id} (round ${round} of ${ROUNDS})…\n`);
+      measured.set(row.id, await measure(row, services));
+    }
+    rounds.push(measured);
   }
 } finally {
   await stop(servicesProcess);
 }
 
-const byId = new Map(results.map((result) => [result.row.id, result]));
+const median = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)]!;
+/** The median over rounds of a figure of one round (a row's ratio to another row of the same round). */
+const medianOf = (of: (round: Map<string, Measured>) => number) => of(median(rounds, of));
+/** Per row: the round where its ratio to its baseline (for a baseline, its req/s) was the median. */
+const results = selected.map((row) => {
+  const ratioIn = (round: Map<string, Measured>) => round.get(row.id)!.rps / (row.baseline ? round.get(row.baseline)!.rps : 1);
+  const chosen = median(rounds, ratioIn);
+  // Failures of every round, not only the one printed.
+  const failures = rounds.map((round, i) => ({ round: i + 1, measured: round.get(row.id)! })).filter(({ measured }) => measured.failures > 0);
+  return {
+    ...chosen.get(row.id)!,
+    base: row.baseline ? chosen.get(row.baseline) : undefined,
+    ratios: row.baseline ? rounds.map(ratioIn) : [],
+    failureKinds: failures.map(({ round, measured }) => `round ${round}: ${measured.failureKinds}`).join("; "),
+  };
+});
+
 const pad = (text: string, width: number) => text.padEnd(width);
-console.log(`\nedge bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after ${WARMUP_REQUESTS} warm-up requests), Node ${process.version}\n`);
-console.log(`${pad("row", 72)}${pad("req/s", 9)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs baseline", 22)}${pad("CPU µs/req", 12)}${pad("vs baseline (CPU)", 19)}failures`);
-for (const { row, rps, cpuUs, p50, p99, failures, failureKinds } of results) {
-  const base = row.baseline ? byId.get(row.baseline) : undefined;
+console.log(`\nedge bench: ${CONNECTIONS} connections, ${SECONDS} s per row (after ${WARMUP_REQUESTS} warm-up requests), ${ROUNDS} round(s) (the median printed), Node ${process.version}\n`);
+console.log(`${pad("row", 72)}${pad("req/s", 9)}${pad("p50 ms", 8)}${pad("p99 ms", 8)}${pad("vs baseline", 22)}${pad("CPU µs/req", 12)}${pad("vs baseline (CPU)", 19)}${pad("failures", 10)}vs baseline, every round`);
+for (const { row, rps, cpuUs, p50, p99, failureKinds, base, ratios } of results) {
   const ratio = base ? `${(rps / base.rps).toFixed(2)}× ${row.baseline}` : "—";
   // The baseline's CPU per request over this row's: how much of the floor's capacity this row keeps.
   const cpuRatio = base ? `${(base.cpuUs / cpuUs).toFixed(2)}×` : "—";
-  console.log(`${pad(row.label, 72)}${pad(rps.toFixed(0), 9)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 22)}${pad(cpuUs.toFixed(0), 12)}${pad(cpuRatio, 19)}${failures ? failureKinds : "0"}`);
-}
-const tcp = byId.get("edge-tcp");
-const unseen = byId.get("edge-tcp-unseen");
-if (tcp && unseen) {
   console.log(
-    `\nseen marks (once a minute per session): the warm TCP row at ${(tcp.rps / unseen.rps).toFixed(2)}× its throughput without them, ${(tcp.cpuUs / unseen.cpuUs).toFixed(2)}× the CPU per request`,
+    `${pad(row.label, 72)}${pad(rps.toFixed(0), 9)}${pad(String(p50), 8)}${pad(String(p99), 8)}${pad(ratio, 22)}${pad(cpuUs.toFixed(0), 12)}${pad(cpuRatio, 19)}${pad(failureKinds || "0", 10)}${ratios.map((r) => r.toFixed(2)).join(" ")}`,
   );
 }
-const upstash = byId.get("edge-upstash");
-if (tcp && upstash) console.log(`\nTCP store vs Upstash store: ${(tcp.rps / upstash.rps).toFixed(2)}× the throughput`);
-if (results.some((result) => result.failures > 0)) {
-  console.error("some rows had non-2xx answers or errors: their figures are not comparable");
+const measuredRows = new Set(selected.map((row) => row.id));
+if (measuredRows.has("edge-tcp") && measuredRows.has("edge-tcp-unseen")) {
+  const rps = medianOf((round) => round.get("edge-tcp")!.rps / round.get("edge-tcp-unseen")!.rps);
+  const cpu = medianOf((round) => round.get("edge-tcp")!.cpuUs / round.get("edge-tcp-unseen")!.cpuUs);
+  console.log(`\nseen marks (once a minute per session), median of the rounds: the warm TCP row at ${rps.toFixed(2)}× its throughput without them, ${cpu.toFixed(2)}× the CPU per request`);
+}
+if (measuredRows.has("edge-tcp") && measuredRows.has("edge-upstash")) {
+  console.log(`\nTCP store vs Upstash store, median of the rounds: ${medianOf((round) => round.get("edge-tcp")!.rps / round.get("edge-upstash")!.rps).toFixed(2)}× the throughput`);
+}
+if (results.some((result) => result.failureKinds)) {
+  console.error("some rows had non-2xx answers or errors in some round: their figures are not comparable");
   process.exitCode = 1;
 }
