@@ -25,7 +25,7 @@ import { withDeadline } from "@sesame/cache";
 import { createSesameClient } from "@sesame/client";
 import autocannon, { type Request as CannonRequest } from "autocannon";
 import postgres from "postgres";
-import { processTreeCpuMs, processesNamedCpuMs } from "@sesame/dev-services";
+import { medianBy, processTreeCpuMs, processesNamedCpuMs } from "@sesame/dev-services";
 import { DEFAULT_POOL_MAX } from "../src/config.ts";
 import { generateStoredKey } from "../src/lib/signing-keys.ts";
 import { withBenchDatabase } from "./bench-api.ts";
@@ -224,8 +224,7 @@ async function main() {
         }
         rounds.push({ api: apiResult, floor: floorResult, ratio: apiResult.rps / floorResult.rps });
       }
-      const byRatio = [...rounds].sort((a, b) => a.ratio - b.ratio);
-      const median = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+      const median = medianBy(rounds, (r) => r.ratio);
       const failures = (side: "api" | "floor") => rounds.reduce((sum, r) => sum + r[side].failures, 0);
       results.push({ row, api: median.api, floor: median.floor, ratios: rounds.map((r) => r.ratio), failures: { api: failures("api"), floor: failures("floor") } });
     }

@@ -19,7 +19,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { withDeadline } from "@sesame/cache";
-import { processTreeCpuMs } from "@sesame/dev-services";
+import { medianBy, processTreeCpuMs } from "@sesame/dev-services";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
@@ -138,13 +138,12 @@ try {
   await stop(servicesProcess);
 }
 
-const median = <T>(items: T[], key: (item: T) => number): T => [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)]!;
 /** The median over rounds of a figure of one round (a row's ratio to another row of the same round). */
-const medianOf = (of: (round: Map<string, Measured>) => number) => of(median(rounds, of));
+const medianOf = (of: (round: Map<string, Measured>) => number) => of(medianBy(rounds, of));
 /** Per row: the round where its ratio to its baseline (for a baseline, its req/s) was the median. */
 const results = selected.map((row) => {
   const ratioIn = (round: Map<string, Measured>) => round.get(row.id)!.rps / (row.baseline ? round.get(row.baseline)!.rps : 1);
-  const chosen = median(rounds, ratioIn);
+  const chosen = medianBy(rounds, ratioIn);
   // Failures of every round, not only the one printed.
   const failures = rounds.map((round, i) => ({ round: i + 1, measured: round.get(row.id)! })).filter(({ measured }) => measured.failures > 0);
   return {

@@ -15,4 +15,5 @@ export { startRecordingUpstream, type RecordedRequest, type RecordingUpstream } 
 export { redisClusterAvailable, startRedisCluster, type LocalRedisCluster, type RedisClusterNode } from "./redis-cluster.ts";
 export { provideBackends, startTestBackends, type TestBackends } from "./test-backends.ts";
 export type { SesameBackends } from "./vitest-provide.ts";
+export { medianBy } from "./median.ts";
 export { processTreeCpuMs, processesNamedCpuMs } from "./process-cpu.ts";
