@@ -25,12 +25,15 @@ export interface ReceiverOptions {
   secrets?: string[];
   /** The status to answer for a request (default 200), or "hang" to hold it open unanswered (recorded with status 0). */
   respond?: (payload: WebhookPayload, attempt: number) => number | "hang";
+  /** The body of every answer (default "ok" for 2xx, "nope" otherwise). */
+  answerBody?: string;
 }
 
 export async function startReceiver(options: ReceiverOptions = {}) {
   const received: Received[] = [];
   let secrets = options.secrets ?? [];
   let respond = options.respond ?? (() => 200);
+  let answerBody = options.answerBody;
   const attemptsById = new Map<string, number>();
   const waiters: Array<() => void> = [];
   const server = createServer(async (req, res) => {
@@ -53,7 +56,7 @@ export async function startReceiver(options: ReceiverOptions = {}) {
     const answer = respond(payload, attempt);
     const status = answer === "hang" ? 0 : answer;
     received.push({ id: headers["webhook-id"], timestamp: headers["webhook-timestamp"], signature: headers["webhook-signature"], body, payload, verifiedBy, status, at });
-    if (answer !== "hang") res.writeHead(status, { "content-type": "text/plain" }).end(status < 300 ? "ok" : "nope");
+    if (answer !== "hang") res.writeHead(status, { "content-type": "text/plain" }).end(answerBody ?? (status < 300 ? "ok" : "nope"));
     for (const w of waiters.splice(0)) w();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -66,6 +69,7 @@ export async function startReceiver(options: ReceiverOptions = {}) {
     accepted: () => received.filter((r) => r.status >= 200 && r.status < 300),
     setSecrets: (next: string[]) => void (secrets = next),
     setRespond: (next: (payload: WebhookPayload, attempt: number) => number | "hang") => void (respond = next),
+    setAnswerBody: (next: string | undefined) => void (answerBody = next),
     /** Resolves once `predicate` holds over what was received (or rejects after `timeoutMs`). */
     async waitFor(predicate: (received: Received[]) => boolean, timeoutMs = 20_000): Promise<Received[]> {
       const deadline = Date.now() + timeoutMs;

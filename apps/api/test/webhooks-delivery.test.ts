@@ -165,6 +165,16 @@ describe("delivery", () => {
     expect(delivery!.durationMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("records an answer Postgres cannot store as sent (NUL bytes) with U+FFFD in their place, and delivers once", async () => {
+    const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
+    r.setAnswerBody("ok\u0000bin\u0000ary");
+    await newUser(admin);
+    await r.waitFor((got) => got.some((g) => g.status === 200));
+    const [delivery] = await deliveriesOnceSettled(admin, { endpointId: webhook.id, status: "delivered" }, (objects) => objects.length > 0);
+    expect(delivery).toMatchObject({ attempts: 1, status: "delivered", responseStatus: 200, responseBody: "ok\uFFFDbin\uFFFDary", error: null });
+    expect(r.received).toHaveLength(1);
+  });
+
   it("marks a delivery failed after the schedule and disables the endpoint, saying why", async () => {
     const { admin, webhook, receiver: r } = await tenantWithEndpoint(["user.created"]);
     r.setRespond(() => 500);

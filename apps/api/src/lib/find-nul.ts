@@ -1,6 +1,7 @@
 /**
  * Postgres text cannot hold U+0000 (it fails with a data exception), and a NUL that reaches a C
- * string elsewhere truncates it. Inputs are refused before anything reads them.
+ * string elsewhere truncates it. Inputs are refused before anything reads them; text Sesame only
+ * keeps a record of (a webhook receiver's answer) is made storable instead (`storableText`).
  */
 
 /**
@@ -26,3 +27,14 @@ export function findNulCharacter(input: unknown): string | null {
 }
 
 const join = (path: string, key: string) => (path === "" ? key : `${path}.${key}`);
+
+/**
+ * `text` as Postgres can store it, cut to at most `maxChars` UTF-16 units: each U+0000 becomes
+ * U+FFFD (as undecodable bytes already do), and a cut never leaves half a surrogate pair behind.
+ */
+export function storableText(text: string, maxChars: number): string {
+  let end = Math.min(text.length, maxChars);
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end).replaceAll("\u0000", "\uFFFD");
+}

@@ -7,6 +7,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import { Agent, request } from "undici";
+import { storableText } from "../../lib/find-nul.ts";
 import { forbiddenAddressReason, type TargetPolicy } from "./target-policy.ts";
 
 export const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -113,7 +114,7 @@ async function readLimited(body: AsyncIterable<Buffer> & { destroy(): void }): P
       break;
     }
   }
-  return Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString("utf8").slice(0, STORED_RESPONSE_CHARS);
+  return storableText(Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString("utf8"), STORED_RESPONSE_CHARS);
 }
 
 function describe(error: unknown, timeoutMs: number): string {
