@@ -8,7 +8,8 @@
  * 1. baseline — signed POSTs straight to the receiver with the same sender and concurrency as the
  *    worker, no database: the floor the worker's throughput is a ratio of;
  * 2. throughput — a backlog of BENCH_WEBHOOK_BACKLOG events (written through the events writer, so
- *    queued by the real fan-out) drained by one process's worker;
+ *    queued by the real fan-out) drained by one process's worker, after an ANALYZE of the queue
+ *    (BENCH_WEBHOOK_ANALYZE=0 leaves it out: the first minute after a burst, before autovacuum's);
  * 3. lag — BENCH_WEBHOOK_RATE changes/s (default 100) for BENCH_WEBHOOK_SECONDS (default 10),
  *    open loop, the worker running as in main.ts: the time from the event's own timestamp (taken
  *    when its transaction starts, before commit, so the figure errs long) to the receiver seeing
@@ -113,6 +114,9 @@ async function main() {
       await recordEvents(api.deps.db, batch, new Date());
     }
     const pendingCount = async () => Number((await api.deps.db.execute<{ n: string }>(sql`select count(*)::text as n from webhook_deliveries where status = 'pending' and endpoint_id = ${webhook.id}`))[0]!.n);
+    // As autovacuum does within a minute of a burst this size: without statistics Postgres takes
+    // the queue for nearly empty and reads all of it on every claim (README, "Webhooks").
+    if (process.env.BENCH_WEBHOOK_ANALYZE !== "0") await api.deps.db.execute(sql`analyze webhook_deliveries`);
     const queued = await pendingCount();
     const drainStart = performance.now();
     let worker = startWebhookWorker(api.deps, { concurrency: CONCURRENCY });

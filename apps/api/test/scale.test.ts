@@ -4,10 +4,12 @@
  * scans keep them proportional to a page (or a user), not to the tenant; a Seq Scan on users or
  * sessions here would grow with every customer.
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPageQuery } from "../src/services/events/list-events.ts";
 import { liveUserSessionsQuery, usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/users/queries.ts";
+import { LEASE_MS, claimStatement } from "../src/services/webhooks/worker.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const USERS = 100_000;
@@ -15,12 +17,15 @@ const SESSIONS_PER_USER = 3;
 
 let api: ApiHarness;
 let tenantId: string;
+let admin: Awaited<ReturnType<typeof createTenantWithAdmin>>["admin"];
 /** A user in the middle of the load, with its three sessions. */
 let probeUserId: string;
 
 beforeAll(async () => {
   api = await startApi();
-  tenantId = (await createTenantWithAdmin(api)).tenant.id;
+  const created = await createTenantWithAdmin(api);
+  tenantId = created.tenant.id;
+  admin = created.admin;
   const db = api.deps.db;
   const t0 = Date.now();
   const lap = (what: string) => console.log(`[scale] ${what}: ${Date.now() - t0} ms`);
@@ -53,6 +58,7 @@ afterAll(async () => {
     // Children first: cascading from the tenant would fire a foreign-key check per row.
     await api.deps.db.execute(sql`delete from sessions where tenant_id = ${tenantId}`);
     await api.deps.db.execute(sql`delete from users where tenant_id = ${tenantId}`);
+    await api.deps.db.execute(sql`delete from webhook_deliveries where tenant_id = ${tenantId}`);
     await api.deps.db.execute(sql`delete from events where tenant_id = ${tenantId}`);
     await api.deps.db.execute(sql`delete from tenants where id = ${tenantId}`);
     await api.deps.db.execute(sql`vacuum analyze users`);
@@ -69,10 +75,13 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-/** Every node of EXPLAIN (FORMAT JSON) for a drizzle query, run with its real parameters. */
-async function planOf(query: { toSQL(): { sql: string; params: unknown[] } }) {
+/**
+ * Every node of EXPLAIN (FORMAT JSON) for a drizzle query, run with its real parameters; a statement
+ * that writes is planned only (`analyze: false`), so nothing changes.
+ */
+async function planOf(query: { toSQL(): { sql: string; params: unknown[] } }, analyze = true) {
   const { sql: text, params } = query.toSQL();
-  const [row] = await api.deps.db.$client.unsafe(`explain (analyze, format json) ${text}`, params as never[]);
+  const [row] = await api.deps.db.$client.unsafe(`explain (analyze ${analyze}, format json) ${text}`, params as never[]);
   const [explained] = (row as unknown as { "QUERY PLAN": [{ Plan: PlanNode; "Execution Time": number }] })["QUERY PLAN"];
   const nodes: PlanNode[] = [];
   const walk = (n: PlanNode) => {
@@ -81,7 +90,7 @@ async function planOf(query: { toSQL(): { sql: string; params: unknown[] } }) {
   };
   walk(explained.Plan);
   const summary = nodes.map((n) => `${n["Node Type"]}${n["Index Name"] ? ` using ${n["Index Name"]}` : n["Relation Name"] ? ` on ${n["Relation Name"]}` : ""}`);
-  return { nodes, summary, ms: explained["Execution Time"] };
+  return { nodes, summary, ms: explained["Execution Time"] ?? Number.NaN };
 }
 
 const INDEX_SCANS = ["Index Scan", "Index Only Scan", "Bitmap Index Scan"];
@@ -162,5 +171,34 @@ describe(`admin reads over ${USERS.toLocaleString("en")} users and ${(USERS * SE
     const rows = await usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, query: "scale-9999" }, new Date());
     // scale-9999 and scale-99990 … scale-99999
     expect(rows.map((r) => r.username).sort()).toEqual(["scale-9999", ...Array.from({ length: 10 }, (_, i) => `scale-9999${i}`)].sort());
+  });
+});
+
+describe("the webhook claim over a backlog of 50,000 deliveries in 5,000 queues", () => {
+  const BACKLOG = 50_000;
+  beforeAll(async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: "https://hooks.scale.test/sesame" });
+    const db = api.deps.db;
+    // Events and their deliveries in queue order, ten per queue (order_key), as the fan-out writes them.
+    await db.execute(sql`
+      with recorded as (
+        insert into events (tenant_id, type, actor_kind, data)
+        select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${BACKLOG})
+        returning id, seq)
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
+      select ${tenantId}::uuid, ${webhook.id}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % 5000), r.seq from recorded r`);
+    await db.execute(sql`vacuum analyze webhook_deliveries`);
+  }, 120_000);
+
+  it("walks the pending deliveries in queue order and stops at the heads it takes", async () => {
+    const dialect = new PgDialect();
+    const statement: SQL = claimStatement(16, LEASE_MS);
+    const plan = await planOf({ toSQL: () => dialect.sqlToQuery(statement) }, false);
+    const onDeliveries = plan.nodes.filter((n) => n["Relation Name"] === "webhook_deliveries");
+    const claimWalk = onDeliveries.find((n) => n["Index Name"] === "webhook_deliveries_pending_seq_idx");
+    expect(claimWalk?.["Node Type"], plan.summary.join(" > ")).toBe("Index Scan");
+    expect(plan.nodes.filter((n) => n["Node Type"] === "Sort"), plan.summary.join(" > ")).toEqual([]);
+    expect(onDeliveries.filter((n) => n["Node Type"] === "Seq Scan"), plan.summary.join(" > ")).toEqual([]);
+    console.log(`[scale] webhook claim: ${plan.summary.join(" > ")}`);
   });
 });

@@ -423,7 +423,8 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    // The claim walks pending deliveries in queue order and stops after the few it takes (worker.ts).
+    index("webhook_deliveries_pending_seq_idx").on(t.orderSeq).where(sql`${t.status} = 'pending'`),
     index("webhook_deliveries_order_idx").on(t.endpointId, t.orderKey, t.orderSeq).where(sql`${t.status} = 'pending'`),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.seq),
     index("webhook_deliveries_event_idx").on(t.eventId),

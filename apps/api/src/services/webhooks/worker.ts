@@ -13,10 +13,11 @@
  *   delivery's first attempt, the endpoint is disabled with the reason (`disabledReason`).
  */
 import { retryDelayMs, type WebhookPayload } from "@sesame/core";
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { events, webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
+import { groupWhileBusy } from "../../lib/group-while-busy.ts";
 import { recordEvent } from "../events/record-events.ts";
 import { toPublicEvent } from "../mappers.ts";
 import { signingSecrets } from "./secrets.ts";
@@ -68,26 +69,17 @@ function readSecrets(deps: AppDeps, endpoint: Parameters<typeof signingSecrets>[
   }
 }
 
-/** Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds. */
+/**
+ * Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds.
+ * With statistics on the table, Postgres walks `webhook_deliveries_pending_seq_idx` in queue order
+ * and stops once it has `limit` heads of their queues, so a claim costs about the same whatever the
+ * backlog. Pending deliveries that cannot go yet (a retry not due, a queue whose head is in flight or
+ * failing, an endpoint disabled) are stepped over one by one, so a large backlog of those still
+ * makes each claim longer.
+ */
 export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LEASE_MS): Promise<Claimed[]> {
   if (limit <= 0) return [];
-  const claimed = await deps.db.execute<{ id: string }>(sql`
-    update webhook_deliveries d
-    set lease_until = now() + ${`${leaseMs} milliseconds`}::interval,
-        attempts = d.attempts + 1,
-        first_attempt_at = coalesce(d.first_attempt_at, now()),
-        last_attempt_at = now()
-    where d.id in (
-      select c.id from webhook_deliveries c
-      join webhook_endpoints w on w.id = c.endpoint_id and w.enabled
-      where c.status = 'pending' and c.next_attempt_at <= now() and (c.lease_until is null or c.lease_until < now())
-        and not exists (
-          select 1 from webhook_deliveries p
-          where p.endpoint_id = c.endpoint_id and p.order_key = c.order_key and p.status = 'pending' and p.order_seq < c.order_seq)
-      order by c.order_seq
-      limit ${limit}
-      for update of c skip locked)
-    returning d.id`);
+  const claimed = await deps.db.execute<{ id: string }>(claimStatement(limit, leaseMs));
   const ids = [...claimed].map((r) => r.id);
   if (ids.length === 0) return [];
   const rows = await deps.db
@@ -106,6 +98,27 @@ export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LE
     });
 }
 
+/** The claim itself: leases up to `limit` heads of their queues that are due, and returns their ids. */
+export function claimStatement(limit: number, leaseMs: number): SQL {
+  return sql`
+    update webhook_deliveries d
+    set lease_until = now() + ${`${leaseMs} milliseconds`}::interval,
+        attempts = d.attempts + 1,
+        first_attempt_at = coalesce(d.first_attempt_at, now()),
+        last_attempt_at = now()
+    where d.id in (
+      select c.id from webhook_deliveries c
+      join webhook_endpoints w on w.id = c.endpoint_id and w.enabled
+      where c.status = 'pending' and c.next_attempt_at <= now() and (c.lease_until is null or c.lease_until < now())
+        and not exists (
+          select 1 from webhook_deliveries p
+          where p.endpoint_id = c.endpoint_id and p.order_key = c.order_key and p.status = 'pending' and p.order_seq < c.order_seq)
+      order by c.order_seq
+      limit ${limit}
+      for update of c skip locked)
+    returning d.id`;
+}
+
 /** The Standard Webhooks headers: one `v1,` signature per active secret, space-separated. */
 export function signedHeaders(messageId: string, secrets: string[], body: string, at: Date): Record<string, string> {
   const signature = secrets.map((s) => new Webhook(s).sign(messageId, at, body)).join(" ");
@@ -118,16 +131,39 @@ export function signedHeaders(messageId: string, secrets: string[], body: string
   };
 }
 
-/** Records an attempt's outcome: delivered, retry later, or failed (and maybe disable the endpoint). */
-export async function recordOutcome(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: AttemptOutcome, random: () => number, endpointFailing = true): Promise<void> {
-  const common = { responseStatus: outcome.status, responseBody: outcome.body, durationMs: outcome.durationMs, leaseUntil: null };
-  if (outcome.ok) {
-    await deps.db.update(webhookDeliveries).set({ ...common, status: "delivered", error: null, deliveredAt: sql`now()` }).where(eq(webhookDeliveries.id, delivery.id));
-    if (endpointFailing) {
-      await deps.db.update(webhookEndpoints).set({ failingSince: null }).where(and(eq(webhookEndpoints.id, delivery.endpointId), isNotNull(webhookEndpoints.failingSince)));
-    }
-    return;
+/** A successful attempt, as `recordDelivered` writes it. */
+export interface DeliveredAttempt {
+  delivery: Pick<WebhookDeliveryRow, "id" | "endpointId">;
+  outcome: Extract<AttemptOutcome, { ok: true }>;
+  /** The endpoint was in a failure streak when the delivery was claimed: this success ends it. */
+  endpointFailing: boolean;
+}
+
+/**
+ * Records successful attempts, any number of them in one statement: delivered, with the receiver's
+ * answer, the lease released. Then ends the failure streak of those endpoints that were in one.
+ * The worker hands it every success that finished while the previous call was writing
+ * (`groupWhileBusy`), so a busy worker spends one statement on many deliveries.
+ */
+export async function recordDelivered(db: AppDeps["db"], delivered: DeliveredAttempt[]): Promise<void> {
+  if (delivered.length === 0) return;
+  // The receiver's answer is storable text (send.ts: no NUL, no half surrogate pair), so it survives JSON.
+  const answers = delivered.map(({ delivery, outcome }) => ({ id: delivery.id, status: outcome.status, body: outcome.body, ms: outcome.durationMs }));
+  await db.execute(sql`
+    update webhook_deliveries d
+    set status = 'delivered', error = null, delivered_at = now(), lease_until = null,
+        response_status = a.status, response_body = a.body, duration_ms = a.ms
+    from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as a(id uuid, status integer, body text, ms integer)
+    where d.id = a.id`);
+  const endingStreaks = [...new Set(delivered.filter((d) => d.endpointFailing).map((d) => d.delivery.endpointId))];
+  if (endingStreaks.length > 0) {
+    await db.update(webhookEndpoints).set({ failingSince: null }).where(and(inArray(webhookEndpoints.id, endingStreaks), isNotNull(webhookEndpoints.failingSince)));
   }
+}
+
+/** Records a failed attempt: retry later, or failed for good (and maybe disable the endpoint). */
+export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: Extract<AttemptOutcome, { ok: false }>, random: () => number): Promise<void> {
+  const common = { responseStatus: outcome.status, responseBody: outcome.body, durationMs: outcome.durationMs, leaseUntil: null };
   const delay = retryDelayMs(deps.config.webhooks.retryScheduleMs, delivery.attempts, random());
   await deps.db.transaction(async (tx) => {
     const [endpoint] = await tx
@@ -165,11 +201,13 @@ export function startWebhookWorker(appDeps: AppDeps, options: WebhookWorkerOptio
   let claiming: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
 
+  const recordSuccess = groupWhileBusy((delivered: DeliveredAttempt[]) => recordDelivered(deps.db, delivered));
   const deliver = async (c: Claimed) => {
     const outcome: AttemptOutcome = Array.isArray(c.secrets)
       ? await sender.send({ url: c.url, headers: signedHeaders(c.delivery.eventId, c.secrets, c.body, deps.now()), body: c.body })
       : { ok: false, status: null, body: null, error: c.secrets.error, durationMs: 0 };
-    await recordOutcome(deps, c.delivery, outcome, random, c.endpointFailing);
+    if (outcome.ok) await recordSuccess({ delivery: c.delivery, outcome, endpointFailing: c.endpointFailing });
+    else await recordFailure(deps, c.delivery, outcome, random);
   };
 
   const pass = () => {
@@ -187,7 +225,9 @@ export function startWebhookWorker(appDeps: AppDeps, options: WebhookWorkerOptio
           .catch((error) => deps.logger.error({ err: error, deliveryId: c.delivery.id }, "webhook delivery failed to record; its lease will run out and it is retried"))
           .finally(() => {
             inFlight.delete(p);
-            schedule(0);
+            // Claim again once half the slots are free: one claim for many deliveries under load,
+            // and at once when the worker is nearly idle (fewer than half in flight).
+            if (inFlight.size <= concurrency / 2) schedule(0);
           });
         inFlight.add(p);
       }

@@ -1,0 +1,2 @@
+DROP INDEX "webhook_deliveries_due_idx";--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_pending_seq_idx" ON "webhook_deliveries" USING btree ("order_seq") WHERE "webhook_deliveries"."status" = 'pending';
