@@ -3,10 +3,11 @@
  * and a real receiver (node:http) verifying every request with `standardwebhooks`.
  */
 import type { SesameEvent, WebhookDelivery } from "@sesame/core";
-import { eq } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { webhookEndpoints } from "../src/db/schema.ts";
+import { webhookDeliveries, webhookEndpoints } from "../src/db/schema.ts";
 import { encryptString } from "../src/lib/crypto.ts";
+import { recordDelivered } from "../src/services/webhooks/worker.ts";
 import { failureOf, newSession, newUser, type AdminClient } from "./admin-fixtures.ts";
 import { clientFrom, DEFAULT_PASSWORD, tokensOf, uniqueIp } from "./auth-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
@@ -288,5 +289,47 @@ describe("delivery log", () => {
     const [d] = (await admin.webhooks.deliveries.query({ endpointId: webhook.id })).objects;
     const other = (await createTenantWithAdmin(api)).admin;
     expect(await failureOf(other.webhooks.redeliver.mutate({ deliveryId: d!.id }))).toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("recording successes together", () => {
+  /** Two deliveries queued on a fresh tenant's endpoint, leased for an hour so the running worker leaves them alone. */
+  async function leasedDeliveries(failingSince: Date | null) {
+    const tenant = await createTenantWithAdmin(api);
+    const r = await receiver();
+    const { webhook } = await tenant.admin.webhooks.create.mutate({ url: r.url, events: ["user.deleted"] });
+    await api.deps.db.update(webhookEndpoints).set({ failingSince }).where(eq(webhookEndpoints.id, webhook.id));
+    const rows = await api.deps.db.execute<{ id: string }>(sql`
+      with recorded as (
+        insert into events (tenant_id, type, actor_kind, data)
+        select ${tenant.tenant.id}::uuid, 'user.deleted', 'admin', '{}'::jsonb from generate_series(1, 2) returning id, seq)
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq, lease_until, attempts)
+      select ${tenant.tenant.id}::uuid, ${webhook.id}::uuid, r.id, 'user.deleted', 'q' || r.seq, r.seq, now() + interval '1 hour', 1 from recorded r
+      returning id`);
+    return { endpointId: webhook.id, ids: rows.map((row) => row.id) };
+  }
+
+  it("writes each delivery's own answer in one call, releases the leases and ends the endpoint's failure streak", async () => {
+    const { endpointId, ids } = await leasedDeliveries(new Date(Date.now() - 60_000));
+    await recordDelivered(api.deps.db, [
+      { delivery: { id: ids[0]!, endpointId }, outcome: { ok: true, status: 200, body: "first", durationMs: 12 }, endpointFailing: true },
+      { delivery: { id: ids[1]!, endpointId }, outcome: { ok: true, status: 204, body: "", durationMs: 3 }, endpointFailing: true },
+    ]);
+    const rows = await api.deps.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, ids));
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(ids[0]!)).toMatchObject({ status: "delivered", responseStatus: 200, responseBody: "first", durationMs: 12, leaseUntil: null, error: null, deliveredAt: expect.any(Date) });
+    expect(byId.get(ids[1]!)).toMatchObject({ status: "delivered", responseStatus: 204, responseBody: "", durationMs: 3, leaseUntil: null, error: null });
+    const [endpoint] = await api.deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+    expect(endpoint!.failingSince).toBeNull();
+  });
+
+  it("leaves an endpoint's failure streak alone when none of the successes was claimed during one", async () => {
+    const since = new Date(Date.now() - 60_000);
+    const { endpointId, ids } = await leasedDeliveries(since);
+    await recordDelivered(api.deps.db, [{ delivery: { id: ids[0]!, endpointId }, outcome: { ok: true, status: 200, body: "ok", durationMs: 1 }, endpointFailing: false }]);
+    const [endpoint] = await api.deps.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+    expect(endpoint!.failingSince?.getTime()).toBe(since.getTime());
+    const [untouched] = await api.deps.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, ids[1]!));
+    expect(untouched).toMatchObject({ status: "pending", deliveredAt: null });
   });
 });
