@@ -57,7 +57,14 @@ export interface ApiConfig {
   nodeEnv: ApiEnv["NODE_ENV"];
   host: string;
   port: number;
-  database: { url: string; embedded: boolean; poolMax: number; prepare?: boolean };
+  database: {
+    url: string;
+    embedded: boolean;
+    poolMax: number;
+    prepare?: boolean;
+    /** How often each process checks that it still hears API key revocations (api-key-cache.ts); default 10 s, tests shorten it. */
+    revocationHeartbeatMs?: number;
+  };
   cache: CacheConfig;
   rootKey: string;
   /** Where the root key came from: printed at start only when generated for development. */

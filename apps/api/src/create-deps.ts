@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { createLogger } from "./lib/logger.ts";
 import { countingLimiter, createApiMetrics } from "./lib/metrics.ts";
 import { createMailer } from "./lib/mailer.ts";
+import { listenForApiKeyRevocations } from "./services/api-keys/api-key-cache.ts";
 import { createFileKeyRing, loadKeyRing, parseKeySet, readOrCreateKeyFile, generateStoredKey } from "./lib/signing-keys.ts";
 
 export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> = {}): Promise<AppDeps & { close(): Promise<void> }> {
@@ -17,7 +18,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
       : config.signingKeys.kind === "file"
         ? await readOrCreateKeyFile(config.signingKeys.path, now(), config.signingAlgorithm)
         : { keys: [await generateStoredKey(now(), config.signingAlgorithm)] };
-  const { db, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax, prepare: config.database.prepare ?? true });
+  const { db, sql: pg, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax, prepare: config.database.prepare ?? true });
   // One connection for the session store and the limiter; the limiter's windows follow `now`.
   const cache = createCache(config.cache, { now });
   const logger = createLogger(config.logLevel);
@@ -53,9 +54,12 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
     metrics,
     ...overrides,
   };
+  // Embedded Postgres serves one connection, and one process: a revocation there is forgotten at once anyway.
+  const revocations = config.database.embedded ? null : listenForApiKeyRevocations(pg, deps.db, logger, config.database.revocationHeartbeatMs);
   return {
     ...deps,
     async close() {
+      await revocations?.close();
       deps.mailer.close();
       await cache.close();
       await closeDb();

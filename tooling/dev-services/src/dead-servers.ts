@@ -1,5 +1,5 @@
 /** Local addresses that cannot answer, for outage tests: nothing listening, or a listener that never replies. */
-import { createServer, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 
 /** A local port nothing listens on (bound, then released): connections to it are refused at once. */
 export async function closedPort(): Promise<number> {
@@ -28,6 +28,55 @@ export async function startSilentServer(): Promise<SilentServer> {
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface CuttableRelay {
+  /** The local port that relays to the target. */
+  port: number;
+  /** Drops every relayed connection and refuses new ones (closed as soon as they open), as an outage would. */
+  cut(): void;
+  /** Relays new connections again. */
+  restore(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP relay to `target` that a test can cut and restore: a network outage between a client and a real server. */
+export async function startCuttableRelay(target: { host: string; port: number }): Promise<CuttableRelay> {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      open = true;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();

@@ -3,11 +3,17 @@
  * round trip on its own credentials. Keyed by the key's SHA-256 (never the key itself); only keys
  * that exist and are not revoked are remembered, so a guessed key always costs a lookup.
  *
- * A key revoked through this process is forgotten at once; one revoked through another API process
- * keeps working here for at most API_KEY_CACHE_TTL_MS (README.md, "Decisions" › API key lookups).
+ * A revocation is announced on a Postgres channel at commit (`announceApiKeyRevoked`), and every
+ * API process listening (`listenForApiKeyRevocations`) forgets the key at once. The TTL is the
+ * bound when a process cannot listen (embedded Postgres serves one connection, where there is one
+ * process anyway) or its listening connection is being restored (README.md, "Decisions" › API key
+ * lookups).
  */
+import { sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
-import type { Db } from "../../db/client.ts";
+import type { Logger } from "pino";
+import type postgres from "postgres";
+import type { Db, Tx } from "../../db/client.ts";
 
 /** How long a looked-up key is believed without asking Postgres again. */
 export const API_KEY_CACHE_TTL_MS = 5_000;
@@ -37,4 +43,68 @@ export function forgetApiKey(db: Db, apiKeyId: string): void {
   const cache = caches.get(db);
   if (!cache) return;
   for (const [hash, key] of cache.entries()) if (key.id === apiKeyId) cache.delete(hash);
+}
+
+/** The Postgres channel a revoked key's id is announced on. */
+export const API_KEY_REVOKED_CHANNEL = "sesame_api_key_revoked";
+
+/** Inside the revoking transaction: every listening process hears it at commit, and none on rollback. */
+export async function announceApiKeyRevoked(tx: Tx, apiKeyId: string): Promise<void> {
+  await tx.execute(sql`select pg_notify(${API_KEY_REVOKED_CHANNEL}, ${apiKeyId})`);
+}
+
+/** How often each process announces an empty heartbeat on the channel, to know its listening works. */
+export const REVOCATION_HEARTBEAT_MS = 10_000;
+
+/**
+ * Forgets a key here as soon as any process announces its revocation. postgres.js keeps the
+ * listening connection (one, besides the pool) and re-listens when it drops; the cache is emptied
+ * whenever listening (re)starts, since announcements made meanwhile were missed. Every process also
+ * announces an empty heartbeat: when none has been heard for three beats, listening is started
+ * again (a re-listen that failed while Postgres was down is not retried by postgres.js).
+ */
+export function listenForApiKeyRevocations(pg: postgres.Sql, db: Db, logger: Logger, heartbeatMs = REVOCATION_HEARTBEAT_MS): { close(): Promise<void> } {
+  let lastHeard = Date.now();
+  let subscription: postgres.ListenMeta | null = null;
+  let closed = false;
+
+  let subscribing: Promise<void> | null = null;
+  const subscribe = () => (subscribing ??= listenAnew().finally(() => (subscribing = null)));
+  const listenAnew = async () => {
+    const previous = subscription;
+    subscription = null;
+    await previous?.unlisten().catch(() => undefined);
+    try {
+      subscription = await pg.listen(
+        API_KEY_REVOKED_CHANNEL,
+        (apiKeyId) => {
+          lastHeard = Date.now();
+          if (apiKeyId) forgetApiKey(db, apiKeyId);
+        },
+        () => {
+          lastHeard = Date.now();
+          apiKeyCache(db).clear();
+        },
+      );
+    } catch (error) {
+      logger.warn({ err: error }, `cannot listen for API key revocations; keys revoked by other processes work here for up to ${API_KEY_CACHE_TTL_MS} ms`);
+    }
+    if (closed) await subscription?.unlisten().catch(() => undefined);
+  };
+
+  void subscribe();
+  const beat = setInterval(() => {
+    if (Date.now() - lastHeard > 3 * heartbeatMs) void subscribe();
+    pg`select pg_notify(${API_KEY_REVOKED_CHANNEL}, '')`.catch(() => undefined);
+  }, heartbeatMs);
+  beat.unref();
+
+  return {
+    async close() {
+      closed = true;
+      clearInterval(beat);
+      await subscribing;
+      await subscription?.unlisten().catch(() => undefined);
+    },
+  };
 }

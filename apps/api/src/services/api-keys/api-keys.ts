@@ -6,7 +6,7 @@ import type { AppDeps } from "../../deps.ts";
 import { randomSecret, sha256Hex } from "../../lib/crypto.ts";
 import { notFound } from "../../lib/errors.ts";
 import { recordEvent } from "../events/record-events.ts";
-import { forgetApiKey } from "./api-key-cache.ts";
+import { announceApiKeyRevoked, forgetApiKey } from "./api-key-cache.ts";
 import { toPublicApiKey } from "../mappers.ts";
 import type { AdminScope } from "../scope.ts";
 import { runInTx, type TxContext } from "../transaction.ts";
@@ -45,6 +45,7 @@ export function revokeApiKey(deps: AppDeps, scope: AdminScope, input: { apiKeyId
     if (row.revokedAt) return toPublicApiKey(row);
     const [updated] = await tx.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, input.apiKeyId)).returning();
     await recordEvent(tx, { tenantId: scope.tenantId, type: "api_key.revoked", actor: scope.actor, data: { apiKeyId: input.apiKeyId } }, now);
+    await announceApiKeyRevoked(tx, input.apiKeyId);
     return toPublicApiKey(updated!);
   }).then((revoked) => {
     forgetApiKey(deps.db, revoked.id);
