@@ -10,9 +10,9 @@ import type { RequestOrigin } from "../scope.ts";
 const regionNames = new Intl.DisplayNames(["en"], { type: "region" });
 
 /**
- * Parsed user agents, by the exact string: parsing runs a few hundred regular expressions (about
- * 60 µs, the largest part of starting a session outside the database), and a service sees the same
- * few app and browser versions again and again. Results are only read, never changed.
+ * Parsed user agents, by the exact string: parsing runs a few hundred regular expressions (10–13 µs
+ * a call when warm, against 0.4–0.6 µs remembered), and a service sees the same few app and browser
+ * versions again and again. Results are only read, never changed.
  */
 const parsedAgents = new LRUCache<string, UAParser.IResult>({ max: 2_000 });
 /** Longer strings are parsed every time rather than kept (the request header can be up to 16 KiB). */
