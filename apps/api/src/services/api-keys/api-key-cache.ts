@@ -66,8 +66,6 @@ export const REVOCATION_HEARTBEAT_MS = 10_000;
 export function listenForApiKeyRevocations(pg: postgres.Sql, db: Db, logger: Logger, heartbeatMs = REVOCATION_HEARTBEAT_MS): { close(): Promise<void> } {
   let lastHeard = Date.now();
   let subscription: postgres.ListenMeta | null = null;
-  let closed = false;
-
   let subscribing: Promise<void> | null = null;
   const subscribe = () => (subscribing ??= listenAnew().finally(() => (subscribing = null)));
   const listenAnew = async () => {
@@ -89,7 +87,6 @@ export function listenForApiKeyRevocations(pg: postgres.Sql, db: Db, logger: Log
     } catch (error) {
       logger.warn({ err: error }, `cannot listen for API key revocations; keys revoked by other processes work here for up to ${API_KEY_CACHE_TTL_MS} ms`);
     }
-    if (closed) await subscription?.unlisten().catch(() => undefined);
   };
 
   void subscribe();
@@ -101,8 +98,8 @@ export function listenForApiKeyRevocations(pg: postgres.Sql, db: Db, logger: Log
 
   return {
     async close() {
-      closed = true;
       clearInterval(beat);
+      // A listen under way finishes first, then is undone with the rest.
       await subscribing;
       await subscription?.unlisten().catch(() => undefined);
     },
