@@ -4,12 +4,13 @@
  * scans keep them proportional to a page (or a user), not to the tenant; a Seq Scan on users or
  * sessions here would grow with every customer.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { eq, sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPageQuery } from "../src/services/events/list-events.ts";
 import { liveUserSessionsQuery, usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/users/queries.ts";
-import { LEASE_MS, claimStatement } from "../src/services/webhooks/worker.ts";
+import { webhookDeliveries } from "../src/db/schema.ts";
+import { LEASE_MS, claimStatement, recordFailure } from "../src/services/webhooks/worker.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const USERS = 100_000;
@@ -171,6 +172,124 @@ describe(`admin reads over ${USERS.toLocaleString("en")} users and ${(USERS * SE
     const rows = await usersPageQuery(api.deps.db, tenantId, { limit: 50, skip: 0, query: "scale-9999" }, new Date());
     // scale-9999 and scale-99990 … scale-99999
     expect(rows.map((r) => r.username).sort()).toEqual(["scale-9999", ...Array.from({ length: 10 }, (_, i) => `scale-9999${i}`)].sort());
+  });
+});
+
+interface AnalyzedNode extends PlanNode {
+  "Actual Rows": number;
+  "Actual Loops": number;
+  "Rows Removed by Filter"?: number;
+}
+
+/** Rows an index scan read: those it passed on and those its filter dropped, over every loop. */
+function rowsRead(node: AnalyzedNode): number {
+  return (node["Actual Rows"] + (node["Rows Removed by Filter"] ?? 0)) * node["Actual Loops"];
+}
+
+/** EXPLAIN ANALYZE of a statement that writes, inside a transaction that is then rolled back. */
+async function analyzeRolledBack(statement: SQL) {
+  const { sql: text, params } = new PgDialect().sqlToQuery(statement);
+  const rollback = new Error("rollback");
+  let explained: { Plan: AnalyzedNode; "Execution Time": number } | undefined;
+  await api.deps.db.$client
+    .begin(async (tx) => {
+      const [row] = await tx.unsafe(`explain (analyze true, format json) ${text}`, params as never[]);
+      [explained] = (row as unknown as { "QUERY PLAN": [{ Plan: AnalyzedNode; "Execution Time": number }] })["QUERY PLAN"];
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  const nodes: AnalyzedNode[] = [];
+  const walk = (n: AnalyzedNode) => {
+    nodes.push(n);
+    (n.Plans as AnalyzedNode[] | undefined)?.forEach(walk);
+  };
+  walk(explained!.Plan);
+  return { nodes, ms: explained!["Execution Time"] };
+}
+
+describe("the webhook claim beside a disabled endpoint's backlog of 50,000 deliveries", () => {
+  const BACKLOG = 50_000;
+  let endpointId: string;
+  beforeAll(async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: "https://disabled.scale.test/sesame" });
+    endpointId = webhook.id;
+    const db = api.deps.db;
+    // Queued before anything else pending (order_seq below every event's seq), as a backlog left
+    // from long ago would be: a claim that looked at it would meet all of it before anything due.
+    await db.execute(sql`
+      with recorded as (
+        insert into events (tenant_id, type, actor_kind, data)
+        select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${BACKLOG})
+        returning id, seq)
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
+      select ${tenantId}::uuid, ${webhook.id}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % 5000), r.seq - 1000000000000 from recorded r`);
+    // Disabled the way an admin does it, so the backlog is treated as the API treats it.
+    await admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: false });
+    await db.execute(sql`vacuum analyze webhook_deliveries`);
+  }, 120_000);
+
+  it("claims without stepping over the held backlog", async () => {
+    const { nodes, ms } = await analyzeRolledBack(claimStatement(16, LEASE_MS));
+    const walk = nodes.find((n) => n["Index Name"] === "webhook_deliveries_pending_seq_idx");
+    expect(walk, nodes.map((n) => n["Node Type"]).join(" > ")).toBeDefined();
+    const visited = rowsRead(walk!);
+    console.log(`[scale] webhook claim beside a disabled endpoint's backlog of ${BACKLOG}: ${visited} pending deliveries looked at, ${ms.toFixed(2)} ms`);
+    expect(visited).toBeLessThan(BACKLOG / 10);
+    // The backlog and the endpoint's own webhook.created, all pending, all held.
+    const [counted] = await api.deps.db.execute<{ pending: number; held: number }>(
+      sql`select count(*)::int as pending, (count(*) filter (where held))::int as held from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
+    );
+    expect(counted).toEqual({ pending: BACKLOG + 1, held: BACKLOG + 1 });
+  });
+});
+
+describe("the webhook claim while an endpoint's 500 queues wait on failing heads (50,000 deliveries)", () => {
+  const QUEUES = 500;
+  const BACKLOG = 50_000;
+  let endpointId: string;
+  beforeAll(async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: "https://failing.scale.test/sesame" });
+    endpointId = webhook.id;
+    const db = api.deps.db;
+    // The endpoint's own webhook.created is not part of this backlog.
+    await db.execute(sql`delete from webhook_deliveries where endpoint_id = ${webhook.id}`);
+    // Older than anything else pending (see the disabled backlog above), a hundred per queue.
+    await db.execute(sql`
+      with recorded as (
+        insert into events (tenant_id, type, actor_kind, data)
+        select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${BACKLOG})
+        returning id, seq)
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
+      select ${tenantId}::uuid, ${webhook.id}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % ${QUEUES}), r.seq - 2000000000000 from recorded r`);
+    // Each queue's head has failed, as the worker records it: its next retry is minutes away.
+    const heads = await db.execute<{ id: string }>(sql`
+      select distinct on (order_key) id from webhook_deliveries where endpoint_id = ${webhook.id} order by order_key, order_seq`);
+    // Minutes, as the default schedule's waits are (the harness shortens them for the delivery tests).
+    const deps = { ...api.deps, config: { ...api.deps.config, webhooks: { ...api.deps.config.webhooks, retryScheduleMs: [300_000, 300_000] } } };
+    for (const { id } of heads) {
+      const [claimed] = await db
+        .update(webhookDeliveries)
+        .set({ attempts: 1, firstAttemptAt: sql`now()`, lastAttemptAt: sql`now()`, leaseUntil: sql`now() + interval '1 minute'` })
+        .where(eq(webhookDeliveries.id, id))
+        .returning();
+      await recordFailure(deps, claimed!, { ok: false, status: 500, body: "", error: "HTTP 500", durationMs: 1 }, () => 0.5);
+    }
+    await db.execute(sql`vacuum analyze webhook_deliveries`);
+  }, 180_000);
+
+  it("claims without stepping over the deliveries held behind them", async () => {
+    const { nodes, ms } = await analyzeRolledBack(claimStatement(16, LEASE_MS));
+    const walk = nodes.find((n) => n["Index Name"] === "webhook_deliveries_pending_seq_idx");
+    expect(walk, nodes.map((n) => n["Node Type"]).join(" > ")).toBeDefined();
+    const visited = rowsRead(walk!);
+    console.log(`[scale] webhook claim while ${QUEUES} queues wait on failing heads (${BACKLOG} deliveries): ${visited} pending deliveries looked at, ${ms.toFixed(2)} ms`);
+    expect(visited).toBeLessThan(BACKLOG / 10);
+    const [counted] = await api.deps.db.execute<{ pending: number; held: number }>(
+      sql`select count(*)::int as pending, (count(*) filter (where held))::int as held from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
+    );
+    expect(counted).toEqual({ pending: BACKLOG, held: BACKLOG - QUEUES });
   });
 });
 

@@ -413,6 +413,11 @@ export const webhookDeliveries = pgTable(
     nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
     /** A worker that claimed the delivery holds it until then; past it another worker may take it over. */
     leaseUntil: ts("lease_until"),
+    /**
+     * Pending but unable to go for a while (its endpoint is disabled, or an earlier delivery in its
+     * queue failed and waits for its retry): left out of the claim's index until released (worker.ts).
+     */
+    held: boolean("held").notNull().default(false),
     firstAttemptAt: ts("first_attempt_at"),
     lastAttemptAt: ts("last_attempt_at"),
     responseStatus: integer("response_status"),
@@ -424,7 +429,9 @@ export const webhookDeliveries = pgTable(
   },
   (t) => [
     // The claim walks pending deliveries in queue order and stops after the few it takes (worker.ts).
-    index("webhook_deliveries_pending_seq_idx").on(t.orderSeq).where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_pending_seq_idx").on(t.orderSeq).where(sql`${t.status} = 'pending' and not ${t.held}`),
+    // What the release of a queue and the safety net look for (worker.ts): only held deliveries are in it.
+    index("webhook_deliveries_held_idx").on(t.endpointId, t.orderKey, t.orderSeq).where(sql`${t.status} = 'pending' and ${t.held}`),
     index("webhook_deliveries_order_idx").on(t.endpointId, t.orderKey, t.orderSeq).where(sql`${t.status} = 'pending'`),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.seq),
     index("webhook_deliveries_event_idx").on(t.eventId),

@@ -58,6 +58,9 @@ export function redeliver(deps: AppDeps, scope: AdminScope, input: { deliveryId:
       .where(and(eq(webhookDeliveries.endpointId, original.endpointId), eq(webhookDeliveries.eventId, original.eventId), eq(webhookDeliveries.status, "pending")))
       .limit(1);
     if (pendingCopy) throw apiError("CONFLICT", `deliveryId: this event is already queued for the endpoint (delivery ${pendingCopy.id})`, "deliveryId");
+    // A disabled endpoint's redelivery waits, held (worker.ts `holdBacklog`); the shared lock makes
+    // an enable or disable under way finish first, and one that follows see this delivery.
+    const [endpoint] = await tx.select({ enabled: webhookEndpoints.enabled }).from(webhookEndpoints).where(eq(webhookEndpoints.id, original.endpointId)).for("share");
     const id = crypto.randomUUID();
     const [row] = await tx
       .insert(webhookDeliveries)
@@ -69,6 +72,7 @@ export function redeliver(deps: AppDeps, scope: AdminScope, input: { deliveryId:
         eventType: original.eventType,
         orderKey: `redelivery:${id}`,
         orderSeq: original.orderSeq,
+        held: !endpoint!.enabled,
         nextAttemptAt: now,
         createdAt: now,
       })

@@ -14,6 +14,7 @@ import { runInTx, type TxContext } from "../transaction.ts";
 import { toPublicDelivery, toPublicWebhook } from "./mappers.ts";
 import { SECRET_ROTATION_OVERLAP_MS, newWebhookSecret, sealSecret } from "./secrets.ts";
 import { webhookUrlProblem } from "./target-policy.ts";
+import { holdBacklog } from "./worker.ts";
 
 /** Endpoints per tenant: enough for every real integration, bounded so fan-out stays cheap. */
 export const MAX_WEBHOOKS_PER_TENANT = 50;
@@ -105,6 +106,7 @@ export function updateWebhook(deps: AppDeps, scope: AdminScope, input: UpdateWeb
       else Object.assign(patch, { disabledReason: null, disabledAt: t.now });
     }
     const [updated] = await t.tx.update(webhookEndpoints).set(patch).where(eq(webhookEndpoints.id, row.id)).returning();
+    if (patch.enabled !== undefined) await holdBacklog(t.tx, row.id, !patch.enabled);
     if (fields.length > 0) {
       await recordEvent(t.tx, { tenantId: scope.tenantId, type: "webhook.updated", actor: scope.actor, data: { webhookId: row.id, fields } }, t.now);
     }

@@ -13,7 +13,7 @@
  *   delivery's first attempt, the endpoint is disabled with the reason (`disabledReason`).
  */
 import { retryDelayMs, type WebhookPayload } from "@sesame/core";
-import { and, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { events, webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -73,9 +73,10 @@ function readSecrets(deps: AppDeps, endpoint: Parameters<typeof signingSecrets>[
  * Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds.
  * With statistics on the table, Postgres walks `webhook_deliveries_pending_seq_idx` in queue order
  * and stops once it has `limit` heads of their queues, so a claim costs about the same whatever the
- * backlog. Pending deliveries that cannot go yet (a retry not due, a queue whose head is in flight or
- * failing, an endpoint disabled) are stepped over one by one, so a large backlog of those still
- * makes each claim longer.
+ * backlog. Deliveries that cannot go for a while are held out of that index (`held`): a disabled
+ * endpoint's backlog (`holdBacklog`), and the deliveries queued behind a head that failed and waits
+ * for its retry (`recordFailure`). What is still stepped over one by one is small: heads whose retry
+ * is not due, queues whose head is in flight, and deliveries queued while their head was waiting.
  */
 export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LEASE_MS): Promise<Claimed[]> {
   if (limit <= 0) return [];
@@ -109,7 +110,7 @@ export function claimStatement(limit: number, leaseMs: number): SQL {
     where d.id in (
       select c.id from webhook_deliveries c
       join webhook_endpoints w on w.id = c.endpoint_id and w.enabled
-      where c.status = 'pending' and c.next_attempt_at <= now() and (c.lease_until is null or c.lease_until < now())
+      where c.status = 'pending' and not c.held and c.next_attempt_at <= now() and (c.lease_until is null or c.lease_until < now())
         and not exists (
           select 1 from webhook_deliveries p
           where p.endpoint_id = c.endpoint_id and p.order_key = c.order_key and p.status = 'pending' and p.order_seq < c.order_seq)
@@ -117,6 +118,64 @@ export function claimStatement(limit: number, leaseMs: number): SQL {
       limit ${limit}
       for update of c skip locked)
     returning d.id`;
+}
+
+/**
+ * Holding is only ever a hint for the claim, which still checks everything itself: a delivery left
+ * unheld that should be held is stepped over, never sent early. The danger is the other way, a
+ * delivery held with nothing to wait for, which nothing would claim. So every hold has its release:
+ *
+ * - a disabled endpoint's backlog (here): released when the endpoint is enabled again;
+ * - the deliveries queued behind a head that failed and waits for its retry (`recordFailure`):
+ *   released when that head leaves `pending`, delivered (`recordDelivered`) or failed for good.
+ *   The hold is written with the head's retry, under the head's row lock, so whoever finishes the
+ *   head later sees it;
+ * - and as a safety net, `releaseStrandedDeliveries` (every 10 minutes) lets go of any delivery
+ *   held with neither reason, and says so in the log.
+ */
+
+/**
+ * Holds a disabled endpoint's pending deliveries out of the claim, or lets them go again once it is
+ * enabled. Called in the transaction that changes `enabled`, after the endpoint's row is locked, so
+ * two such changes to one endpoint take turns and the last one decides. A delivery queued by a
+ * transaction that read the endpoint as enabled just before it was disabled is unheld: the claim's
+ * own check on `enabled` steps over it.
+ */
+export async function holdBacklog(tx: Pick<AppDeps["db"], "update">, endpointId: string, held: boolean): Promise<void> {
+  await tx
+    .update(webhookDeliveries)
+    .set({ held })
+    .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.held, !held)));
+}
+
+/**
+ * Lets go of the held deliveries of each queue (endpoint and order key) in `finished`, a relation of
+ * deliveries that have just left `pending` (`id`, `endpoint_id`, `order_key`, `attempts`) in the same
+ * statement; those are left alone (a row is changed once per statement). A delivery finished at its
+ * first attempt never failed, so it held nothing back: its queue is not looked at.
+ */
+function releaseQueuesOf(finished: SQL): SQL {
+  return sql`
+    update webhook_deliveries q set held = false
+    from ${finished} f
+    where f.attempts > 1 and q.endpoint_id = f.endpoint_id and q.order_key = f.order_key and q.status = 'pending' and q.held
+      and q.id not in (select id from ${finished})`;
+}
+
+/**
+ * The safety net (see above): lets go of every held delivery whose endpoint is enabled and which has
+ * no unheld pending delivery before it in its queue, i.e. nothing left to wait for. Answers how many.
+ */
+export async function releaseStrandedDeliveries(db: AppDeps["db"]): Promise<number> {
+  const released = await db.execute<{ id: string }>(sql`
+    update webhook_deliveries d set held = false
+    where d.status = 'pending' and d.held
+      and exists (select 1 from webhook_endpoints w where w.id = d.endpoint_id and w.enabled)
+      and not exists (
+        select 1 from webhook_deliveries h
+        where h.endpoint_id = d.endpoint_id and h.order_key = d.order_key and h.status = 'pending' and not h.held and h.order_seq < d.order_seq)
+    returning d.id`);
+  return [...released].length;
 }
 
 /** The Standard Webhooks headers: one `v1,` signature per active secret, space-separated. */
@@ -149,12 +208,16 @@ export async function recordDelivered(db: AppDeps["db"], delivered: DeliveredAtt
   if (delivered.length === 0) return;
   // The receiver's answer is storable text (send.ts: no NUL, no half surrogate pair), so it survives JSON.
   const answers = delivered.map(({ delivery, outcome }) => ({ id: delivery.id, status: outcome.status, body: outcome.body, ms: outcome.durationMs }));
+  // One statement: the deliveries, and the release of what their queues held behind them.
   await db.execute(sql`
-    update webhook_deliveries d
-    set status = 'delivered', error = null, delivered_at = now(), lease_until = null,
-        response_status = a.status, response_body = a.body, duration_ms = a.ms
-    from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as a(id uuid, status integer, body text, ms integer)
-    where d.id = a.id`);
+    with delivered as (
+      update webhook_deliveries d
+      set status = 'delivered', error = null, delivered_at = now(), lease_until = null,
+          response_status = a.status, response_body = a.body, duration_ms = a.ms
+      from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as a(id uuid, status integer, body text, ms integer)
+      where d.id = a.id
+      returning d.id, d.endpoint_id, d.order_key, d.attempts)
+    ${releaseQueuesOf(sql`delivered`)}`);
   const endingStreaks = [...new Set(delivered.filter((d) => d.endpointFailing).map((d) => d.delivery.endpointId))];
   if (endingStreaks.length > 0) {
     await db.update(webhookEndpoints).set({ failingSince: null }).where(and(inArray(webhookEndpoints.id, endingStreaks), isNotNull(webhookEndpoints.failingSince)));
@@ -172,18 +235,47 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
       .set({ failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${(delivery.lastAttemptAt ?? new Date()).toISOString()}::timestamptz)` })
       .where(eq(webhookEndpoints.id, delivery.endpointId))
       .returning();
+    // Only a delivery still pending: one another worker finished meanwhile (its lease ran out and it
+    // was claimed again) keeps that outcome, and holds nothing back.
+    const stillPending = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, "pending"));
     if (delay !== null) {
-      await tx
+      const [retrying] = await tx
         .update(webhookDeliveries)
         .set({ ...common, error: outcome.error, nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval` })
-        .where(eq(webhookDeliveries.id, delivery.id));
+        .where(stillPending)
+        .returning({ orderSeq: webhookDeliveries.orderSeq });
+      // Its queue cannot go before it: held until it leaves pending (see `releaseQueuesOf`).
+      if (retrying) {
+        await tx
+          .update(webhookDeliveries)
+          .set({ held: true })
+          .where(
+            and(
+              eq(webhookDeliveries.endpointId, delivery.endpointId),
+              eq(webhookDeliveries.orderKey, delivery.orderKey),
+              eq(webhookDeliveries.status, "pending"),
+              eq(webhookDeliveries.held, false),
+              gt(webhookDeliveries.orderSeq, retrying.orderSeq),
+            ),
+          );
+      }
       return;
     }
-    await tx.update(webhookDeliveries).set({ ...common, status: "failed", error: outcome.error }).where(eq(webhookDeliveries.id, delivery.id));
+    const failed = await tx.execute(sql`
+      with failed as (
+        update webhook_deliveries
+        set status = 'failed', error = ${outcome.error}, response_status = ${outcome.status}, response_body = ${outcome.body},
+            duration_ms = ${outcome.durationMs}, lease_until = null
+        where id = ${delivery.id} and status = 'pending'
+        returning id, endpoint_id, order_key, attempts),
+      released as (${releaseQueuesOf(sql`failed`)})
+      select count(*)::int as failed from failed`);
+    if ((failed[0] as { failed: number } | undefined)?.failed !== 1) return;
     const firstAttempt = delivery.firstAttemptAt ?? delivery.lastAttemptAt;
     if (endpoint && endpoint.enabled && endpoint.failingSince && firstAttempt && endpoint.failingSince <= firstAttempt) {
       const reason = `Disabled after failing every attempt since ${endpoint.failingSince.toISOString()}: delivery ${delivery.id} failed ${delivery.attempts} times (last: ${outcome.error})`;
       await tx.update(webhookEndpoints).set({ enabled: false, disabledAt: sql`now()`, disabledReason: reason }).where(eq(webhookEndpoints.id, endpoint.id));
+      await holdBacklog(tx, endpoint.id, true);
       await recordEvent(tx, { tenantId: endpoint.tenantId, type: "webhook.disabled", actor: { kind: "system", id: null }, data: { webhookId: endpoint.id, reason } }, deps.now());
     }
   });
@@ -254,6 +346,12 @@ export function startWebhookWorker(appDeps: AppDeps, options: WebhookWorkerOptio
     deps.db
       .execute(sql`delete from webhook_deliveries where status <> 'pending' and created_at < now() - ${`${DELIVERY_RETENTION_DAYS} days`}::interval`)
       .catch((error: unknown) => deps.logger.warn({ err: error }, "could not prune old webhook deliveries"));
+    releaseStrandedDeliveries(deps.db).then(
+      (released) => {
+        if (released > 0) deps.logger.warn({ released }, "released webhook deliveries held with nothing to wait for (a bug: please report it)");
+      },
+      (error: unknown) => deps.logger.warn({ err: error }, "could not look for stranded webhook deliveries"),
+    );
   }, PRUNE_EVERY_MS);
   pruner.unref?.();
 
