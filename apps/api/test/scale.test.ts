@@ -209,39 +209,56 @@ async function analyzeRolledBack(statement: SQL) {
   return { nodes, ms: explained!["Execution Time"] };
 }
 
+/**
+ * `count` events and their deliveries to one endpoint, spread over `queues` order keys in queue
+ * order, as the fan-out writes them. `seqOffset` moves their place in the queue order (negative:
+ * older than anything else pending, as a backlog left from long ago would be).
+ */
+async function queueBacklog(endpointId: string, { count, queues, seqOffset = 0 }: { count: number; queues: number; seqOffset?: number }) {
+  await api.deps.db.execute(sql`
+    with recorded as (
+      insert into events (tenant_id, type, actor_kind, data)
+      select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${count})
+      returning id, seq)
+    insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
+    select ${tenantId}::uuid, ${endpointId}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % ${queues}), r.seq + ${seqOffset}::bigint from recorded r`);
+}
+
+/** The claim, run and rolled back: how many pending deliveries its walk read, and how long it took. */
+async function claimReads(): Promise<{ read: number; ms: number }> {
+  const { nodes, ms } = await analyzeRolledBack(claimStatement(16, LEASE_MS));
+  const walk = nodes.find((n) => n["Index Name"] === "webhook_deliveries_pending_seq_idx");
+  expect(walk, nodes.map((n) => n["Node Type"]).join(" > ")).toBeDefined();
+  return { read: rowsRead(walk!), ms };
+}
+
+/** An endpoint's pending deliveries, and how many of them are held. */
+async function pendingOf(endpointId: string) {
+  const [counted] = await api.deps.db.execute<{ pending: number; held: number }>(
+    sql`select count(*)::int as pending, (count(*) filter (where held))::int as held from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
+  );
+  return counted;
+}
+
 describe("the webhook claim beside a disabled endpoint's backlog of 50,000 deliveries", () => {
   const BACKLOG = 50_000;
   let endpointId: string;
   beforeAll(async () => {
     const { webhook } = await admin.webhooks.create.mutate({ url: "https://disabled.scale.test/sesame" });
     endpointId = webhook.id;
-    const db = api.deps.db;
-    // Queued before anything else pending (order_seq below every event's seq), as a backlog left
-    // from long ago would be: a claim that looked at it would meet all of it before anything due.
-    await db.execute(sql`
-      with recorded as (
-        insert into events (tenant_id, type, actor_kind, data)
-        select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${BACKLOG})
-        returning id, seq)
-      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
-      select ${tenantId}::uuid, ${webhook.id}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % 5000), r.seq - 1000000000000 from recorded r`);
+    // Older than anything else pending: a claim that looked at it would meet all of it first.
+    await queueBacklog(webhook.id, { count: BACKLOG, queues: 5000, seqOffset: -1_000_000_000_000 });
     // Disabled the way an admin does it, so the backlog is treated as the API treats it.
     await admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: false });
-    await db.execute(sql`vacuum analyze webhook_deliveries`);
+    await api.deps.db.execute(sql`vacuum analyze webhook_deliveries`);
   }, 120_000);
 
   it("claims without stepping over the held backlog", async () => {
-    const { nodes, ms } = await analyzeRolledBack(claimStatement(16, LEASE_MS));
-    const walk = nodes.find((n) => n["Index Name"] === "webhook_deliveries_pending_seq_idx");
-    expect(walk, nodes.map((n) => n["Node Type"]).join(" > ")).toBeDefined();
-    const visited = rowsRead(walk!);
-    console.log(`[scale] webhook claim beside a disabled endpoint's backlog of ${BACKLOG}: ${visited} pending deliveries looked at, ${ms.toFixed(2)} ms`);
-    expect(visited).toBeLessThan(BACKLOG / 10);
+    const { read, ms } = await claimReads();
+    console.log(`[scale] webhook claim beside a disabled endpoint's backlog of ${BACKLOG}: ${read} pending deliveries read, ${ms.toFixed(2)} ms`);
+    expect(read).toBeLessThan(BACKLOG / 10);
     // The backlog and the endpoint's own webhook.created, all pending, all held.
-    const [counted] = await api.deps.db.execute<{ pending: number; held: number }>(
-      sql`select count(*)::int as pending, (count(*) filter (where held))::int as held from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
-    );
-    expect(counted).toEqual({ pending: BACKLOG + 1, held: BACKLOG + 1 });
+    expect(await pendingOf(endpointId)).toEqual({ pending: BACKLOG + 1, held: BACKLOG + 1 });
   });
 });
 
@@ -256,13 +273,7 @@ describe("the webhook claim while an endpoint's 500 queues wait on failing heads
     // The endpoint's own webhook.created is not part of this backlog.
     await db.execute(sql`delete from webhook_deliveries where endpoint_id = ${webhook.id}`);
     // Older than anything else pending (see the disabled backlog above), a hundred per queue.
-    await db.execute(sql`
-      with recorded as (
-        insert into events (tenant_id, type, actor_kind, data)
-        select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${BACKLOG})
-        returning id, seq)
-      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
-      select ${tenantId}::uuid, ${webhook.id}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % ${QUEUES}), r.seq - 2000000000000 from recorded r`);
+    await queueBacklog(webhook.id, { count: BACKLOG, queues: QUEUES, seqOffset: -2_000_000_000_000 });
     // Each queue's head has failed, as the worker records it: its next retry is minutes away.
     const heads = await db.execute<{ id: string }>(sql`
       select distinct on (order_key) id from webhook_deliveries where endpoint_id = ${webhook.id} order by order_key, order_seq`);
@@ -280,16 +291,10 @@ describe("the webhook claim while an endpoint's 500 queues wait on failing heads
   }, 180_000);
 
   it("claims without stepping over the deliveries held behind them", async () => {
-    const { nodes, ms } = await analyzeRolledBack(claimStatement(16, LEASE_MS));
-    const walk = nodes.find((n) => n["Index Name"] === "webhook_deliveries_pending_seq_idx");
-    expect(walk, nodes.map((n) => n["Node Type"]).join(" > ")).toBeDefined();
-    const visited = rowsRead(walk!);
-    console.log(`[scale] webhook claim while ${QUEUES} queues wait on failing heads (${BACKLOG} deliveries): ${visited} pending deliveries looked at, ${ms.toFixed(2)} ms`);
-    expect(visited).toBeLessThan(BACKLOG / 10);
-    const [counted] = await api.deps.db.execute<{ pending: number; held: number }>(
-      sql`select count(*)::int as pending, (count(*) filter (where held))::int as held from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending'`,
-    );
-    expect(counted).toEqual({ pending: BACKLOG, held: BACKLOG - QUEUES });
+    const { read, ms } = await claimReads();
+    console.log(`[scale] webhook claim while ${QUEUES} queues wait on failing heads (${BACKLOG} deliveries): ${read} pending deliveries read, ${ms.toFixed(2)} ms`);
+    expect(read).toBeLessThan(BACKLOG / 10);
+    expect(await pendingOf(endpointId)).toEqual({ pending: BACKLOG, held: BACKLOG - QUEUES });
   });
 });
 
@@ -297,16 +302,9 @@ describe("the webhook claim over a backlog of 50,000 deliveries in 5,000 queues"
   const BACKLOG = 50_000;
   beforeAll(async () => {
     const { webhook } = await admin.webhooks.create.mutate({ url: "https://hooks.scale.test/sesame" });
-    const db = api.deps.db;
-    // Events and their deliveries in queue order, ten per queue (order_key), as the fan-out writes them.
-    await db.execute(sql`
-      with recorded as (
-        insert into events (tenant_id, type, actor_kind, data)
-        select ${tenantId}::uuid, 'user.updated', 'admin', '{}'::jsonb from generate_series(1, ${BACKLOG})
-        returning id, seq)
-      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, order_key, order_seq)
-      select ${tenantId}::uuid, ${webhook.id}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % 5000), r.seq from recorded r`);
-    await db.execute(sql`vacuum analyze webhook_deliveries`);
+    // Ten per queue (order_key), as the fan-out writes them.
+    await queueBacklog(webhook.id, { count: BACKLOG, queues: 5000 });
+    await api.deps.db.execute(sql`vacuum analyze webhook_deliveries`);
   }, 120_000);
 
   it("walks the pending deliveries in queue order and stops at the heads it takes", async () => {
