@@ -1,5 +1,7 @@
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { failureOf, type AdminClient } from "./admin-fixtures.ts";
+import { webhookDeliveries, webhookEndpoints } from "../src/db/schema.ts";
+import { failureOf, newUser, type AdminClient } from "./admin-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 let api: ApiHarness;
@@ -110,5 +112,23 @@ describe("/v1/webhooks", () => {
     expect((await rest("GET", `/v1/webhooks/${webhook.id}/deliveries?status=sent`)).status).toBe(400);
     expect((await rest("DELETE", `/v1/webhooks/${webhook.id}`)).status).toBe(200);
     expect((await rest("POST", `/v1/webhooks/${webhook.id}/test`)).status).toBe(404);
+  });
+});
+
+describe("a disabled endpoint's backlog under concurrent changes", () => {
+  it("is held exactly when the last of many concurrent enables and disables left the endpoint disabled", async () => {
+    const { webhook } = await admin.webhooks.create.mutate({ url: URL, events: ["user.created"] });
+    // No webhook worker in this file: the deliveries stay pending.
+    for (let i = 0; i < 5; i++) await newUser(admin);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(Array.from({ length: 12 }, (_, i) => admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: (i + round) % 2 === 0 })));
+      const [endpoint] = await api.deps.db.select({ enabled: webhookEndpoints.enabled }).from(webhookEndpoints).where(eq(webhookEndpoints.id, webhook.id));
+      const pending = await api.deps.db
+        .select({ held: webhookDeliveries.held })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.endpointId, webhook.id), eq(webhookDeliveries.status, "pending")));
+      expect(pending).toHaveLength(5);
+      expect(pending.map((d) => d.held)).toEqual(Array(5).fill(!endpoint!.enabled));
+    }
   });
 });
