@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPageQuery } from "../src/services/events/list-events.ts";
 import { liveUserSessionsQuery, usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/users/queries.ts";
 import { webhookDeliveries } from "../src/db/schema.ts";
-import { LEASE_MS, claimStatement, recordFailure } from "../src/services/webhooks/worker.ts";
+import { LEASE_MS, claimStatement, holdArrivals, recordFailure } from "../src/services/webhooks/worker.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const USERS = 100_000;
@@ -295,6 +295,25 @@ describe("the webhook claim while an endpoint's 500 queues wait on failing heads
     console.log(`[scale] webhook claim while ${QUEUES} queues wait on failing heads (${BACKLOG} deliveries): ${read} pending deliveries read, ${ms.toFixed(2)} ms`);
     expect(read).toBeLessThan(BACKLOG / 10);
     expect(await pendingOf(endpointId)).toEqual({ pending: BACKLOG, held: BACKLOG - QUEUES });
+  });
+
+  it("holds what is queued behind the waiting heads afterwards, once holdArrivals has run", async () => {
+    const ARRIVALS = 20_000;
+    // The receiver is still down: the same queues keep growing while their heads wait.
+    await queueBacklog(endpointId, { count: ARRIVALS, queues: QUEUES, seqOffset: -2_000_000_000_000 });
+    await api.deps.db.execute(sql`vacuum analyze webhook_deliveries`);
+    const before = await claimReads();
+    expect(before.read).toBeGreaterThanOrEqual(ARRIVALS);
+    const started = performance.now();
+    expect(await holdArrivals(api.deps.db)).toBe(ARRIVALS);
+    const holdMs = performance.now() - started;
+    await api.deps.db.execute(sql`vacuum analyze webhook_deliveries`);
+    const after = await claimReads();
+    console.log(
+      `[scale] webhook claim after ${ARRIVALS} more arrived behind the waiting heads: ${before.read} rows read, ${before.ms.toFixed(2)} ms; holdArrivals took ${holdMs.toFixed(0)} ms; then ${after.read} rows, ${after.ms.toFixed(2)} ms`,
+    );
+    expect(after.read).toBeLessThan(BACKLOG / 10);
+    expect(await pendingOf(endpointId)).toEqual({ pending: BACKLOG + ARRIVALS, held: BACKLOG + ARRIVALS - QUEUES });
   });
 });
 

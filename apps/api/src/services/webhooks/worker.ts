@@ -13,7 +13,7 @@
  *   delivery's first attempt, the endpoint is disabled with the reason (`disabledReason`).
  */
 import { retryDelayMs, type WebhookPayload } from "@sesame/core";
-import { and, eq, gt, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { events, webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -75,8 +75,9 @@ function readSecrets(deps: AppDeps, endpoint: Parameters<typeof signingSecrets>[
  * and stops once it has `limit` heads of their queues, so a claim costs about the same whatever the
  * backlog. Deliveries that cannot go for a while are held out of that index (`held`): a disabled
  * endpoint's backlog (`holdBacklog`), and the deliveries queued behind a head that failed and waits
- * for its retry (`recordFailure`). What is still stepped over one by one is small: heads whose retry
- * is not due, queues whose head is in flight, and deliveries queued while their head was waiting.
+ * for its retry (`recordFailure`, `holdArrivals`). What is still stepped over one by one is small:
+ * heads whose retry is not due, queues whose head is in flight, and what was queued behind a head
+ * in the last few seconds or while its retry was under a minute away.
  */
 export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LEASE_MS): Promise<Claimed[]> {
   if (limit <= 0) return [];
@@ -126,10 +127,11 @@ export function claimStatement(limit: number, leaseMs: number): SQL {
  * delivery held with nothing to wait for, which nothing would claim. So every hold has its release:
  *
  * - a disabled endpoint's backlog (here): released when the endpoint is enabled again;
- * - the deliveries queued behind a head that failed and waits for its retry (`recordFailure`):
- *   released when that head leaves `pending`, delivered (`recordDelivered`) or failed for good.
- *   The hold is written with the head's retry, under the head's row lock, so whoever finishes the
- *   head later sees it;
+ * - the deliveries queued behind a head that failed and waits for its retry (`recordFailure`, and
+ *   `holdArrivals` every 10 s for those queued since): released when that head leaves `pending`,
+ *   delivered (`recordDelivered`) or failed for good. The hold is written with the head's retry,
+ *   under the head's row lock, or while the head's retry is over a minute away, so whoever
+ *   finishes the head later sees it;
  * - and as a safety net, `releaseStrandedDeliveries` (every 10 minutes) lets go of any delivery
  *   held with neither reason, and says so in the log.
  */
@@ -146,6 +148,45 @@ export async function holdBacklog(tx: Pick<AppDeps["db"], "update">, endpointId:
     .update(webhookDeliveries)
     .set({ held })
     .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.held, !held)));
+}
+
+/**
+ * Holds the pending deliveries queued behind each of `heads` (`endpoint_id`, `order_key`,
+ * `order_seq`): a delivery waiting for its retry, whose queue cannot go before it.
+ */
+function holdBehind(heads: SQL): SQL {
+  return sql`
+    update webhook_deliveries f set held = true
+    from (${heads}) h
+    where f.endpoint_id = h.endpoint_id and f.order_key = h.order_key and f.status = 'pending' and not f.held and f.order_seq > h.order_seq`;
+}
+
+/**
+ * A head waits this long at least for its retry before what was queued behind it since its last
+ * failure is held by `holdArrivals`: longer than any statement takes, so a head cannot be claimed,
+ * and finished, between that statement's start and its commit (then its release would miss them).
+ */
+const ARRIVALS_HOLD_MARGIN_MS = 60_000;
+/** How often each worker holds what arrived behind waiting heads. */
+const HOLD_ARRIVALS_EVERY_MS = 10_000;
+
+/**
+ * Holds what was queued behind a head after that head's last failure (`recordFailure` held what was
+ * there by then): during a retry wait of hours, a queue behind a receiver that is down keeps
+ * growing, and unheld, every claim would step over it. Only heads whose retry is more than
+ * `ARRIVALS_HOLD_MARGIN_MS` away and that no worker holds a lease on: those stay pending until well
+ * after this commits, so their release sees what this holds. (A worker whose lease ran out and that
+ * reports the head delivered late, within that moment, is the exception the safety net is for.)
+ * Answers how many it held.
+ */
+export async function holdArrivals(db: AppDeps["db"]): Promise<number> {
+  const held = await db.execute<{ id: string }>(sql`
+    ${holdBehind(sql`
+      select endpoint_id, order_key, order_seq from webhook_deliveries
+      where status = 'pending' and not held and next_attempt_at > now() + ${`${ARRIVALS_HOLD_MARGIN_MS} milliseconds`}::interval
+        and (lease_until is null or lease_until < now())`)}
+    returning f.id`);
+  return [...held].length;
 }
 
 /**
@@ -246,18 +287,7 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
         .returning({ orderSeq: webhookDeliveries.orderSeq });
       // Its queue cannot go before it: held until it leaves pending (see `releaseQueuesOf`).
       if (retrying) {
-        await tx
-          .update(webhookDeliveries)
-          .set({ held: true })
-          .where(
-            and(
-              eq(webhookDeliveries.endpointId, delivery.endpointId),
-              eq(webhookDeliveries.orderKey, delivery.orderKey),
-              eq(webhookDeliveries.status, "pending"),
-              eq(webhookDeliveries.held, false),
-              gt(webhookDeliveries.orderSeq, retrying.orderSeq),
-            ),
-          );
+        await tx.execute(holdBehind(sql`select ${delivery.endpointId}::uuid as endpoint_id, ${delivery.orderKey}::text as order_key, ${retrying.orderSeq}::bigint as order_seq`));
       }
       return;
     }
@@ -342,6 +372,11 @@ export function startWebhookWorker(appDeps: AppDeps, options: WebhookWorkerOptio
     timer.unref?.();
   }
 
+  const arrivals = setInterval(() => {
+    holdArrivals(deps.db).catch((error: unknown) => deps.logger.warn({ err: error }, "could not hold webhook deliveries queued behind waiting heads"));
+  }, HOLD_ARRIVALS_EVERY_MS);
+  arrivals.unref?.();
+
   const pruner = setInterval(() => {
     deps.db
       .execute(sql`delete from webhook_deliveries where status <> 'pending' and created_at < now() - ${`${DELIVERY_RETENTION_DAYS} days`}::interval`)
@@ -362,6 +397,7 @@ export function startWebhookWorker(appDeps: AppDeps, options: WebhookWorkerOptio
       stopped = true;
       if (timer) clearTimeout(timer);
       clearInterval(pruner);
+      clearInterval(arrivals);
       // A claim under way still starts what it claimed; wait for that, then for every delivery.
       await claiming;
       await Promise.allSettled([...inFlight]);
