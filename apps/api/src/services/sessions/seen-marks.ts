@@ -32,7 +32,11 @@ export async function foldSeenMarks(deps: AppDeps, batchSize = 500, maxBatches =
   return taken;
 }
 
-/** One UPDATE for the batch; a mark only ever moves `last_connected_at` forward. Not a change: `version` stays. */
+/**
+ * One statement for the batch; a mark only ever moves `last_connected_at` forward. Not a change:
+ * `version` stays. The sessions are locked in id order first, as session changes lock them
+ * (session-change.ts), so the fold waits for such a change, or it for the fold, and never both.
+ */
 async function applySeenMarks(deps: AppDeps, marks: SeenMark[]): Promise<void> {
   // Session ids come from verified tokens; anything else in the set is not worth failing the batch over.
   const valid = marks.filter((mark) => UUID.test(mark.sessionId) && !Number.isNaN(mark.seenAt.getTime()));
@@ -42,7 +46,10 @@ async function applySeenMarks(deps: AppDeps, marks: SeenMark[]): Promise<void> {
     sql`, `,
   );
   await deps.db.execute(sql`
+    with seen(id, seen_at) as (values ${rows}),
+    locked as materialized (select s.id from ${sessions} s where s.id in (select id from seen) order by s.id for update)
     update ${sessions} set last_connected_at = seen.seen_at
-    from (values ${rows}) as seen(id, seen_at)
-    where ${sessions.id} = seen.id and (${sessions.lastConnectedAt} is null or ${sessions.lastConnectedAt} < seen.seen_at)`);
+    from seen, locked
+    where ${sessions.id} = locked.id and locked.id = seen.id
+      and (${sessions.lastConnectedAt} is null or ${sessions.lastConnectedAt} < seen.seen_at)`);
 }
