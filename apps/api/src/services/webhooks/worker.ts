@@ -137,17 +137,30 @@ export function claimStatement(limit: number, leaseMs: number): SQL {
  */
 
 /**
+ * Sets `held` on the pending deliveries among `candidates` (a query of delivery ids), and answers
+ * their ids. They are locked in id order first: every statement that changes several deliveries at
+ * once takes them that way (`recordDelivered` too), so two such statements (an admin disabling an
+ * endpoint, the worker recording a group of successes) wait for each other rather than deadlock,
+ * which Postgres would end by aborting one of them. A delivery that stopped being pending, or was
+ * set meanwhile, while this waited for it, is left as it is.
+ */
+function setHeld(held: boolean, candidates: SQL): SQL {
+  return sql`
+    update webhook_deliveries set held = ${held}
+    where status = 'pending' and held = ${!held}
+      and id in (select l.id from webhook_deliveries l where l.id in (${candidates}) order by l.id for update)
+    returning id`;
+}
+
+/**
  * Holds a disabled endpoint's pending deliveries out of the claim, or lets them go again once it is
  * enabled. Called in the transaction that changes `enabled`, after the endpoint's row is locked, so
  * two such changes to one endpoint take turns and the last one decides. A delivery queued by a
  * transaction that read the endpoint as enabled just before it was disabled is unheld: the claim's
  * own check on `enabled` steps over it.
  */
-export async function holdBacklog(tx: Pick<AppDeps["db"], "update">, endpointId: string, held: boolean): Promise<void> {
-  await tx
-    .update(webhookDeliveries)
-    .set({ held })
-    .where(and(eq(webhookDeliveries.endpointId, endpointId), eq(webhookDeliveries.status, "pending"), eq(webhookDeliveries.held, !held)));
+export async function holdBacklog(tx: Pick<AppDeps["db"], "execute">, endpointId: string, held: boolean): Promise<void> {
+  await tx.execute(setHeld(held, sql`select id from webhook_deliveries where endpoint_id = ${endpointId} and status = 'pending' and held = ${!held}`));
 }
 
 /**
@@ -155,10 +168,12 @@ export async function holdBacklog(tx: Pick<AppDeps["db"], "update">, endpointId:
  * `order_seq`): a delivery waiting for its retry, whose queue cannot go before it.
  */
 function holdBehind(heads: SQL): SQL {
-  return sql`
-    update webhook_deliveries f set held = true
-    from (${heads}) h
-    where f.endpoint_id = h.endpoint_id and f.order_key = h.order_key and f.status = 'pending' and not f.held and f.order_seq > h.order_seq`;
+  return setHeld(
+    true,
+    sql`
+      select f.id from webhook_deliveries f join (${heads}) h on f.endpoint_id = h.endpoint_id and f.order_key = h.order_key
+      where f.status = 'pending' and not f.held and f.order_seq > h.order_seq`,
+  );
 }
 
 /**
@@ -184,8 +199,7 @@ export async function holdArrivals(db: AppDeps["db"]): Promise<number> {
     ${holdBehind(sql`
       select endpoint_id, order_key, order_seq from webhook_deliveries
       where status = 'pending' and not held and next_attempt_at > now() + ${`${ARRIVALS_HOLD_MARGIN_MS} milliseconds`}::interval
-        and (lease_until is null or lease_until < now())`)}
-    returning f.id`);
+        and (lease_until is null or lease_until < now())`)}`);
   return [...held].length;
 }
 
@@ -196,11 +210,12 @@ export async function holdArrivals(db: AppDeps["db"]): Promise<number> {
  * first attempt never failed, so it held nothing back: its queue is not looked at.
  */
 function releaseQueuesOf(finished: SQL): SQL {
-  return sql`
-    update webhook_deliveries q set held = false
-    from ${finished} f
-    where f.attempts > 1 and q.endpoint_id = f.endpoint_id and q.order_key = f.order_key and q.status = 'pending' and q.held
-      and q.id not in (select id from ${finished})`;
+  return setHeld(
+    false,
+    sql`
+      select q.id from webhook_deliveries q join ${finished} f on q.endpoint_id = f.endpoint_id and q.order_key = f.order_key
+      where f.attempts > 1 and q.status = 'pending' and q.held and q.id not in (select id from ${finished})`,
+  );
 }
 
 /**
@@ -208,14 +223,18 @@ function releaseQueuesOf(finished: SQL): SQL {
  * no unheld pending delivery before it in its queue, i.e. nothing left to wait for. Answers how many.
  */
 export async function releaseStrandedDeliveries(db: AppDeps["db"]): Promise<number> {
-  const released = await db.execute<{ id: string }>(sql`
-    update webhook_deliveries d set held = false
-    where d.status = 'pending' and d.held
-      and exists (select 1 from webhook_endpoints w where w.id = d.endpoint_id and w.enabled)
-      and not exists (
-        select 1 from webhook_deliveries h
-        where h.endpoint_id = d.endpoint_id and h.order_key = d.order_key and h.status = 'pending' and not h.held and h.order_seq < d.order_seq)
-    returning d.id`);
+  const released = await db.execute<{ id: string }>(
+    setHeld(
+      false,
+      sql`
+        select d.id from webhook_deliveries d
+        where d.status = 'pending' and d.held
+          and exists (select 1 from webhook_endpoints w where w.id = d.endpoint_id and w.enabled)
+          and not exists (
+            select 1 from webhook_deliveries h
+            where h.endpoint_id = d.endpoint_id and h.order_key = d.order_key and h.status = 'pending' and not h.held and h.order_seq < d.order_seq)`,
+    ),
+  );
   return [...released].length;
 }
 
@@ -249,14 +268,16 @@ export async function recordDelivered(db: AppDeps["db"], delivered: DeliveredAtt
   if (delivered.length === 0) return;
   // The receiver's answer is storable text (send.ts: no NUL, no half surrogate pair), so it survives JSON.
   const answers = delivered.map(({ delivery, outcome }) => ({ id: delivery.id, status: outcome.status, body: outcome.body, ms: outcome.durationMs }));
-  // One statement: the deliveries, and the release of what their queues held behind them.
+  // One statement: the deliveries (locked in id order, as `setHeld` explains), and the release of
+  // what their queues held behind them.
   await db.execute(sql`
-    with delivered as (
+    with a as (select * from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as a(id uuid, status integer, body text, ms integer)),
+    delivered as (
       update webhook_deliveries d
       set status = 'delivered', error = null, delivered_at = now(), lease_until = null,
           response_status = a.status, response_body = a.body, duration_ms = a.ms
-      from jsonb_to_recordset(${JSON.stringify(answers)}::jsonb) as a(id uuid, status integer, body text, ms integer)
-      where d.id = a.id
+      from a
+      where d.id = a.id and d.id in (select l.id from webhook_deliveries l where l.id in (select id from a) order by l.id for update)
       returning d.id, d.endpoint_id, d.order_key, d.attempts)
     ${releaseQueuesOf(sql`delivered`)}`);
   const endingStreaks = [...new Set(delivered.filter((d) => d.endpointFailing).map((d) => d.delivery.endpointId))];
