@@ -13,7 +13,7 @@
  *   delivery's first attempt, the endpoint is disabled with the reason (`disabledReason`).
  */
 import { retryDelayMs, type WebhookPayload } from "@sesame/core";
-import { and, eq, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { events, webhookDeliveries, webhookEndpoints, type WebhookDeliveryRow } from "../../db/schema.ts";
 import type { AppDeps } from "../../deps.ts";
@@ -282,7 +282,11 @@ export async function recordDelivered(db: AppDeps["db"], delivered: DeliveredAtt
     ${releaseQueuesOf(sql`delivered`)}`);
   const endingStreaks = [...new Set(delivered.filter((d) => d.endpointFailing).map((d) => d.delivery.endpointId))];
   if (endingStreaks.length > 0) {
-    await db.update(webhookEndpoints).set({ failingSince: null }).where(and(inArray(webhookEndpoints.id, endingStreaks), isNotNull(webhookEndpoints.failingSince)));
+    // In id order too: two workers ending the same endpoints' streaks at once must not deadlock.
+    await db.execute(sql`
+      update webhook_endpoints set failing_since = null
+      where failing_since is not null
+        and id in (select l.id from webhook_endpoints l where l.id in ${endingStreaks} and l.failing_since is not null order by l.id for update)`);
   }
 }
 
