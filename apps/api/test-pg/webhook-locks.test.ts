@@ -4,14 +4,14 @@
  * another instead of deadlocking, which Postgres would end by aborting one of them. Real Postgres:
  * it takes two connections at once, which the embedded one does not serve.
  */
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import * as schema from "../src/db/schema.ts";
-import { webhookDeliveries, type WebhookDeliveryRow } from "../src/db/schema.ts";
+import { webhookDeliveries } from "../src/db/schema.ts";
 import type { AppDeps } from "../src/deps.ts";
-import { recordDelivered } from "../src/services/webhooks/worker.ts";
+import { leaseDelivery, recordDelivered } from "../src/services/webhooks/worker.ts";
 import { newUser } from "../test/admin-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "../test/harness.ts";
 
@@ -23,14 +23,7 @@ beforeAll(async () => {
 afterAll(async () => api?.stop());
 
 /** Leases a delivery as a claim does. */
-async function claim(id: string): Promise<WebhookDeliveryRow> {
-  const [row] = await api.deps.db
-    .update(webhookDeliveries)
-    .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, lastAttemptAt: sql`now()`, leaseUntil: sql`now() + interval '1 minute'` })
-    .where(eq(webhookDeliveries.id, id))
-    .returning();
-  return row!;
-}
+const claim = (id: string) => leaseDelivery(api.deps.db, id);
 
 /**
  * An endpoint with two pending deliveries, stored higher id first, so that whatever plan Postgres

@@ -4,13 +4,12 @@
  * scans keep them proportional to a page (or a user), not to the tenant; a Seq Scan on users or
  * sessions here would grow with every customer.
  */
-import { eq, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPageQuery } from "../src/services/events/list-events.ts";
 import { liveUserSessionsQuery, usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/users/queries.ts";
-import { webhookDeliveries } from "../src/db/schema.ts";
-import { LEASE_MS, claimStatement, holdArrivals, recordFailure } from "../src/services/webhooks/worker.ts";
+import { LEASE_MS, claimStatement, holdArrivals, leaseDelivery, recordFailure } from "../src/services/webhooks/worker.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const USERS = 100_000;
@@ -280,12 +279,7 @@ describe("the webhook claim while an endpoint's 500 queues wait on failing heads
     // Minutes, as the default schedule's waits are (the harness shortens them for the delivery tests).
     const deps = { ...api.deps, config: { ...api.deps.config, webhooks: { ...api.deps.config.webhooks, retryScheduleMs: [300_000, 300_000] } } };
     for (const { id } of heads) {
-      const [claimed] = await db
-        .update(webhookDeliveries)
-        .set({ attempts: 1, firstAttemptAt: sql`now()`, lastAttemptAt: sql`now()`, leaseUntil: sql`now() + interval '1 minute'` })
-        .where(eq(webhookDeliveries.id, id))
-        .returning();
-      await recordFailure(deps, claimed!, { ok: false, status: 500, body: "", error: "HTTP 500", durationMs: 1 }, () => 0.5);
+      await recordFailure(deps, await leaseDelivery(db, id), { ok: false, status: 500, body: "", error: "HTTP 500", durationMs: 1 }, () => 0.5);
     }
     await db.execute(sql`vacuum analyze webhook_deliveries`);
   }, 180_000);

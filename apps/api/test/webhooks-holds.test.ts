@@ -5,7 +5,7 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { webhookDeliveries, type WebhookDeliveryRow } from "../src/db/schema.ts";
-import { holdArrivals, recordDelivered, recordFailure } from "../src/services/webhooks/worker.ts";
+import { holdArrivals, leaseDelivery, recordDelivered, recordFailure } from "../src/services/webhooks/worker.ts";
 import { newUser, type AdminClient } from "./admin-fixtures.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
@@ -18,14 +18,7 @@ beforeAll(async () => {
 afterAll(async () => api?.stop());
 
 /** Leases a delivery as a claim does: one more attempt, a lease running. */
-async function claim(id: string): Promise<WebhookDeliveryRow> {
-  const [row] = await api.deps.db
-    .update(webhookDeliveries)
-    .set({ attempts: sql`${webhookDeliveries.attempts} + 1`, firstAttemptAt: sql`coalesce(${webhookDeliveries.firstAttemptAt}, now())`, lastAttemptAt: sql`now()`, leaseUntil: sql`now() + interval '1 minute'` })
-    .where(eq(webhookDeliveries.id, id))
-    .returning();
-  return row!;
-}
+const claim = (id: string) => leaseDelivery(api.deps.db, id);
 
 /** Records a failed attempt whose retry is `waitMs` away. */
 async function failWithRetryIn(row: WebhookDeliveryRow, waitMs: number) {

@@ -100,15 +100,22 @@ export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LE
     });
 }
 
-/** The claim itself: leases up to `limit` heads of their queues that are due, and returns their ids. */
-export function claimStatement(limit: number, leaseMs: number): SQL {
+/** Leases the deliveries `ids` selects: one more attempt, and theirs for `leaseMs`. Returns their ids. */
+function leaseStatement(ids: SQL, leaseMs: number): SQL {
   return sql`
     update webhook_deliveries d
     set lease_until = now() + ${`${leaseMs} milliseconds`}::interval,
         attempts = d.attempts + 1,
         first_attempt_at = coalesce(d.first_attempt_at, now()),
         last_attempt_at = now()
-    where d.id in (
+    where d.id in (${ids})
+    returning d.id`;
+}
+
+/** The claim itself: leases up to `limit` heads of their queues that are due, and returns their ids. */
+export function claimStatement(limit: number, leaseMs: number): SQL {
+  return leaseStatement(
+    sql`
       select c.id from webhook_deliveries c
       join webhook_endpoints w on w.id = c.endpoint_id and w.enabled
       where c.status = 'pending' and not c.held and c.next_attempt_at <= now() and (c.lease_until is null or c.lease_until < now())
@@ -117,8 +124,17 @@ export function claimStatement(limit: number, leaseMs: number): SQL {
           where p.endpoint_id = c.endpoint_id and p.order_key = c.order_key and p.status = 'pending' and p.order_seq < c.order_seq)
       order by c.order_seq
       limit ${limit}
-      for update of c skip locked)
-    returning d.id`;
+      for update of c skip locked`,
+    leaseMs,
+  );
+}
+
+/** Leases one delivery as a claim does, whatever the queue says: for tests taking the worker's steps one at a time. */
+export async function leaseDelivery(db: AppDeps["db"], id: string, leaseMs = LEASE_MS): Promise<WebhookDeliveryRow> {
+  await db.execute(leaseStatement(sql`select ${id}::uuid`, leaseMs));
+  const [row] = await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id));
+  if (!row) throw new Error(`no webhook delivery ${id}`);
+  return row;
 }
 
 /**
