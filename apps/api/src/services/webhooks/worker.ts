@@ -307,6 +307,9 @@ export async function recordDelivered(db: AppDeps["db"], delivered: DeliveredAtt
 }
 
 /** Records a failed attempt: retry later, or failed for good (and maybe disable the endpoint). */
+/** Thrown inside `recordFailure`'s transaction to undo it: the delivery was no longer pending. */
+class AlreadyFinished extends Error {}
+
 export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: Extract<AttemptOutcome, { ok: false }>, random: () => number): Promise<void> {
   const common = { responseStatus: outcome.status, responseBody: outcome.body, durationMs: outcome.durationMs, leaseUntil: null };
   const delay = retryDelayMs(deps.config.webhooks.retryScheduleMs, delivery.attempts, random());
@@ -318,7 +321,8 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
       .where(eq(webhookEndpoints.id, delivery.endpointId))
       .returning();
     // Only a delivery still pending: one another worker finished meanwhile (its lease ran out and it
-    // was claimed again) keeps that outcome, and holds nothing back.
+    // was claimed again) keeps that outcome, and the whole transaction is undone (no streak, no hold).
+    // The endpoint's row is still taken first: admins' enables and disables take it first too.
     const stillPending = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, "pending"));
     if (delay !== null) {
       const [retrying] = await tx
@@ -326,10 +330,9 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
         .set({ ...common, error: outcome.error, nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval` })
         .where(stillPending)
         .returning({ orderSeq: webhookDeliveries.orderSeq });
+      if (!retrying) throw new AlreadyFinished();
       // Its queue cannot go before it: held until it leaves pending (see `releaseQueuesOf`).
-      if (retrying) {
-        await tx.execute(holdBehind(sql`select ${delivery.endpointId}::uuid as endpoint_id, ${delivery.orderKey}::text as order_key, ${retrying.orderSeq}::bigint as order_seq`));
-      }
+      await tx.execute(holdBehind(sql`select ${delivery.endpointId}::uuid as endpoint_id, ${delivery.orderKey}::text as order_key, ${retrying.orderSeq}::bigint as order_seq`));
       return;
     }
     const failed = await tx.execute(sql`
@@ -341,7 +344,7 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
         returning id, endpoint_id, order_key, attempts),
       released as (${releaseQueuesOf(sql`failed`)})
       select count(*)::int as failed from failed`);
-    if ((failed[0] as { failed: number } | undefined)?.failed !== 1) return;
+    if ((failed[0] as { failed: number } | undefined)?.failed !== 1) throw new AlreadyFinished();
     const firstAttempt = delivery.firstAttemptAt ?? delivery.lastAttemptAt;
     if (endpoint && endpoint.enabled && endpoint.failingSince && firstAttempt && endpoint.failingSince <= firstAttempt) {
       const reason = `Disabled after failing every attempt since ${endpoint.failingSince.toISOString()}: delivery ${delivery.id} failed ${delivery.attempts} times (last: ${outcome.error})`;
@@ -349,6 +352,8 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
       await holdBacklog(tx, endpoint.id, true);
       await recordEvent(tx, { tenantId: endpoint.tenantId, type: "webhook.disabled", actor: { kind: "system", id: null }, data: { webhookId: endpoint.id, reason } }, deps.now());
     }
+  }).catch((error: unknown) => {
+    if (!(error instanceof AlreadyFinished)) throw error;
   });
 }
 
