@@ -248,7 +248,9 @@ describe("the webhook claim beside a disabled endpoint's backlog of 50,000 deliv
     // Older than anything else pending: a claim that looked at it would meet all of it first.
     await queueBacklog(webhook.id, { count: BACKLOG, queues: 5000, seqOffset: -1_000_000_000_000 });
     // Disabled the way an admin does it, so the backlog is treated as the API treats it.
+    const started = performance.now();
     await admin.webhooks.update.mutate({ webhookId: webhook.id, enabled: false });
+    console.log(`[scale] webhooks.update {enabled: false} holding a backlog of ${BACKLOG}: ${(performance.now() - started).toFixed(0)} ms`);
     await api.deps.db.execute(sql`vacuum analyze webhook_deliveries`);
   }, 120_000);
 
