@@ -428,8 +428,9 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    // The claim walks pending deliveries in queue order and stops after the few it takes (worker.ts).
-    index("webhook_deliveries_pending_seq_idx").on(t.orderSeq).where(sql`${t.status} = 'pending' and not ${t.held}`),
+    // The claim walks the due pending deliveries, earliest first, and stops after the few it takes;
+    // those whose retry is not due yet are past the end of its walk (worker.ts).
+    index("webhook_deliveries_pending_due_idx").on(t.nextAttemptAt, t.orderSeq).where(sql`${t.status} = 'pending' and not ${t.held}`),
     // What the release of a queue and the safety net look for (worker.ts): only held deliveries are in it.
     index("webhook_deliveries_held_idx").on(t.endpointId, t.orderKey, t.orderSeq).where(sql`${t.status} = 'pending' and ${t.held}`),
     index("webhook_deliveries_order_idx").on(t.endpointId, t.orderKey, t.orderSeq).where(sql`${t.status} = 'pending'`),

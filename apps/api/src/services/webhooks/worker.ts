@@ -71,13 +71,15 @@ function readSecrets(deps: AppDeps, endpoint: Parameters<typeof signingSecrets>[
 
 /**
  * Claims up to `limit` due deliveries (leased to the caller); skips those another worker holds.
- * With statistics on the table, Postgres walks `webhook_deliveries_pending_seq_idx` in queue order
- * and stops once it has `limit` heads of their queues, so a claim costs about the same whatever the
- * backlog. Deliveries that cannot go for a while are held out of that index (`held`): a disabled
- * endpoint's backlog (`holdBacklog`), and the deliveries queued behind a head that failed and waits
- * for its retry (`recordFailure`, `holdArrivals`). What is still stepped over one by one is small:
- * heads whose retry is not due, queues whose head is in flight, and what was queued behind a head
- * in the last few seconds or while its retry was under a minute away.
+ * With statistics on the table, Postgres walks `webhook_deliveries_pending_due_idx` from the
+ * earliest due delivery and stops once it has `limit` heads of their queues, so a claim costs about
+ * the same whatever the backlog. A head whose retry is not due is past the end of that walk, however
+ * many there are (a receiver down for every user leaves one per user). Deliveries that cannot go for
+ * a while are held out of that index (`held`): a disabled endpoint's backlog (`holdBacklog`), and the
+ * deliveries queued behind a head that failed and waits for its retry (`recordFailure`,
+ * `holdArrivals`). What is still stepped over one by one is small: queues whose head is in flight,
+ * and what was queued behind a waiting head in the last few seconds or while its retry was under a
+ * minute away.
  */
 export async function claimDeliveries(deps: AppDeps, limit: number, leaseMs = LEASE_MS): Promise<Claimed[]> {
   if (limit <= 0) return [];
@@ -122,7 +124,7 @@ export function claimStatement(limit: number, leaseMs: number): SQL {
         and not exists (
           select 1 from webhook_deliveries p
           where p.endpoint_id = c.endpoint_id and p.order_key = c.order_key and p.status = 'pending' and p.order_seq < c.order_seq)
-      order by c.order_seq
+      order by c.next_attempt_at, c.order_seq
       limit ${limit}
       for update of c skip locked`,
     leaseMs,

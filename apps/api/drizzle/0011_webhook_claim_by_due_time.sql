@@ -1,0 +1,2 @@
+DROP INDEX "webhook_deliveries_pending_seq_idx";--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_pending_due_idx" ON "webhook_deliveries" USING btree ("next_attempt_at","order_seq") WHERE "webhook_deliveries"."status" = 'pending' and not "webhook_deliveries"."held";
