@@ -18,7 +18,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
       : config.signingKeys.kind === "file"
         ? await readOrCreateKeyFile(config.signingKeys.path, now(), config.signingAlgorithm)
         : { keys: [await generateStoredKey(now(), config.signingAlgorithm)] };
-  const { db, sql: pg, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax, prepare: config.database.prepare ?? true });
+  const { db, sql: pg, openListener, close: closeDb } = createDb({ url: config.database.url, max: config.database.poolMax, prepare: config.database.prepare ?? true });
   // One connection for the session store and the limiter; the limiter's windows follow `now`.
   const cache = createCache(config.cache, { now });
   const logger = createLogger(config.logLevel);
@@ -55,7 +55,7 @@ export async function createDeps(config: ApiConfig, overrides: Partial<AppDeps> 
     ...overrides,
   };
   // Embedded Postgres serves one connection, and one process: a revocation there is forgotten at once anyway.
-  const revocations = config.database.embedded ? null : listenForApiKeyRevocations(pg, deps.db, logger, config.database.revocationHeartbeatMs);
+  const revocations = config.database.embedded ? null : listenForApiKeyRevocations(pg, openListener, deps.db, logger, config.database.revocationHeartbeatMs);
   return {
     ...deps,
     async close() {

@@ -5,10 +5,13 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { API_KEY_CACHE_TTL_MS, API_KEY_REVOKED_CHANNEL, apiKeyCache } from "../src/services/api-keys/api-key-cache.ts";
+import postgres from "postgres";
+import { API_KEY_CACHE_TTL_MS, API_KEY_REVOKED_CHANNEL, apiKeyCache, listenForApiKeyRevocations } from "../src/services/api-keys/api-key-cache.ts";
+import { createDb } from "../src/db/client.ts";
+import { createLogger } from "../src/lib/logger.ts";
 import { errorCode } from "@sesame/client";
 import { failureOf } from "../test/admin-fixtures.ts";
-import { startCuttableRelay } from "@sesame/dev-services";
+import { startCuttableRelay, startSilentServer } from "@sesame/dev-services";
 import { createTenantWithAdmin, startApi, testConfig, type ApiHarness } from "../test/harness.ts";
 
 let one: ApiHarness;
@@ -115,6 +118,40 @@ describe("API key revocation across processes", () => {
     } finally {
       await third.stop();
       await relay.close();
+    }
+  });
+
+  it("gives up a LISTEN that never settles and listens on a new connection (the first one reaches a server that never answers)", async () => {
+    const silent = await startSilentServer();
+    const { db, sql: pool, close } = createDb({ url: testConfig().database.url, max: 2 });
+    const opened: string[] = [];
+    // The first listening instance connects to a server that accepts and never answers (its connect
+    // timeout, 30 s, is far beyond this test); every later one to the real Postgres.
+    const openListener = () => {
+      const url = opened.length === 0 ? `postgres://postgres@127.0.0.1:${silent.port}/postgres` : testConfig().database.url;
+      opened.push(url);
+      return postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 30 });
+    };
+    const heartbeatMs = 100;
+    const remember = (id: string) => apiKeyCache(db).set(`hash-of-${id}`, { id, tenantId: "00000000-0000-0000-0000-000000000000", lastUsedAt: null });
+    remember("before");
+    const revocations = listenForApiKeyRevocations(pool, openListener, db, createLogger("silent"), heartbeatMs);
+    try {
+      // Listening at last empties the cache (anything announced before was missed).
+      const until = Date.now() + 5_000;
+      while (apiKeyCache(db).size > 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(apiKeyCache(db).size).toBe(0);
+      expect(opened.length).toBeGreaterThanOrEqual(2);
+      // And it hears: an announced revocation is forgotten at once.
+      remember("revoked");
+      await pool`select pg_notify(${API_KEY_REVOKED_CHANNEL}, ${"revoked"})`;
+      const heardBy = Date.now() + 2_000;
+      while (apiKeyCache(db).size > 0 && Date.now() < heardBy) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(apiKeyCache(db).size).toBe(0);
+    } finally {
+      await revocations.close();
+      await close();
+      await silent.close();
     }
   });
 

@@ -26,7 +26,9 @@ export function createDb({ url, max = 10, prepare = true, onQuery }: CreateDbOpt
     ...(onQuery ? { debug: (connection: number, statement: string) => onQuery(statement, connection) } : {}),
   });
   const db = drizzle(prepare ? preparedByDefault(sql) : sql, { schema });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+  /** A separate instance for LISTEN, whose single connection its owner may throw away and replace (api-key-cache.ts). */
+  const openListener = () => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  return { db, sql, openListener, close: () => sql.end({ timeout: 5 }) };
 }
 
 type Sql = postgres.Sql;

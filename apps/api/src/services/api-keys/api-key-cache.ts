@@ -12,6 +12,7 @@
 import { sql } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
+import { withDeadline } from "@sesame/cache";
 import type postgres from "postgres";
 import type { Db, Tx } from "../../db/client.ts";
 
@@ -57,34 +58,50 @@ export async function announceApiKeyRevoked(tx: Tx, apiKeyId: string): Promise<v
 export const REVOCATION_HEARTBEAT_MS = 10_000;
 
 /**
- * Forgets a key here as soon as any process announces its revocation. postgres.js keeps the
- * listening connection (one, besides the pool) and re-listens when it drops; the cache is emptied
- * whenever listening (re)starts, since announcements made meanwhile were missed. Every process also
- * announces an empty heartbeat: when none has been heard for three beats, listening is started
- * again (a re-listen that failed while Postgres was down is not retried by postgres.js).
+ * Forgets a key here as soon as any process announces its revocation. Listening runs on its own
+ * postgres.js instance (`openListener`: one connection), which re-listens by itself when that
+ * connection drops; the cache is emptied whenever listening (re)starts, since announcements made
+ * meanwhile were missed. Every process also announces an empty heartbeat on `pool`: when none has
+ * been heard for three beats, the listening instance is thrown away and a new one listens. A new
+ * instance, not another `listen` on the old one: after an outage the old one can keep a re-listen
+ * that never settles, and every later `listen` on it waits behind that one (seen in about one run
+ * in five of `test-pg/api-key-revocation.test.ts` before this). An attempt that has not listened
+ * within three beats is given up the same way.
  */
-export function listenForApiKeyRevocations(pg: postgres.Sql, db: Db, logger: Logger, heartbeatMs = REVOCATION_HEARTBEAT_MS): { close(): Promise<void> } {
+export function listenForApiKeyRevocations(
+  pool: postgres.Sql,
+  openListener: () => postgres.Sql,
+  db: Db,
+  logger: Logger,
+  heartbeatMs = REVOCATION_HEARTBEAT_MS,
+): { close(): Promise<void> } {
   let lastHeard = Date.now();
-  let subscription: postgres.ListenMeta | null = null;
+  let listener: postgres.Sql | null = null;
   let subscribing: Promise<void> | null = null;
   const subscribe = () => (subscribing ??= listenAnew().finally(() => (subscribing = null)));
+  const discard = (instance: postgres.Sql | null) => void instance?.end({ timeout: 0 }).catch(() => undefined);
   const listenAnew = async () => {
-    const previous = subscription;
-    subscription = null;
-    await previous?.unlisten().catch(() => undefined);
+    discard(listener);
+    const attempt = (listener = openListener());
     try {
-      subscription = await pg.listen(
-        API_KEY_REVOKED_CHANNEL,
-        (apiKeyId) => {
-          lastHeard = Date.now();
-          if (apiKeyId) forgetApiKey(db, apiKeyId);
-        },
-        () => {
-          lastHeard = Date.now();
-          apiKeyCache(db).clear();
-        },
+      await withDeadline(
+        attempt.listen(
+          API_KEY_REVOKED_CHANNEL,
+          (apiKeyId) => {
+            lastHeard = Date.now();
+            if (apiKeyId) forgetApiKey(db, apiKeyId);
+          },
+          () => {
+            lastHeard = Date.now();
+            apiKeyCache(db).clear();
+          },
+        ),
+        3 * heartbeatMs,
+        () => new Error(`no LISTEN within ${3 * heartbeatMs} ms`),
       );
     } catch (error) {
+      if (listener === attempt) listener = null;
+      discard(attempt);
       logger.warn({ err: error }, `cannot listen for API key revocations; keys revoked by other processes work here for up to ${API_KEY_CACHE_TTL_MS} ms`);
     }
   };
@@ -92,16 +109,16 @@ export function listenForApiKeyRevocations(pg: postgres.Sql, db: Db, logger: Log
   void subscribe();
   const beat = setInterval(() => {
     if (Date.now() - lastHeard > 3 * heartbeatMs) void subscribe();
-    pg`select pg_notify(${API_KEY_REVOKED_CHANNEL}, '')`.catch(() => undefined);
+    pool`select pg_notify(${API_KEY_REVOKED_CHANNEL}, '')`.catch(() => undefined);
   }, heartbeatMs);
   beat.unref();
 
   return {
     async close() {
       clearInterval(beat);
-      // A listen under way finishes first, then is undone with the rest.
+      // A listen under way finishes (or gives up) first, then its connection is closed.
       await subscribing;
-      await subscription?.unlisten().catch(() => undefined);
+      await listener?.end({ timeout: 1 }).catch(() => undefined);
     },
   };
 }
