@@ -308,12 +308,11 @@ export async function recordDelivered(db: AppDeps["db"], delivered: DeliveredAtt
   }
 }
 
-/** Records a failed attempt: retry later, or failed for good (and maybe disable the endpoint). */
 /** Thrown inside `recordFailure`'s transaction to undo it: the delivery was no longer pending. */
 class AlreadyFinished extends Error {}
 
+/** Records a failed attempt: retry later, or failed for good (and maybe disable the endpoint). */
 export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: Extract<AttemptOutcome, { ok: false }>, random: () => number): Promise<void> {
-  const common = { responseStatus: outcome.status, responseBody: outcome.body, durationMs: outcome.durationMs, leaseUntil: null };
   const delay = retryDelayMs(deps.config.webhooks.retryScheduleMs, delivery.attempts, random());
   await deps.db.transaction(async (tx) => {
     const [endpoint] = await tx
@@ -325,12 +324,18 @@ export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow,
     // Only a delivery still pending: one another worker finished meanwhile (its lease ran out and it
     // was claimed again) keeps that outcome, and the whole transaction is undone (no streak, no hold).
     // The endpoint's row is still taken first: admins' enables and disables take it first too.
-    const stillPending = and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, "pending"));
     if (delay !== null) {
       const [retrying] = await tx
         .update(webhookDeliveries)
-        .set({ ...common, error: outcome.error, nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval` })
-        .where(stillPending)
+        .set({
+          error: outcome.error,
+          responseStatus: outcome.status,
+          responseBody: outcome.body,
+          durationMs: outcome.durationMs,
+          leaseUntil: null,
+          nextAttemptAt: sql`now() + ${`${delay} milliseconds`}::interval`,
+        })
+        .where(and(eq(webhookDeliveries.id, delivery.id), eq(webhookDeliveries.status, "pending")))
         .returning({ orderSeq: webhookDeliveries.orderSeq });
       if (!retrying) throw new AlreadyFinished();
       // Its queue cannot go before it: held until it leaves pending (see `releaseQueuesOf`).
