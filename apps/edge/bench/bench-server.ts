@@ -67,6 +67,14 @@ async function buildRow(): Promise<{ fetch: (request: Request) => Response | Pro
       return protectedApp(tcpStore(), false);
     case "edge-upstash":
       return protectedApp(upstashStore());
+    case "bare-upstash": {
+      // The bare hop plus the one cache read the contract asks of every checked request, nothing else.
+      const store = upstashStore();
+      return new Hono().get("*", async (c) => {
+        await store.get(services.sessionId);
+        return c.text("ok");
+      });
+    }
     case "edge-upstash-fetch":
       return protectedApp(upstashFetchStore());
     case "postgres": {
@@ -89,13 +97,16 @@ async function buildRow(): Promise<{ fetch: (request: Request) => Response | Pro
 
 /**
  * The Node floor for a proxy: node:http in, undici's pool out, bodies piped, nothing checked and no
- * header rewritten beyond what HTTP/1.1 requires.
+ * header rewritten beyond what HTTP/1.1 requires. With `readFirst`, each request first awaits it
+ * (and ignores its answer): the proxy floor plus the one cache read the contract asks of every
+ * checked request, with nothing else of the check.
  */
-async function startUndiciProxy(): Promise<string> {
+async function startUndiciProxy(readFirst?: () => Promise<unknown>): Promise<string> {
   const pool = new Pool(services.upstreamUrl, { connections: 128, keepAliveTimeout: 4_000 });
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     const { host: _host, connection: _connection, "keep-alive": _keepAlive, ...headers } = req.headers as IncomingHttpHeaders;
     const body = req.method === "GET" || req.method === "HEAD" ? null : req;
+    if (readFirst) await readFirst();
     pool.request({ path: req.url ?? "/", method: req.method as "GET", headers, body }).then(
       (answer) => {
         res.writeHead(answer.statusCode, answer.headers);
@@ -120,6 +131,10 @@ async function startUndiciProxy(): Promise<string> {
 
 if (row === "proxy-undici") {
   console.log(JSON.stringify({ ready: true, url: await startUndiciProxy() }));
+  process.on("SIGTERM", () => process.exit(0));
+} else if (row === "proxy-undici-cache") {
+  const store = tcpStore();
+  console.log(JSON.stringify({ ready: true, url: await startUndiciProxy(() => store.get(services.sessionId)) }));
   process.on("SIGTERM", () => process.exit(0));
 } else if (row === "nginx-proxy" || row === "nginx-auth") {
   // nginx (one worker) is the measured server; for forward auth the edge runs here beside it.
