@@ -9,7 +9,7 @@ import { PgDialect } from "drizzle-orm/pg-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPageQuery } from "../src/services/events/list-events.ts";
 import { liveUserSessionsQuery, usersCountQuery, usersPageQuery, userByIdQuery, userDerivedQuery, userSessionsQuery } from "../src/services/users/queries.ts";
-import { LEASE_MS, claimStatement, holdArrivals, leaseDelivery, recordFailure } from "../src/services/webhooks/worker.ts";
+import { LEASE_MS, claimStatement, holdArrivals, holdArrivalsStatement, leaseDelivery, recordFailure } from "../src/services/webhooks/worker.ts";
 import { createTenantWithAdmin, startApi, type ApiHarness } from "./harness.ts";
 
 const USERS = 100_000;
@@ -362,5 +362,13 @@ describe("the webhook claim over a backlog of 50,000 deliveries in 5,000 queues"
     expect(plan.nodes.filter((n) => n["Node Type"] === "Sort"), plan.summary.join(" > ")).toEqual([]);
     expect(onDeliveries.filter((n) => n["Node Type"] === "Seq Scan"), plan.summary.join(" > ")).toEqual([]);
     console.log(`[scale] webhook claim: ${plan.summary.join(" > ")}`);
+  });
+
+  it("holdArrivals reads the heads waiting for their retry (20,500 from the cases above), not the due backlog", async () => {
+    const { nodes, ms } = await analyzeRolledBack(holdArrivalsStatement());
+    const heads = nodes.find((n) => n["Index Name"] === "webhook_deliveries_pending_due_idx");
+    expect(heads, nodes.map((n) => n["Node Type"]).join(" > ")).toBeDefined();
+    console.log(`[scale] holdArrivals beside a due backlog of ${BACKLOG}: ${rowsRead(heads!)} waiting heads read, ${ms.toFixed(0)} ms`);
+    expect(rowsRead(heads!)).toBeLessThan(BACKLOG / 2);
   });
 });

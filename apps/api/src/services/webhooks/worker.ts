@@ -213,12 +213,20 @@ const HOLD_ARRIVALS_EVERY_MS = 10_000;
  * Answers how many it held.
  */
 export async function holdArrivals(db: AppDeps["db"]): Promise<number> {
-  const held = await db.execute<{ id: string }>(sql`
-    ${holdBehind(sql`
-      select endpoint_id, order_key, order_seq from webhook_deliveries
-      where status = 'pending' and not held and next_attempt_at > now() + ${`${ARRIVALS_HOLD_MARGIN_MS} milliseconds`}::interval
-        and (lease_until is null or lease_until < now())`)}`);
+  const held = await db.execute<{ id: string }>(holdArrivalsStatement());
   return [...held].length;
+}
+
+/**
+ * `holdArrivals`' statement. The waiting heads are found through the claim's index, past its due
+ * end (`next_attempt_at` later than the margin), so the pass reads those heads and what is queued
+ * behind them, never the due backlog.
+ */
+export function holdArrivalsStatement(): SQL {
+  return holdBehind(sql`
+    select endpoint_id, order_key, order_seq from webhook_deliveries
+    where status = 'pending' and not held and next_attempt_at > now() + ${`${ARRIVALS_HOLD_MARGIN_MS} milliseconds`}::interval
+      and (lease_until is null or lease_until < now())`);
 }
 
 /**
