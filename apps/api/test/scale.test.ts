@@ -223,6 +223,14 @@ async function queueBacklog(endpointId: string, { count, queues, seqOffset = 0 }
     select ${tenantId}::uuid, ${endpointId}::uuid, r.id, 'user.updated', 'queue-' || (r.seq % ${queues}), r.seq + ${seqOffset}::bigint from recorded r`);
 }
 
+/** A new endpoint whose pending deliveries are `queueBacklog`'s and nothing else (not its own webhook.created). */
+async function endpointWithBacklogOnly(url: string, backlog: Parameters<typeof queueBacklog>[1]): Promise<string> {
+  const { webhook } = await admin.webhooks.create.mutate({ url });
+  await api.deps.db.execute(sql`delete from webhook_deliveries where endpoint_id = ${webhook.id}`);
+  await queueBacklog(webhook.id, backlog);
+  return webhook.id;
+}
+
 /** The claim, run and rolled back: how many pending deliveries its walk read, and how long it took. */
 async function claimReads(): Promise<{ read: number; ms: number }> {
   const { nodes, ms } = await analyzeRolledBack(claimStatement(16, LEASE_MS));
@@ -268,16 +276,12 @@ describe("the webhook claim while an endpoint's 500 queues wait on failing heads
   const BACKLOG = 50_000;
   let endpointId: string;
   beforeAll(async () => {
-    const { webhook } = await admin.webhooks.create.mutate({ url: "https://failing.scale.test/sesame" });
-    endpointId = webhook.id;
     const db = api.deps.db;
-    // The endpoint's own webhook.created is not part of this backlog.
-    await db.execute(sql`delete from webhook_deliveries where endpoint_id = ${webhook.id}`);
     // Older than anything else pending (see the disabled backlog above), a hundred per queue.
-    await queueBacklog(webhook.id, { count: BACKLOG, queues: QUEUES, seqOffset: -2_000_000_000_000 });
+    endpointId = await endpointWithBacklogOnly("https://failing.scale.test/sesame", { count: BACKLOG, queues: QUEUES, seqOffset: -2_000_000_000_000 });
     // Each queue's head has failed, as the worker records it: its next retry is minutes away.
     const heads = await db.execute<{ id: string }>(sql`
-      select distinct on (order_key) id from webhook_deliveries where endpoint_id = ${webhook.id} order by order_key, order_seq`);
+      select distinct on (order_key) id from webhook_deliveries where endpoint_id = ${endpointId} order by order_key, order_seq`);
     // Minutes, as the default schedule's waits are (the harness shortens them for the delivery tests).
     const deps = { ...api.deps, config: { ...api.deps.config, webhooks: { ...api.deps.config.webhooks, retryScheduleMs: [300_000, 300_000] } } };
     for (const { id } of heads) {
@@ -318,19 +322,16 @@ describe("the webhook claim while 20,000 queues each wait on their failed head (
   const QUEUES = 20_000;
   let endpointId: string;
   beforeAll(async () => {
-    const { webhook } = await admin.webhooks.create.mutate({ url: "https://down.scale.test/sesame" });
-    endpointId = webhook.id;
     const db = api.deps.db;
-    await db.execute(sql`delete from webhook_deliveries where endpoint_id = ${webhook.id}`);
     // One delivery per user, older than anything else pending, each already failed once and waiting an
     // hour for its retry: the state recordFailure leaves a queue with nothing behind its head in.
-    await queueBacklog(webhook.id, { count: QUEUES, queues: QUEUES, seqOffset: -3_000_000_000_000 });
+    endpointId = await endpointWithBacklogOnly("https://down.scale.test/sesame", { count: QUEUES, queues: QUEUES, seqOffset: -3_000_000_000_000 });
     await db.execute(sql`
       update webhook_deliveries
       set attempts = 1, first_attempt_at = now(), last_attempt_at = now(), next_attempt_at = now() + interval '1 hour',
           response_status = 500, error = 'HTTP 500'
-      where endpoint_id = ${webhook.id}`);
-    await db.execute(sql`update webhook_endpoints set failing_since = now() where id = ${webhook.id}`);
+      where endpoint_id = ${endpointId}`);
+    await db.execute(sql`update webhook_endpoints set failing_since = now() where id = ${endpointId}`);
     await db.execute(sql`vacuum analyze webhook_deliveries`);
   }, 120_000);
 
