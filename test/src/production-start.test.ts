@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startApi, type ApiHarness } from "@sesame/api/testing";
-import { closedPort, waitForHttp } from "@sesame/dev-services";
+import { closedPort } from "@sesame/dev-services";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -77,20 +77,42 @@ async function apiEnv(port: number): Promise<Record<string, string>> {
   };
 }
 
-describe("npm start (the build under plain node)", () => {
-  it("serves the API and the edge with NODE_ENV=production, each on its own port, and stops on SIGINT", async () => {
+/**
+ * Runs `npm start` on two ports found free, and resolves once both servers have said they listen
+ * there. Another process can take a port between `closedPort()` and the bind (the other suites run
+ * beside this one); that start exits naming the port, and is tried again on fresh ports. Any other
+ * exit fails at once with its stderr, rather than waiting out the test's timeout.
+ */
+async function startBoth(upstreamUrl: string) {
+  for (let attempt = 1; ; attempt++) {
     const [apiPort, edgePort] = [await closedPort(), await closedPort()];
-    const env = await apiEnv(apiPort);
-    const upstream = await listen(() => new Response("upstream"));
     const start = startNode([join(root, "tooling/start.mjs")], {
-      ...env,
+      ...(await apiEnv(apiPort)),
       EDGE_PORT: String(edgePort),
       SESAME_API_URL: `http://127.0.0.1:${apiPort}`,
-      UPSTREAM_URL: upstream.url,
+      UPSTREAM_URL: upstreamUrl,
     });
+    let stdout = "";
+    const listening = new Promise<null>((resolve) =>
+      start.child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes(`Sesame API listening on http://127.0.0.1:${apiPort}`) && stdout.includes(`listening on http://127.0.0.1:${edgePort} `)) resolve(null);
+      }),
+    );
+    const early = await Promise.race([listening, start.exited]);
+    if (early === null) return { start, apiPort, edgePort };
+    if (attempt < 3 && early.stderr.includes("is already in use")) continue;
+    throw new Error(`npm start exited (code ${early.code}) before both servers listened: ${early.stderr}`);
+  }
+}
+
+describe("npm start (the build under plain node)", () => {
+  it("serves the API and the edge with NODE_ENV=production, each on its own port, and stops on SIGINT", async () => {
+    const upstream = await listen(() => new Response("upstream"));
+    const { start, apiPort, edgePort } = await startBoth(upstream.url);
     try {
-      await waitForHttp(`http://127.0.0.1:${apiPort}/healthz`, 60_000);
-      await waitForHttp(`http://127.0.0.1:${edgePort}/healthz`, 30_000);
+      expect((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${edgePort}/healthz`)).status).toBe(200);
       const metadata = await (await fetch(`http://127.0.0.1:${apiPort}/.well-known/oauth-authorization-server`)).json();
       expect(metadata).toMatchObject({ issuer: `http://127.0.0.1:${apiPort}`, sesame_audience: "sesame" });
       const refused = await fetch(`http://127.0.0.1:${edgePort}/anything?q=1`);

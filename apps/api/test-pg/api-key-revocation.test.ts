@@ -155,6 +155,21 @@ describe("API key revocation across processes", () => {
     }
   });
 
+  it("stops at once while its LISTEN hangs: shutdown does not wait out the three-beat deadline", async () => {
+    const silent = await startSilentServer();
+    const { db, sql: pool, close } = createDb({ url: testConfig().database.url, max: 1 });
+    // With a 60 s beat the hung listen would be given up only after 180 s, far beyond this test.
+    const openListener = () => postgres(`postgres://postgres@127.0.0.1:${silent.port}/postgres`, { max: 1, onnotice: () => {}, connect_timeout: 300 });
+    const revocations = listenForApiKeyRevocations(pool, openListener, db, createLogger("silent"), 60_000);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await revocations.close();
+    } finally {
+      await close();
+      await silent.close();
+    }
+  }, 10_000);
+
   it("a revocation that rolls back is not announced: the key keeps working everywhere", async () => {
     const { admin, apiKey, elsewhere } = await keyRememberedByOther();
     // Another tenant's admin cannot revoke it: the call fails inside its transaction.

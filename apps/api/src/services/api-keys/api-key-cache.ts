@@ -76,12 +76,13 @@ export function listenForApiKeyRevocations(
   heartbeatMs = REVOCATION_HEARTBEAT_MS,
 ): { close(): Promise<void> } {
   let lastHeard = Date.now();
+  let closed = false;
   let listener: postgres.Sql | null = null;
   let subscribing: Promise<void> | null = null;
   const subscribe = () => (subscribing ??= listenAnew().finally(() => (subscribing = null)));
-  const discard = (instance: postgres.Sql | null) => void instance?.end({ timeout: 0 }).catch(() => undefined);
+  const discard = (instance: postgres.Sql | null) => instance?.end({ timeout: 0 }).catch(() => undefined);
   const listenAnew = async () => {
-    discard(listener);
+    void discard(listener);
     const attempt = (listener = openListener());
     try {
       await withDeadline(
@@ -101,8 +102,8 @@ export function listenForApiKeyRevocations(
       );
     } catch (error) {
       if (listener === attempt) listener = null;
-      discard(attempt);
-      logger.warn({ err: error }, `cannot listen for API key revocations; keys revoked by other processes work here for up to ${API_KEY_CACHE_TTL_MS} ms`);
+      void discard(attempt);
+      if (!closed) logger.warn({ err: error }, `cannot listen for API key revocations; keys revoked by other processes work here for up to ${API_KEY_CACHE_TTL_MS} ms`);
     }
   };
 
@@ -115,10 +116,12 @@ export function listenForApiKeyRevocations(
 
   return {
     async close() {
+      closed = true;
       clearInterval(beat);
-      // A listen under way finishes (or gives up) first, then its connection is closed.
+      // Ending the listening instance also fails a listen still under way (a hung one would
+      // otherwise hold shutdown until its deadline, three beats), which then settles `subscribing`.
+      await discard(listener);
       await subscribing;
-      await listener?.end({ timeout: 1 }).catch(() => undefined);
     },
   };
 }
