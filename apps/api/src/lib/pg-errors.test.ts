@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isDataException, isDatabaseUnavailable } from "./pg-errors.ts";
+import { mapKnownFailure } from "./known-failures.ts";
+import { isDataException, isDatabaseUnavailable, isTransactionConflict } from "./pg-errors.ts";
 
 /** Shaped as postgres.js raises them, wrapped as drizzle and tRPC wrap them. */
 const wrapped = (inner: object) => ({ code: "INTERNAL_SERVER_ERROR", cause: { message: "Failed query", cause: inner } });
@@ -33,5 +34,19 @@ describe("isDataException", () => {
     expect(isDataException(wrapped({ code: "22001" }))).toBe(true);
     expect(isDataException(wrapped({ code: "23505" }))).toBe(false);
     expect(isDataException(new Error("no code"))).toBe(false);
+  });
+});
+
+describe("isTransactionConflict", () => {
+  it("is true for a deadlock (40P01) or a serialization failure (40001), however deeply wrapped, and for nothing else", () => {
+    expect(isTransactionConflict(wrapped({ code: "40P01" }))).toBe(true);
+    expect(isTransactionConflict({ code: "40001" })).toBe(true);
+    for (const code of ["23505", "40002", "57P01", "ECONNRESET"]) expect(isTransactionConflict(wrapped({ code }))).toBe(false);
+  });
+
+  it("once the retries are spent, the call answers CONFLICT saying nothing was applied, never 500", () => {
+    const failure = mapKnownFailure(wrapped({ code: "40P01" }));
+    expect(failure?.code).toBe("CONFLICT");
+    expect(failure?.message).toMatch(/nothing was applied: try again/);
   });
 });

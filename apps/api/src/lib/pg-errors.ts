@@ -11,6 +11,15 @@ function sqlState(error: unknown): string | undefined {
 
 export const isUniqueViolation = (error: unknown) => sqlState(error) === "23505";
 
+/**
+ * SQLSTATE 40P01 (deadlock detected) or 40001 (serialization failure): Postgres rolled the whole
+ * transaction back to end a conflict with a concurrent one, so running it again is safe.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === "40P01" || state === "40001";
+}
+
 /** The violated constraint's name, when Postgres reports one. */
 export function violatedConstraint(error: unknown): string | undefined {
   let e: unknown = error;

@@ -17,6 +17,7 @@ import { tenantIdByCode } from "../tenants/tenants.ts";
 import { recordAuthEvent } from "./audit.ts";
 import { signIn } from "./sign-in.ts";
 import { ENROLL_THROTTLED, countAttempt, enrollSourceBucket, enrollTenantBucket, throttled, type ThrottleBucket } from "./throttle.ts";
+import { transaction } from "../transaction.ts";
 
 /** At least one of `enrollmentId` and `tenant` (the router checks it). */
 export interface EnrollInput {
@@ -84,7 +85,7 @@ async function findLiveCode(deps: AppDeps, tenantCode: string, code: string): Pr
  * admin issues a new one, which is safer than a code that can be replayed.
  */
 async function redeemEnrollmentCode(deps: AppDeps, enrollmentId: string, code: string, tenantCode: string | undefined): Promise<Redemption> {
-  return deps.db.transaction(async (tx): Promise<Redemption> => {
+  return transaction(deps, async (tx): Promise<Redemption> => {
     const now = deps.now();
     const [row] = await tx
       .select({ token: enrollmentTokens, user: users, tenant: tenants })

@@ -10,6 +10,7 @@ import { apiError } from "../../lib/errors.ts";
 import { recordEvent } from "../events/record-events.ts";
 import type { PublicScope, TenantScope } from "../scope.ts";
 import { isAccountGone, startSession } from "../sessions/start-session.ts";
+import { transaction } from "../transaction.ts";
 
 export interface SignInInput {
   tenant: TenantRow;
@@ -49,7 +50,7 @@ export async function signIn(deps: AppDeps, scope: PublicScope, input: SignInInp
 async function activateUser(deps: AppDeps, scope: TenantScope, user: UserRow, via: SignInInput["provider"]): Promise<void> {
   if (user.status !== "pendingJoin") return;
   const now = deps.now();
-  await deps.db.transaction(async (tx) => {
+  await transaction(deps, async (tx) => {
     const [row] = await tx
       .update(users)
       .set({ status: "active", updatedAt: now })

@@ -6,6 +6,7 @@ import type { BatchResult, EnrollmentCode, RevocationReceipt, Session, User } fr
 import { TRPCError } from "@trpc/server";
 import type { AppDeps } from "../../deps.ts";
 import { mapKnownFailure } from "../../lib/known-failures.ts";
+import { isTransactionConflict } from "../../lib/pg-errors.ts";
 import { createEnrollmentTokenInTx } from "../enrollment/enrollment-codes.ts";
 import { commitSessionChange, type ChangedInTx, type SessionChange } from "../revocation/session-change.ts";
 import type { AdminScope } from "../scope.ts";
@@ -109,6 +110,8 @@ export async function runBatch(deps: AppDeps, scope: AdminScope, input: RunBatch
         try {
           done.push(await runOperation(change, scope, op));
         } catch (error) {
+          // Postgres ended the transaction to break a deadlock: the whole batch runs again.
+          if (isTransactionConflict(error)) throw error;
           throw new BatchAborted(index, toFailure(deps, error));
         }
       }

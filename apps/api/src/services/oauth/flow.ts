@@ -29,6 +29,7 @@ import { recordEvent } from "../events/record-events.ts";
 import { signInOrChallenge } from "../mfa/challenges.ts";
 import type { PublicScope } from "../scope.ts";
 import { oidc, providerConfiguration } from "./oidc-client.ts";
+import { transaction } from "../transaction.ts";
 
 export const STATE_TTL_SECONDS = 10 * 60;
 export const OAUTH_FAILED_MESSAGE = "OAuth sign-in failed";
@@ -226,42 +227,40 @@ async function userForIdentity(deps: AppDeps, tenant: TenantRow, provider: OAuth
   }
   if (!identity.email || !identity.emailVerified) return null;
   const actor = { kind: "public" as const, id: null };
-  return deps.db
-    .transaction(async (tx) => {
-      const [existing] = await tx.select().from(users).where(and(eq(users.tenantId, tenant.id), eq(users.email, identity.email!), isNull(users.deletedAt))).limit(1);
-      let user = existing ?? null;
-      if (!user) {
-        if (!provider.allowSignUp) return null;
-        const username = `${provider.name}-${createHash("sha256").update(identity.subject).digest("hex").slice(0, 16)}`;
-        [user] = (await tx
-          .insert(users)
-          .values({
-            tenantId: tenant.id,
-            username,
-            usernameKey: usernameKey(username),
-            email: identity.email,
-            firstName: identity.givenName,
-            lastName: identity.familyName,
-            status: "active",
-            createdAt: now,
-            updatedAt: now,
-          })
-          .returning()) as [UserRow];
-        await recordEvent(tx, { tenantId: tenant.id, type: "user.created", actor, userId: user.id, data: { username, status: user.status, via: provider.name } }, now);
-      }
-      await tx.insert(userIdentities).values({ tenantId: tenant.id, userId: user.id, providerId: provider.id, subject: identity.subject, email: identity.email, createdAt: now, lastSignInAt: now });
-      await recordEvent(tx, { tenantId: tenant.id, type: "user.identity_linked", actor, userId: user.id, data: { provider: provider.name, providerUid: identity.subject, created: !existing } }, now);
-      return user;
-    })
-    .catch(async (error: unknown) => {
-      // Two first sign-ins of one identity raced: the winner's link stands; use it.
-      if (!isUniqueViolation(error)) throw error;
-      const [again] = await deps.db
-        .select({ user: users })
-        .from(userIdentities)
-        .innerJoin(users, eq(users.id, userIdentities.userId))
-        .where(and(eq(userIdentities.providerId, provider.id), eq(userIdentities.subject, identity.subject)))
-        .limit(1);
-      return again?.user ?? null;
-    });
+  return transaction(deps, async (tx) => {
+    const [existing] = await tx.select().from(users).where(and(eq(users.tenantId, tenant.id), eq(users.email, identity.email!), isNull(users.deletedAt))).limit(1);
+    let user = existing ?? null;
+    if (!user) {
+      if (!provider.allowSignUp) return null;
+      const username = `${provider.name}-${createHash("sha256").update(identity.subject).digest("hex").slice(0, 16)}`;
+      [user] = (await tx
+        .insert(users)
+        .values({
+          tenantId: tenant.id,
+          username,
+          usernameKey: usernameKey(username),
+          email: identity.email,
+          firstName: identity.givenName,
+          lastName: identity.familyName,
+          status: "active",
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning()) as [UserRow];
+      await recordEvent(tx, { tenantId: tenant.id, type: "user.created", actor, userId: user.id, data: { username, status: user.status, via: provider.name } }, now);
+    }
+    await tx.insert(userIdentities).values({ tenantId: tenant.id, userId: user.id, providerId: provider.id, subject: identity.subject, email: identity.email, createdAt: now, lastSignInAt: now });
+    await recordEvent(tx, { tenantId: tenant.id, type: "user.identity_linked", actor, userId: user.id, data: { provider: provider.name, providerUid: identity.subject, created: !existing } }, now);
+    return user;
+  }).catch(async (error: unknown) => {
+    // Two first sign-ins of one identity raced: the winner's link stands; use it.
+    if (!isUniqueViolation(error)) throw error;
+    const [again] = await deps.db
+      .select({ user: users })
+      .from(userIdentities)
+      .innerJoin(users, eq(users.id, userIdentities.userId))
+      .where(and(eq(userIdentities.providerId, provider.id), eq(userIdentities.subject, identity.subject)))
+      .limit(1);
+    return again?.user ?? null;
+  });
 }

@@ -14,6 +14,7 @@ import { isUniqueViolation } from "../../lib/pg-errors.ts";
 import { recordEvent } from "../events/record-events.ts";
 import type { AdminScope } from "../scope.ts";
 import { discoverIssuer } from "./oidc-client.ts";
+import { transaction } from "../transaction.ts";
 
 export const DEFAULT_OAUTH_SCOPES = ["openid", "email", "profile"];
 
@@ -55,7 +56,7 @@ export async function createProvider(deps: AppDeps, scope: AdminScope, input: Pr
   await checkDiscovery(input);
   const now = deps.now();
   try {
-    return await deps.db.transaction(async (tx) => {
+    return await transaction(deps, async (tx) => {
       const [row] = await tx
         .insert(oauthProviders)
         .values({
@@ -115,7 +116,7 @@ export async function updateProvider(deps: AppDeps, scope: AdminScope, input: Pa
 /** Removes the provider, its identities (users stay) and its flows in flight. */
 export async function deleteProvider(deps: AppDeps, scope: AdminScope, input: { providerId: string }): Promise<OAuthProvider> {
   const now = deps.now();
-  return deps.db.transaction(async (tx) => {
+  return transaction(deps, async (tx) => {
     const [row] = await tx.delete(oauthProviders).where(and(eq(oauthProviders.id, input.providerId), eq(oauthProviders.tenantId, scope.tenantId))).returning();
     if (!row) throw notFound("Provider");
     await recordEvent(tx, { tenantId: scope.tenantId, type: "oauth_provider.deleted", actor: scope.actor, data: { providerId: row.id, name: row.name } }, now);

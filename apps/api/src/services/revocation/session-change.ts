@@ -23,7 +23,7 @@ import type { AppDeps } from "../../deps.ts";
 import { recordEvents } from "../events/record-events.ts";
 import { applyGroupChange, type GroupChange } from "../group-change.ts";
 import type { TenantScope } from "../scope.ts";
-import type { TxContext } from "../transaction.ts";
+import { transaction, type TxContext } from "../transaction.ts";
 import { deliverCacheEntries, enqueueCacheEntries, outboxGraceMs } from "./cache-outbox.ts";
 
 const EVENT_FOR_STATE = { LOCKED: "session.locked", RESET: "session.reset" } as const;
@@ -200,7 +200,7 @@ function groupByOutcome(rows: SessionRow[]) {
  */
 export async function commitSessionChange<T>(deps: AppDeps, work: (change: SessionChange) => Promise<T>): Promise<{ value: T; receipt: RevocationReceipt }> {
   let change: SessionChange | undefined;
-  const value = await deps.db.transaction(async (tx) => {
+  const value = await transaction(deps, async (tx) => {
     change = new SessionChange(tx, deps, deps.now());
     return work(change);
   });

@@ -22,6 +22,7 @@ import { recordEvent } from "../events/record-events.ts";
 import { toPublicEvent } from "../mappers.ts";
 import { signingSecrets } from "./secrets.ts";
 import { createWebhookSender, type AttemptOutcome, type WebhookSender } from "./send.ts";
+import { transaction } from "../transaction.ts";
 
 /** Connections of the worker's own pool (main.ts). */
 export const WORKER_POOL_MAX = 2;
@@ -322,7 +323,7 @@ class AlreadyFinished extends Error {}
 /** Records a failed attempt: retry later, or failed for good (and maybe disable the endpoint). */
 export async function recordFailure(deps: AppDeps, delivery: WebhookDeliveryRow, outcome: Extract<AttemptOutcome, { ok: false }>, random: () => number): Promise<void> {
   const delay = retryDelayMs(deps.config.webhooks.retryScheduleMs, delivery.attempts, random());
-  await deps.db.transaction(async (tx) => {
+  await transaction(deps, async (tx) => {
     const [endpoint] = await tx
       .update(webhookEndpoints)
       // The streak starts with the failed attempt's own start, comparable with first_attempt_at below.
