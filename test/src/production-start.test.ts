@@ -10,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startApi, type ApiHarness } from "@sesame/api/testing";
-import { closedPort } from "@sesame/dev-services";
+import { closedPort, onFreePort } from "@sesame/dev-services";
 import { listen, type HttpListener } from "@sesame/service-kit/node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
@@ -79,31 +79,32 @@ async function apiEnv(port: number): Promise<Record<string, string>> {
 
 /**
  * Runs `npm start` on two ports found free, and resolves once both servers have said they listen
- * there. Another process can take a port between `closedPort()` and the bind (the other suites run
- * beside this one); that start exits naming the port, and is tried again on fresh ports. Any other
- * exit fails at once with its stderr, rather than waiting out the test's timeout.
+ * there. A start that exits first fails at once with its stderr, rather than waiting out the test's
+ * timeout; one that exits because a port was taken meanwhile starts again on fresh ports.
  */
-async function startBoth(upstreamUrl: string) {
-  for (let attempt = 1; ; attempt++) {
-    const [apiPort, edgePort] = [await closedPort(), await closedPort()];
-    const start = startNode([join(root, "tooling/start.mjs")], {
-      ...(await apiEnv(apiPort)),
-      EDGE_PORT: String(edgePort),
-      SESAME_API_URL: `http://127.0.0.1:${apiPort}`,
-      UPSTREAM_URL: upstreamUrl,
-    });
-    let stdout = "";
-    const listening = new Promise<null>((resolve) =>
-      start.child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes(`Sesame API listening on http://127.0.0.1:${apiPort}`) && stdout.includes(`listening on http://127.0.0.1:${edgePort} `)) resolve(null);
-      }),
-    );
-    const early = await Promise.race([listening, start.exited]);
-    if (early === null) return { start, apiPort, edgePort };
-    if (attempt < 3 && early.stderr.includes("is already in use")) continue;
-    throw new Error(`npm start exited (code ${early.code}) before both servers listened: ${early.stderr}`);
-  }
+function startBoth(upstreamUrl: string) {
+  return onFreePort(
+    async (apiPort) => {
+      const edgePort = await closedPort();
+      const start = startNode([join(root, "tooling/start.mjs")], {
+        ...(await apiEnv(apiPort)),
+        EDGE_PORT: String(edgePort),
+        SESAME_API_URL: `http://127.0.0.1:${apiPort}`,
+        UPSTREAM_URL: upstreamUrl,
+      });
+      let stdout = "";
+      const listening = new Promise<null>((resolve) =>
+        start.child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes(`Sesame API listening on http://127.0.0.1:${apiPort}`) && stdout.includes(`listening on http://127.0.0.1:${edgePort} `)) resolve(null);
+        }),
+      );
+      const early = await Promise.race([listening, start.exited]);
+      if (early !== null) throw new Error(`npm start exited (code ${early.code}) before both servers listened: ${early.stderr}`);
+      return { start, apiPort, edgePort };
+    },
+    (error) => String(error).includes("is already in use"),
+  );
 }
 
 describe("npm start (the build under plain node)", () => {

@@ -10,6 +10,21 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * Starts a server of another process on a port `closedPort()` found free. Between the two, another
+ * process (a suite running beside this one) can take the port: when `start` fails and `taken(error)`
+ * says that is why, it starts again on a fresh port, three tries in all.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, taken: (error: unknown) => boolean): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(await closedPort());
+    } catch (error) {
+      if (attempt >= 3 || !taken(error)) throw error;
+    }
+  }
+}
+
 export interface SilentServer {
   port: number;
   url: string;

@@ -10,7 +10,7 @@ export {
 export { findRepoRoot, loadDevSecrets, type DevSecrets } from "./dev-secrets.ts";
 export { DEV_PORTS } from "./dev-ports.ts";
 export { waitForHttp, waitForTcp } from "./wait.ts";
-export { closedPort, startCuttableRelay, startSilentServer, type CuttableRelay, type SilentServer } from "./dead-servers.ts";
+export { closedPort, onFreePort, startCuttableRelay, startSilentServer, type CuttableRelay, type SilentServer } from "./dead-servers.ts";
 export { startRecordingUpstream, type RecordedRequest, type RecordingUpstream } from "./recording-upstream.ts";
 export { redisClusterAvailable, startRedisCluster, type LocalRedisCluster, type RedisClusterNode } from "./redis-cluster.ts";
 export { provideBackends, startTestBackends, type TestBackends } from "./test-backends.ts";

@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closedPort, waitForTcp } from "@sesame/dev-services";
+import { setTimeout as sleep } from "node:timers/promises";
+import { onFreePort, waitForTcp } from "@sesame/dev-services";
 
 export interface NginxHandle {
   url: string;
@@ -16,10 +17,20 @@ export interface NginxHandle {
   close(): Promise<void>;
 }
 
-/** `servers(port)`: the http block's server blocks and upstreams, listening on 127.0.0.1:port. */
-export async function startNginx(servers: (port: number) => string): Promise<NginxHandle> {
+/**
+ * `servers(port)`: the http block's server blocks and upstreams, listening on 127.0.0.1:port.
+ * Another process can take the port between `closedPort()` and nginx's bind (the other suites run
+ * beside this one): nginx then exits saying so, and starts again on a fresh port.
+ */
+export function startNginx(servers: (port: number) => string): Promise<NginxHandle> {
+  return onFreePort(
+    (port) => startNginxOn(port, servers),
+    (error) => String(error).includes("Address already in use"),
+  );
+}
+
+async function startNginxOn(port: number, servers: (port: number) => string): Promise<NginxHandle> {
   const dir = mkdtempSync(join(tmpdir(), "sesame-nginx-"));
-  const port = await closedPort();
   const asRoot = process.getuid?.() === 0;
   const config = `
 ${asRoot ? "user root;" : ""}
@@ -56,7 +67,13 @@ ${servers(port)}
       return "";
     }
   };
-  const started = await Promise.race([waitForTcp("127.0.0.1", port, 10_000).then(() => true), exited.then(() => false)]);
+  // nginx writes its pid file only once it holds its port: an answer on the port before that could
+  // come from whoever took it meanwhile.
+  const pidWritten = async () => {
+    for (const until = Date.now() + 10_000; !existsSync(join(dir, "nginx.pid")); await sleep(20)) if (Date.now() > until) return false;
+    return true;
+  };
+  const started = await Promise.race([pidWritten().then(async (ok) => ok && (await waitForTcp("127.0.0.1", port, 10_000), true)), exited.then(() => false)]);
   if (!started) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`nginx did not start (is Debian's nginx installed?): ${stderr}${errorLog()}`);
