@@ -30,15 +30,38 @@ interface Run {
   stderr: string;
 }
 
-/** Starts `node <args>` with exactly `env` (plus PATH); resolves when it exits. */
+/**
+ * Starts `node <args>` with exactly `env` (plus PATH) in a process group of its own; `exited`
+ * resolves when it exits, `killAll()` ends it with everything it started, `output()` is what it
+ * printed so far.
+ */
 function startNode(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<Run>((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
-  return { child, exited };
+  const killAll = () => {
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  const output = () => `stdout: ${stdout.slice(-2_000)}\nstderr: ${stderr.slice(-2_000)}`;
+  return { child, exited, killAll, output };
+}
+
+/** `promise`, or a failure naming `what` and the process's output so far once `ms` have passed. */
+async function within<T>(promise: Promise<T>, ms: number, what: string, output: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms\n${output()}`)), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs a process that must fail at start; its stderr must be exactly one line. */
@@ -99,7 +122,10 @@ function startBoth(upstreamUrl: string) {
           if (stdout.includes(`Sesame API listening on http://127.0.0.1:${apiPort}`) && stdout.includes(`listening on http://127.0.0.1:${edgePort} `)) resolve(null);
         }),
       );
-      const early = await Promise.race([listening, start.exited]);
+      const early = await within(Promise.race([listening, start.exited]), 30_000, "npm start: the API and the edge did not both listen", start.output).catch((error: unknown) => {
+        start.killAll();
+        throw error;
+      });
       if (early !== null) throw new Error(`npm start exited (code ${early.code}) before both servers listened: ${early.stderr}`);
       return { start, apiPort, edgePort };
     },
@@ -119,17 +145,17 @@ describe("npm start (the build under plain node)", () => {
       const refused = await fetch(`http://127.0.0.1:${edgePort}/anything?q=1`);
       expect(refused.status).toBe(401);
       start.child.kill("SIGINT");
-      const run = await start.exited;
+      const run = await within(start.exited, 15_000, "npm start did not exit on SIGINT", start.output);
       expect(run.code, run.stderr).toBe(0);
       // stdout is a pipe here, so the request log is JSON: one line per request, no query string.
       const requests = run.stdout.split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "request");
       expect(requests).toContainEqual(expect.objectContaining({ service: "sesame-api", method: "GET", path: "/healthz", status: 200, caller: "anonymous" }));
       expect(requests).toContainEqual(expect.objectContaining({ service: "sesame-edge", method: "GET", path: "/anything", status: 401, caller: "anonymous" }));
     } finally {
-      start.child.kill("SIGKILL");
+      start.killAll();
       await upstream.close();
     }
-  });
+  }, 90_000);
 
   it("refuses to start both with one PORT, naming API_PORT and EDGE_PORT", async () => {
     const line = await failsWithOneLine(join(root, "tooling/start.mjs"), { PORT: "4999" });
