@@ -1,6 +1,7 @@
-import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { onFreePort } from "./dead-servers.ts";
+import { closedPort, onFreePort } from "./dead-servers.ts";
 
 /** Binds `port` as a server of another process would; resolves with the bind's error code, if any. */
 function bind(port: number): Promise<{ code: string | null; close(): Promise<void> }> {
@@ -12,6 +13,24 @@ function bind(port: number): Promise<{ code: string | null; close(): Promise<voi
 }
 
 const taken = (error: unknown) => String(error).includes("EADDRINUSE");
+
+describe("closedPort", () => {
+  it("is refused at once, is never handed out twice, and lies below the ports the kernel picks by itself", async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => closedPort()));
+    expect(new Set(ports).size).toBe(20);
+    const firstEphemeral = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    for (const port of ports) expect(port).toBeLessThan(firstEphemeral);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect({ host: "127.0.0.1", port: ports[0]! });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve("connected");
+      });
+      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "?"));
+    });
+    expect(refused).toBe("ECONNREFUSED");
+  });
+});
 
 describe("onFreePort", () => {
   it("starts again on a fresh port when the first was taken meanwhile", async () => {

@@ -1,13 +1,49 @@
 /** Local addresses that cannot answer, for outage tests: nothing listening, or a listener that never replies. */
+import { readFileSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
 
-/** A local port nothing listens on (bound, then released): connections to it are refused at once. */
+/** Binds 127.0.0.1:port and lets it go; resolves with the port the bind got (`port` itself unless 0), or null when it was taken. */
+function bindAndRelease(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(null));
+    server.listen(port, "127.0.0.1", () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
+    });
+  });
+}
+
+/**
+ * The first port the kernel hands out by itself (a bind to port 0, an outgoing connection's local
+ * port): Linux's ip_local_port_range, else the IANA dynamic range.
+ */
+function firstEphemeralPort(): number {
+  try {
+    return Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 49_152;
+  } catch {
+    return 49_152;
+  }
+}
+
+const handedOut = new Set<number>();
+
+/**
+ * A local port nothing listens on: connections to it are refused at once. It lies below the ports
+ * the kernel hands out by itself, so no server of the suites running beside this one (they bind
+ * port 0) can take it while a test counts on it being dead, or before the server it was found for
+ * binds it. Never the same port twice in one process.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const first = firstEphemeralPort();
+  for (let tries = 0; first > 20_000 && tries < 50; tries++) {
+    const port = 10_000 + Math.floor(Math.random() * (first - 10_000));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port); // before the bind, so that a call running beside this one cannot pick it too
+    if ((await bindAndRelease(port)) === port) return port;
+    handedOut.delete(port);
+  }
+  return (await bindAndRelease(0))!;
 }
 
 /**
