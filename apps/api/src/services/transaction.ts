@@ -19,11 +19,12 @@ export const TRANSACTION_RETRIES = 3;
 
 /**
  * Every transaction of the API: `work` runs in a new one, and again (up to TRANSACTION_RETRIES
- * times, after a pause of 10 to 80 ms that grows) when Postgres aborts it to end a deadlock or a serialization conflict
- * with a concurrent transaction. The aborted attempt wrote nothing, and `work` writes only through
- * `tx`, so running it again is safe; callers whose order of locks is theirs to choose (an atomic
- * `batch.run`, two imports of overlapping rows) then both succeed instead of one answering 500.
- * What runs after the commit (cache entries, mail) runs once, with the attempt that committed.
+ * times, after a pause of 10 to 80 ms that grows) when Postgres aborts it to end a deadlock or a
+ * serialization conflict with a concurrent transaction. The aborted attempt wrote nothing, and
+ * `work` writes only through `tx`, so running it again is safe; callers whose order of locks is
+ * theirs to choose (an atomic `batch.run`, two imports of overlapping rows) then both succeed
+ * instead of one answering 500. What runs after the commit (cache entries, mail) runs once, with
+ * the attempt that committed.
  */
 export function transaction<T>(deps: AppDeps, work: (tx: Tx) => Promise<T>): Promise<T> {
   return pRetry(() => deps.db.transaction(work), {
