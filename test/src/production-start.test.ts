@@ -32,8 +32,8 @@ interface Run {
 
 /**
  * Starts `node <args>` with exactly `env` (plus PATH) in a process group of its own; `exited`
- * resolves when it exits, `killAll()` ends it with everything it started, `output()` is what it
- * printed so far.
+ * resolves when it exits, `killAll()` ends it with everything it started, `stdout()` is what it
+ * printed so far and `output()` the end of both streams, for a failure's message.
  */
 function startNode(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
@@ -50,7 +50,7 @@ function startNode(args: string[], env: Record<string, string>) {
     }
   };
   const output = () => `stdout: ${stdout.slice(-2_000)}\nstderr: ${stderr.slice(-2_000)}`;
-  return { child, exited, killAll, output };
+  return { child, exited, killAll, stdout: () => stdout, output };
 }
 
 /** `promise`, or a failure naming `what` and the process's output so far once `ms` have passed. */
@@ -115,11 +115,10 @@ function startBoth(upstreamUrl: string) {
         SESAME_API_URL: `http://127.0.0.1:${apiPort}`,
         UPSTREAM_URL: upstreamUrl,
       });
-      let stdout = "";
       const listening = new Promise<null>((resolve) =>
-        start.child.stdout.on("data", (chunk: Buffer) => {
-          stdout += chunk.toString();
-          if (stdout.includes(`Sesame API listening on http://127.0.0.1:${apiPort}`) && stdout.includes(`listening on http://127.0.0.1:${edgePort} `)) resolve(null);
+        start.child.stdout.on("data", () => {
+          const printed = start.stdout();
+          if (printed.includes(`Sesame API listening on http://127.0.0.1:${apiPort}`) && printed.includes(`listening on http://127.0.0.1:${edgePort} `)) resolve(null);
         }),
       );
       const early = await within(Promise.race([listening, start.exited]), 30_000, "npm start: the API and the edge did not both listen", start.output).catch((error: unknown) => {

@@ -30,12 +30,20 @@ async function untilSomeoneWaits(): Promise<void> {
   }
 }
 
-/** A transaction on its own connection that never looks for deadlocks itself. */
-async function otherTransaction(): Promise<postgres.ReservedSql> {
+/**
+ * Runs `steps` with another transaction, on its own connection, that never looks for deadlocks
+ * itself; whatever `steps` leaves of it uncommitted is rolled back.
+ */
+async function withOtherTransaction(steps: (other: postgres.ReservedSql) => Promise<void>): Promise<void> {
   const other = await api.deps.db.$client.reserve();
-  await other`begin`;
-  await other`set local deadlock_timeout = '60s'`;
-  return other;
+  try {
+    await other`begin`;
+    await other`set local deadlock_timeout = '60s'`;
+    await steps(other);
+  } finally {
+    await other`rollback`.catch(() => undefined);
+    other.release();
+  }
 }
 
 describe("transactions Postgres aborts to break a deadlock", () => {
@@ -46,8 +54,7 @@ describe("transactions Postgres aborts to break a deadlock", () => {
   it("an atomic batch.run that deadlocks is run again, and applies every operation", async () => {
     const { admin } = await createTenantWithAdmin(api);
     const [first, second] = [await newUser(admin), await newUser(admin)];
-    const other = await otherTransaction();
-    try {
+    await withOtherTransaction(async (other) => {
       // The other side holds the second user; the batch takes the first, then waits for the second.
       await other`select id from users where id = ${second.id} for update`;
       const batch = admin.batch.run.mutate({
@@ -66,10 +73,7 @@ describe("transactions Postgres aborts to break a deadlock", () => {
       expect(results).toEqual([expect.objectContaining({ ok: true }), expect.objectContaining({ ok: true })]);
       const locked = await api.deps.db.select({ id: users.id, locked: users.locked }).from(users).where(inArray(users.id, [first.id, second.id]));
       expect(locked.every((u) => u.locked)).toBe(true);
-    } finally {
-      await other`rollback`.catch(() => undefined);
-      other.release();
-    }
+    });
   });
 
   it("users.import that deadlocks is run again: every row gets its own result and no user is made twice", async () => {
@@ -77,8 +81,7 @@ describe("transactions Postgres aborts to break a deadlock", () => {
     const [a, b] = [uniqueUsername("a"), uniqueUsername("b")];
     const insert = (other: postgres.ReservedSql, username: string) =>
       other`insert into users (tenant_id, external_id, username, username_key, status) values (${tenant.id}, ${username}, ${username}, ${username}, 'pendingJoin')`;
-    const other = await otherTransaction();
-    try {
+    await withOtherTransaction(async (other) => {
       // The other side has inserted b (not committed); the import inserts a, then waits on b's key.
       await insert(other, b);
       const imported = admin.users.import.mutate({ users: [{ externalId: a, username: a }, { externalId: b, username: b }] });
@@ -95,18 +98,14 @@ describe("transactions Postgres aborts to break a deadlock", () => {
       ]);
       const made = await api.deps.db.select({ externalId: users.externalId }).from(users).where(inArray(users.externalId, [a, b]));
       expect(made.map((u) => u.externalId).sort()).toEqual([a, b].sort());
-    } finally {
-      await other`rollback`.catch(() => undefined);
-      other.release();
-    }
+    });
   });
 
   it("check: a deadlock the API does not retry fails the call (the batch above would, without the retry)", async () => {
     // The same cycle directly on drizzle's pool, outside the API's transaction helper.
     const { admin } = await createTenantWithAdmin(api);
     const [first, second] = [await newUser(admin), await newUser(admin)];
-    const other = await otherTransaction();
-    try {
+    await withOtherTransaction(async (other) => {
       await other`select id from users where id = ${second.id} for update`;
       const plain = api.deps.db.transaction(async (tx) => {
         await tx.execute(sql`select id from users where id = ${first.id} for update`);
@@ -120,9 +119,6 @@ describe("transactions Postgres aborts to break a deadlock", () => {
       await other`select id from users where id = ${first.id} for update`;
       await other`commit`;
       expect(await outcome).toBe("40P01");
-    } finally {
-      await other`rollback`.catch(() => undefined);
-      other.release();
-    }
+    });
   });
 });

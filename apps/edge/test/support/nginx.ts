@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { onFreePort, waitForTcp } from "@sesame/dev-services";
+import { onFreePort } from "@sesame/dev-services";
 
 export interface NginxHandle {
   url: string;
@@ -67,13 +67,17 @@ ${servers(port)}
       return "";
     }
   };
-  // nginx writes its pid file only once it holds its port: an answer on the port before that could
-  // come from whoever took it meanwhile.
+  // nginx writes its pid file only once it listens on its port (an answer on the port before that
+  // could come from whoever took it meanwhile).
   const pidWritten = async () => {
-    for (const until = Date.now() + 10_000; !existsSync(join(dir, "nginx.pid")); await sleep(20)) if (Date.now() > until) return false;
+    const until = Date.now() + 10_000;
+    while (!existsSync(join(dir, "nginx.pid"))) {
+      if (Date.now() > until) return false;
+      await sleep(20);
+    }
     return true;
   };
-  const started = await Promise.race([pidWritten().then(async (ok) => ok && (await waitForTcp("127.0.0.1", port, 10_000), true)), exited.then(() => false)]);
+  const started = await Promise.race([pidWritten(), exited.then(() => false)]);
   if (!started) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`nginx did not start (is Debian's nginx installed?): ${stderr}${errorLog()}`);
